@@ -1,0 +1,66 @@
+import PuntosRuntime
+
+/// The field checks every function shares, each throwing `badInput` with the field named.
+public enum Validate {
+    /// A required piece of text: trimmed, not empty, at most `maxLength` characters, no control characters.
+    public static func text(_ value: String, field: String, maxLength: Int) throws -> String {
+        let trimmed = value.trimmingSpaces
+        guard !trimmed.isEmpty else { throw FunctionError.badInput("invalid_value", field: field, "\(field) must not be empty") }
+        guard trimmed.count <= maxLength else {
+            throw FunctionError.badInput("invalid_value", field: field, "\(field) must be at most \(maxLength) characters")
+        }
+        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw FunctionError.badInput("invalid_value", field: field, "\(field) must not contain control characters")
+        }
+        return trimmed
+    }
+
+    public static func optionalText(_ value: String?, field: String, maxLength: Int) throws -> String? {
+        try value.map { try text($0, field: field, maxLength: maxLength) }
+    }
+
+    public static func programme(_ value: String?) throws -> String {
+        guard let value else { return Programme.defaultID }
+        let valid = (1...63).contains(value.count) && value.allSatisfy {
+            $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_")
+        }
+        guard valid else {
+            throw FunctionError.badInput("invalid_value", field: "programme",
+                                         "programme must be 1 to 63 lower-case letters, digits, - or _")
+        }
+        return value
+    }
+
+    public static func cardNumber(_ value: String, field: String) throws -> CardNumber {
+        switch CardNumber.parse(value) {
+        case .success(let number): return number
+        case .failure(let problem): throw FunctionError.badInput("invalid_card_number", field: field, "\(field) \(problem.message)")
+        }
+    }
+
+    public static func email(_ value: String, field: String) throws -> EmailAddress {
+        guard let email = EmailAddress.parse(value) else {
+            throw FunctionError.badInput("invalid_email", field: field, "\(field) is not an e-mail address")
+        }
+        return email
+    }
+
+    public static func phone(_ value: String, field: String, defaultCountryCode: String) throws -> PhoneNumber {
+        guard let phone = PhoneNumber.parse(value, defaultCountryCode: defaultCountryCode) else {
+            throw FunctionError.badInput("invalid_phone", field: field,
+                                         "\(field) is not a phone number (E.164 such as +15551234567, or a national number)")
+        }
+        return phone
+    }
+
+    public static func locale(_ value: String?, field: String) throws -> String? {
+        guard let value else { return nil }
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        let valid = parts.count <= 2 && parts[0].count == 2 && parts[0].allSatisfy { $0.isASCII && $0.isLowercase }
+            && (parts.count == 1 || (parts[1].count == 2 && parts[1].allSatisfy { $0.isASCII && $0.isUppercase }))
+        guard valid else {
+            throw FunctionError.badInput("invalid_value", field: field, "\(field) must be a language tag such as en, es or ru-RU")
+        }
+        return value
+    }
+}

@@ -1,0 +1,82 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One set of compiler settings for every target: Swift 6 language mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Puntos",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "puntos", targets: ["puntos"]),
+        .executable(name: "register-card", targets: ["register-card"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ", path: "Runtime/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Runtime/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // The PostgreSQL layer over libpq: connections, bind-parameter queries, transactions, migrations.
+        .target(
+            name: "PuntosPostgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            path: "Runtime/PuntosPostgres", swiftSettings: swiftSettings),
+
+        // The runtime every function links: handler shape, drivers, envelopes, errors, JSON logs.
+        .target(
+            name: "PuntosRuntime",
+            dependencies: ["PuntosPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Runtime/PuntosRuntime", swiftSettings: swiftSettings),
+
+        // The shared domain library: cards, customers, idempotency, and each function's handler.
+        .target(
+            name: "PuntosDomain",
+            dependencies: ["PuntosRuntime", "PuntosPostgres"],
+            path: "Functions/PuntosDomain", swiftSettings: swiftSettings),
+
+        // Function executables, named as users type them.
+        .executableTarget(
+            name: "register-card", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/register-card", swiftSettings: swiftSettings),
+
+        // The local runtime.
+        .executableTarget(
+            name: "puntos",
+            dependencies: [
+                "PuntosPostgres", "PuntosRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Runtime/puntos", swiftSettings: swiftSettings),
+
+        // Tests.
+        .target(
+            name: "PuntosTestSupport",
+            dependencies: ["PuntosPostgres", "PuntosRuntime"],
+            path: "Tests/PuntosTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosRuntimeTests", dependencies: ["PuntosRuntime", "PuntosPostgres"],
+            path: "Tests/PuntosRuntimeTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosDomainTests", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Tests/PuntosDomainTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosIntegrationTests",
+            dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport"],
+            path: "Tests/PuntosIntegrationTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosEndToEndTests",
+            dependencies: ["PuntosPostgres", "PuntosTestSupport"],
+            path: "Tests/PuntosEndToEndTests", swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,168 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+
+/// One libpq connection. Not shareable between threads: one owner uses it at a time.
+///
+/// The session runs in UTC with ISO dates, so timestamps read back exactly as `Timestamp` parses them.
+public final class PostgresConnection {
+    private var handle: OpaquePointer?
+    public let configuration: PostgresConfiguration
+    private let logger: Logger
+
+    public init(configuration: PostgresConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let options = "-c statement_timeout=\(configuration.statementTimeoutMilliseconds) -c TimeZone=UTC -c DateStyle=ISO"
+        var keywords = ["options", "connect_timeout", "application_name", "client_encoding"]
+        var values = [options, String(configuration.connectTimeoutSeconds), configuration.applicationName, "UTF8"]
+        if let url = configuration.url {
+            keywords.append("dbname")
+            values.append(url)
+        }
+        handle = withCStringArray(keywords) { keywordPointers in
+            withCStringArray(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            let reason = handle.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory"
+            PQfinish(handle)
+            self.handle = nil
+            throw PostgresError(
+                code: .connectionFailed,
+                message: "cannot connect to PostgreSQL (settings from \(configuration.sourceDescription)): \(reason); "
+                    + "check that the server is running and that DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE point at it")
+        }
+        // Server notices ("relation already exists, skipping") are not errors: keep them off stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        logger.debug("postgres.connected", metadata: ["db.server_version": "\(PQserverVersion(handle))"])
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// False once the connection has broken; make a new one.
+    public var isHealthy: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    public func close() {
+        PQfinish(handle)
+        handle = nil
+    }
+
+    /// Runs one statement with its bind parameters and returns its rows.
+    @discardableResult
+    public func query(_ sql: SQL, file: String = #fileID, line: Int = #line) throws -> PostgresRows {
+        guard let handle else {
+            throw PostgresError(code: .connectionLost, message: "the connection is closed", query: sql.text, file: file, line: line)
+        }
+        var values: [String?] = []
+        values.reserveCapacity(sql.binds.count)
+        for (index, bind) in sql.binds.enumerated() {
+            switch bind {
+            case .null:
+                values.append(nil)
+            case .text(let text):
+                // libpq passes C strings: a NUL would silently cut the value short.
+                guard !text.utf8.contains(0) else {
+                    throw PostgresError(code: .invalidParameter, message: "parameter $\(index + 1) contains a NUL character",
+                                        query: sql.text, file: file, line: line)
+                }
+                values.append(text)
+            }
+        }
+        let result = withOptionalCStringArray(values) { pointers in
+            PQexecParams(handle, sql.text, Int32(values.count), nil, pointers, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        return try Self.rows(from: result, connection: handle, query: sql.text, file: file, line: line)
+    }
+
+    /// Runs a script of trusted SQL with no parameters (migration files, `BEGIN`, `COMMIT`).
+    /// Never pass text that contains a value from input: use `query(_:)` for that.
+    public func runScript(_ script: String, file: String = #fileID, line: Int = #line) throws {
+        guard let handle else {
+            throw PostgresError(code: .connectionLost, message: "the connection is closed", file: file, line: line)
+        }
+        let result = PQexec(handle, script)
+        defer { PQclear(result) }
+        _ = try Self.rows(from: result, connection: handle, query: String(script.prefix(200)), file: file, line: line)
+    }
+
+    // The one place a libpq result becomes rows or a PostgresError.
+    private static func rows(from result: OpaquePointer?, connection: OpaquePointer, query: String,
+                             file: String, line: Int) throws -> PostgresRows {
+        guard let result else {
+            throw PostgresError(code: PQstatus(connection) == CONNECTION_OK ? .server : .connectionLost,
+                                message: trimmed(PQerrorMessage(connection)), query: query, file: file, line: line)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            break
+        default:
+            if PQstatus(connection) != CONNECTION_OK {
+                throw PostgresError(code: .connectionLost,
+                                    message: "lost the connection to PostgreSQL: \(trimmed(PQerrorMessage(connection)))",
+                                    query: query, file: file, line: line)
+            }
+            func field(_ code: Character) -> String? {
+                PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+            }
+            throw PostgresError(code: .server, sqlState: field("C").map(SQLState.init), message: field("M") ?? "unknown error",
+                                detail: field("D"), constraint: field("n"), query: query, file: file, line: line)
+        }
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        let columns = PostgresColumns(names: (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) })
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<Int32(rowCount) {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<Int32(columnCount) {
+                if PQgetisnull(result, row, column) == 1 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, row, column))
+                    let bytes = UnsafeRawPointer(PQgetvalue(result, row, column)!).assumingMemoryBound(to: UInt8.self)
+                    values.append(String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self))
+                }
+            }
+            rows.append(PostgresRow(columns: columns, values: values))
+        }
+        let affected = PQcmdTuples(result).map { Int(String(cString: $0)) ?? 0 } ?? 0
+        return PostgresRows(rows: rows, affectedRows: affected)
+    }
+
+    /// libpq's message on one line: its newlines and tabs become spaces, its trailing space goes.
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        var text = ""
+        var pendingSpace = false
+        for character in String(cString: message) {
+            if character.isWhitespace {
+                pendingSpace = !text.isEmpty
+            } else {
+                if pendingSpace { text.append(" ") }
+                pendingSpace = false
+                text.append(character)
+            }
+        }
+        return text.isEmpty ? "unknown error" : text
+    }
+}
+
+private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    withOptionalCStringArray(strings.map { Optional($0) }) { pointers in
+        body(pointers + [nil])  // libpq's keyword arrays end with NULL
+    }
+}
+
+private func withOptionalCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { duplicates.forEach { free($0) } }
+    return body(duplicates.map { UnsafePointer($0) })
+}

@@ -1,0 +1,102 @@
+import FoundationEssentials
+import Logging
+
+/// Runs one invocation of a handler, whatever envelope the event came in, and says what to answer.
+/// Every driver (one-shot, Lambda Runtime API) goes through here, so they behave the same.
+public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
+    public let handler: Handler
+
+    public init(_ handler: Handler) { self.handler = handler }
+
+    /// The answer: JSON to return, or the error that failed the whole invocation.
+    /// API Gateway and SQS envelopes always succeed at this level: their errors are inside the answer.
+    public func invoke(_ data: Data, context: FunctionContext) -> Result<Data, FunctionError> {
+        let started = ContinuousClock.now
+        let result: Result<Data, FunctionError>
+        let outcome: String
+        do {
+            switch try Envelope.detect(data) {
+            case .plain:
+                result = .success(try handle(data, context: context))
+                outcome = "ok"
+            case .http(let request):
+                let response = answer(request, context: context)
+                result = .success(try JSONCoding.encode(response))
+                outcome = "http_\(response.statusCode)"
+            case .sqs(let batch):
+                let response = handle(batch, context: context)
+                result = .success(try JSONCoding.encode(response))
+                outcome = response.batchItemFailures.isEmpty ? "ok" : "partial_failure"
+            case .schedule(let event):
+                result = .success(try handle(try domainEvent(from: event), context: context))
+                outcome = "ok"
+            }
+        } catch {
+            result = .failure(error)
+            outcome = error.code
+        }
+        let elapsed = ContinuousClock.now - started
+        context.logger.info("invocation.completed", metadata: [
+            "function.name": "\(Handler.name)", "invocation.outcome": "\(outcome)",
+            "invocation.duration_ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
+        ])
+        return result
+    }
+
+    /// Decodes a domain event, handles it and encodes the output.
+    public func handle(_ data: Data, context: FunctionContext) throws(FunctionError) -> Data {
+        let event = try EventDecoding.decode(Handler.Event.self, from: data)
+        let output: Handler.Output
+        do {
+            output = try handler.handle(event, context: context)
+        } catch {
+            let converted = FunctionError(converting: error)
+            if converted.kind == .bug || converted.kind == .temporary {
+                context.logger.log(level: converted.kind == .bug ? .error : .info, "invocation.failed", metadata: [
+                    "function.name": "\(Handler.name)", "error.code": "\(converted.code)",
+                    "error.detail": "\(String(reflecting: error))",
+                ])
+            }
+            throw converted
+        }
+        return try JSONCoding.encode(output)
+    }
+
+    private func answer(_ request: APIGatewayV2Request, context: FunctionContext) -> APIGatewayV2Response {
+        do {
+            let body = try handle(try request.domainEvent(routes: Handler.httpRoutes), context: context)
+            return APIGatewayV2Response(statusCode: 200, json: body, requestId: context.requestId)
+        } catch {
+            let body = (try? JSONCoding.encode(error)) ?? Data()
+            var response = APIGatewayV2Response(statusCode: error.httpStatus, json: body, requestId: context.requestId)
+            if error.kind == .temporary { response.headers["retry-after"] = "1" }
+            return response
+        }
+    }
+
+    private func handle(_ batch: SQSEvent, context: FunctionContext) -> SQSBatchResponse {
+        var failures: [SQSBatchResponse.ItemFailure] = []
+        for message in batch.records {
+            do {
+                _ = try handle(Data(message.body.utf8), context: context)
+            } catch {
+                context.logger.warning("sqs.message_failed", metadata: [
+                    "sqs.message_id": "\(message.messageId)", "error.code": "\(error.code)",
+                    "error.field": "\(error.field ?? "")",
+                ])
+                failures.append(.init(itemIdentifier: message.messageId))
+            }
+        }
+        return SQSBatchResponse(batchItemFailures: failures)
+    }
+
+    private func domainEvent(from event: ScheduledEvent) throws(FunctionError) -> Data {
+        if case .object(let detail)? = event.detail, !detail.isEmpty {
+            return try JSONCoding.encode(JSONValue.object(detail))
+        }
+        guard let kind = Handler.scheduledEventKind else {
+            throw .badInput("not_scheduled", field: "detail", "\(Handler.name) does not run on a schedule without a detail event")
+        }
+        return try JSONCoding.encode(JSONValue.object(["kind": .string(kind)]))
+    }
+}

@@ -1,0 +1,74 @@
+import FoundationEssentials
+
+/// An API Gateway HTTP API request, payload format 2.0, as AWS and `puntos` send it.
+public struct APIGatewayV2Request: Codable, Sendable, Equatable {
+    public struct RequestContext: Codable, Sendable, Equatable {
+        public struct HTTP: Codable, Sendable, Equatable {
+            public var method: String
+            public var path: String
+        }
+        public var requestId: String?
+        public var http: HTTP?
+        public var timeEpoch: Int64?
+    }
+
+    public var version: String
+    public var routeKey: String
+    public var rawPath: String?
+    public var rawQueryString: String?
+    public var headers: [String: String]?
+    public var queryStringParameters: [String: String]?
+    public var pathParameters: [String: String]?
+    public var requestContext: RequestContext
+    public var body: String?
+    public var isBase64Encoded: Bool?
+
+    /// The domain event the request carries: its JSON body, with path and query parameters added as
+    /// fields (the body wins where both name one), and the route's `kind` when the body names none.
+    public func domainEvent(routes: [String: String]) throws(FunctionError) -> Data {
+        var object: [String: JSONValue] = [:]
+        if let bodyData = try bodyData(), !bodyData.isEmpty {
+            try EventDecoding.checkSize(bodyData)
+            try EventDecoding.checkUTF8(bodyData)
+            guard let value = try? JSONCoding.decoder().decode(JSONValue.self, from: bodyData) else {
+                throw .badInput("invalid_json", field: "$", "the request body is not valid JSON")
+            }
+            guard case .object(let fields) = value else {
+                throw .badInput("wrong_type", field: "$", "the request body must be a JSON object")
+            }
+            object = fields
+        }
+        for (name, value) in (queryStringParameters ?? [:]).merging(pathParameters ?? [:], uniquingKeysWith: { $1 })
+        where object[name] == nil {
+            object[name] = .string(value)
+        }
+        if object["kind"] == nil, let kind = routes[routeKey] {
+            object["kind"] = .string(kind)
+        }
+        return try JSONCoding.encode(JSONValue.object(object))
+    }
+
+    private func bodyData() throws(FunctionError) -> Data? {
+        guard let body else { return nil }
+        guard isBase64Encoded == true else { return Data(body.utf8) }
+        guard let data = Data(base64Encoded: body) else {
+            throw .badInput("invalid_body", field: "$", "the request body is marked base64 but is not")
+        }
+        return data
+    }
+}
+
+/// The answer to an API Gateway HTTP API request.
+public struct APIGatewayV2Response: Codable, Sendable, Equatable {
+    public var statusCode: Int
+    public var headers: [String: String]
+    public var body: String
+    public var isBase64Encoded: Bool
+
+    public init(statusCode: Int, json body: Data, requestId: String) {
+        self.statusCode = statusCode
+        self.headers = ["content-type": "application/json", "x-request-id": requestId]
+        self.body = String(decoding: body, as: UTF8.self)
+        self.isBase64Encoded = false
+    }
+}

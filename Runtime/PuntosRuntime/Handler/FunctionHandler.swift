@@ -1,0 +1,30 @@
+/// The shape of every Puntos function: a typed event in, a typed output out.
+///
+///     struct Echo: FunctionHandler {
+///         static let name = "echo"
+///         func handle(_ event: EchoEvent, context: FunctionContext) throws -> EchoEvent { event }
+///     }
+///
+/// Handlers are synchronous: a function handles one event at a time over one blocking libpq
+/// connection, on AWS Lambda and locally alike.
+public protocol FunctionHandler: Sendable {
+    associatedtype Event: Decodable & Sendable
+    associatedtype Output: Encodable & Sendable
+
+    /// The executable's name, as users type it (`register-card`).
+    static var name: String { get }
+
+    /// For API Gateway routes: the event `kind` each route key (`POST /cards`) means, used when the
+    /// request does not name one itself.
+    static var httpRoutes: [String: String] { get }
+
+    /// The event a schedule fires when its `detail` is empty; nil if the function is not scheduled.
+    static var scheduledEventKind: String? { get }
+
+    func handle(_ event: Event, context: FunctionContext) throws -> Output
+}
+
+extension FunctionHandler {
+    public static var httpRoutes: [String: String] { [:] }
+    public static var scheduledEventKind: String? { nil }
+}

@@ -1,0 +1,85 @@
+import FoundationEssentials
+
+/// Decodes an event and turns every decoding failure into a `badInput` error naming the field.
+public enum EventDecoding {
+    /// Events larger than this are refused before they are parsed: the AWS Lambda synchronous limit.
+    public static let maximumEventBytes = 6 * 1024 * 1024
+
+    public static func decode<Event: Decodable>(_ type: Event.Type, from data: Data) throws(FunctionError) -> Event {
+        try checkSize(data)
+        try checkUTF8(data)
+        do {
+            return try JSONCoding.decoder().decode(type, from: data)
+        } catch let error as FunctionError {
+            throw error
+        } catch let error as DecodingError {
+            throw FunctionError(decoding: error)
+        } catch {
+            throw .badInput("invalid_json", field: "$", "the event is not valid JSON")
+        }
+    }
+
+    public static func checkSize(_ data: Data) throws(FunctionError) {
+        guard data.count <= maximumEventBytes else {
+            throw .badInput("event_too_large", field: "$",
+                            "the event is \(data.count) bytes; the limit is \(maximumEventBytes) bytes")
+        }
+    }
+
+    public static func checkUTF8(_ data: Data) throws(FunctionError) {
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw .badInput("invalid_utf8", field: "$", "the event is not valid UTF-8 text")
+        }
+    }
+
+    /// `customer.email`, `lines[2].amount`; `$` for the event itself.
+    public static func fieldPath(_ codingPath: [any CodingKey]) -> String {
+        var path = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : "." + key.stringValue
+            }
+        }
+        return path.isEmpty ? "$" : path
+    }
+}
+
+extension FunctionError {
+    /// The field and what was wrong with it, from a `DecodingError`.
+    public init(decoding error: DecodingError) {
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = EventDecoding.fieldPath(context.codingPath + [key])
+            self = .badInput("missing_field", field: field, "\(field) is required")
+        case .valueNotFound(let type, let context):
+            let field = EventDecoding.fieldPath(context.codingPath)
+            self = .badInput("missing_field", field: field, "\(field) must be \(Self.typeName(type)), not null")
+        case .typeMismatch(let type, let context):
+            let field = EventDecoding.fieldPath(context.codingPath)
+            self = .badInput("wrong_type", field: field, "\(field) must be \(Self.typeName(type))")
+        case .dataCorrupted(let context):
+            let field = EventDecoding.fieldPath(context.codingPath)
+            if context.codingPath.isEmpty {
+                self = .badInput("invalid_json", field: "$", "the event is not valid JSON")
+            } else {
+                self = .badInput("invalid_value", field: field, "\(field): \(context.debugDescription)")
+            }
+        @unknown default:
+            self = .badInput("invalid_json", field: "$", "the event could not be read")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Bool.Type: "true or false"
+        case is Double.Type, is Decimal.Type: "a number"
+        case is Date.Type: "an RFC 3339 timestamp string"
+        default:
+            String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+}

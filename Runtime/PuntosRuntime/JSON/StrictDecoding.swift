@@ -1,0 +1,21 @@
+/// A coding key for any name, to list the keys an object really has.
+public struct AnyCodingKey: CodingKey, Sendable {
+    public let stringValue: String
+    public let intValue: Int?
+    public init(stringValue: String) { self.stringValue = stringValue; intValue = nil }
+    public init(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
+}
+
+extension Decoder {
+    /// Refuses keys the event type does not know, so that a misspelt field (`emial`) is an error
+    /// instead of being silently ignored.
+    public func rejectUnknownKeys<Key: CodingKey & CaseIterable>(_ known: Key.Type) throws {
+        let container = try container(keyedBy: AnyCodingKey.self)
+        let knownNames = Set(Key.allCases.map(\.stringValue))
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !knownNames.contains($0) }) {
+            let field = EventDecoding.fieldPath(codingPath + [AnyCodingKey(stringValue: unknown)])
+            let names = Key.allCases.map(\.stringValue).sorted().joined(separator: ", ")
+            throw FunctionError.badInput("unknown_field", field: field, "\(field) is not a known field; expected one of: \(names)")
+        }
+    }
+}
