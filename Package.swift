@@ -25,6 +25,11 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", path: "Runtime/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", path: "Runtime/CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        // Typed wrappers for libcurl's variadic calls.
+        .target(name: "CCurlShims", dependencies: ["CCurl"], path: "Runtime/CCurlShims"),
 
         // The PostgreSQL layer over libpq: connections, bind-parameter queries, transactions, migrations.
         .target(
@@ -35,7 +40,7 @@ let package = Package(
         // The runtime every function links: handler shape, drivers, envelopes, errors, JSON logs.
         .target(
             name: "PuntosRuntime",
-            dependencies: ["PuntosPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PuntosPostgres", "CCurl", "CCurlShims", "CCrypto", .product(name: "Logging", package: "swift-log")],
             path: "Runtime/PuntosRuntime", swiftSettings: swiftSettings),
 
         // The shared domain library: cards, customers, idempotency, and each function's handler.
