@@ -39,6 +39,7 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Lends the connection outside any transaction (each statement commits by itself).
+    @discardableResult
     public func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try body(connect())
     }
@@ -47,6 +48,7 @@ public final class Database: @unchecked Sendable {
     ///
     /// A serialization failure or deadlock runs the whole closure again, up to `maxTransactionAttempts`
     /// times, so the closure must have no effects outside the database.
+    @discardableResult
     public func withTransaction<T>(isolation: IsolationLevel = .readCommitted,
                                    _ body: (PostgresConnection) throws -> T) throws -> T {
         var attempt = 1
