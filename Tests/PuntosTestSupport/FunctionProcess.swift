@@ -35,6 +35,8 @@ public struct FunctionProcess {
     /// Runs `name` with `arguments`, `input` on stdin and `environment` added to this process's.
     public static func run(_ name: String, arguments: [String] = [], input: Data = Data(),
                            environment: [String: String] = [:]) throws -> Outcome {
+        // A function may exit before reading all its input (a refused 10 MB body): the write must not kill us.
+        signal(SIGPIPE, SIG_IGN)
         let process = Process()
         process.executableURL = binDirectory.appendingPathComponent(name)
         process.arguments = arguments
