@@ -16,6 +16,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        // The local runtime only (never a function executable): HTTP server and deploy.yaml.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -61,10 +64,15 @@ let package = Package(
                 "PuntosPostgres", "PuntosRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Runtime/puntos", swiftSettings: swiftSettings),
 
-        // Tests.
+        // Tests. A test-only function that fails, sleeps or crashes on demand, for the local runtime's tests.
+        .executableTarget(
+            name: "puntos-test-echo", dependencies: ["PuntosRuntime", "PuntosPostgres"],
+            path: "Tests/Fixtures/puntos-test-echo", swiftSettings: swiftSettings),
         .target(
             name: "PuntosTestSupport",
             dependencies: ["PuntosPostgres", "PuntosRuntime"],

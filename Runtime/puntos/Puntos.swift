@@ -2,8 +2,8 @@ import ArgumentParser
 
 /// `puntos`: the local runtime. Runs the bundle on one machine.
 @main
-struct Puntos: ParsableCommand {
+struct Puntos: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The Puntos local runtime: migrate the database, invoke functions.",
-        subcommands: [Migrate.self, Invoke.self])
+        abstract: "The Puntos local runtime: serve deploy.yaml, migrate the database, invoke functions, inspect queues.",
+        subcommands: [Up.self, Migrate.self, Invoke.self, Enqueue.self, QueueCommand.self])
 }

@@ -10,7 +10,7 @@ import Logging
 ///
 /// The session runs in UTC with ISO dates, so timestamps read back exactly as `Timestamp` parses them.
 public final class PostgresConnection {
-    private var handle: OpaquePointer?
+    var handle: OpaquePointer?  // internal: PostgresConnection+Notifications.swift reads it
     public let configuration: PostgresConfiguration
     private let logger: Logger
 

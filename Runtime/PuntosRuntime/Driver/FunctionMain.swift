@@ -13,11 +13,39 @@ import Darwin
 ///
 /// One shot: the event from `--event FILE` or stdin, the answer on stdout, exit 0; a failure as
 /// `{"error":{...}}` on stderr with exit 65 (bad input), 69 (refused), 75 (temporary) or 70 (bug).
+///
+/// Warm: where `AWS_LAMBDA_RUNTIME_API` is set (AWS Lambda, `puntos up`), loops on the Lambda Runtime
+/// API instead, keeping the database connection between events (`RuntimeAPIDriver`).
 public enum FunctionMain {
     public static func run<Handler: FunctionHandler>(_ handler: Handler,
                                                      arguments: [String] = CommandLine.arguments) -> Never {
+        run(arguments: arguments) { handler }
+    }
+
+    /// As `run(_:)`, for a handler whose construction may fail (configuration read at start): the
+    /// failure is reported as Lambda's `init/error` when warm, or exit 78 (EX_CONFIG) when one-shot.
+    public static func run<Handler: FunctionHandler>(arguments: [String] = CommandLine.arguments,
+                                                     _ make: () throws -> Handler) -> Never {
         JSONLogHandler.bootstrap(function: Handler.name)
         let logger = Logger(label: Handler.name)
+        let environment = ProcessInfo.processInfo.environment
+        let handler: Handler
+        do { handler = try make() } catch {
+            let failure = FunctionError(converting: error)
+            logger.error("function.init_failed", metadata: ["error.code": "\(failure.code)", "error.detail": "\(failure.message)"])
+            if let endpoint = environment["AWS_LAMBDA_RUNTIME_API"], !endpoint.isEmpty {
+                RuntimeAPIDriver(endpoint: endpoint, logger: logger).reportInitError(failure)
+            } else {
+                StandardIO.write((try? JSONCoding.encode(failure)) ?? Data(), to: 2)
+            }
+            exit(78)  // EX_CONFIG
+        }
+        if let endpoint = environment["AWS_LAMBDA_RUNTIME_API"], !endpoint.isEmpty {
+            let database = Database(configuration: .fromEnvironment(applicationName: Handler.name), logger: logger)
+            RuntimeAPIDriver(endpoint: endpoint, logger: logger).serve(FunctionRunner(handler), database: database)
+            database.close()
+            exit(0)
+        }
         let options: Options
         do {
             options = try Options(arguments: arguments)

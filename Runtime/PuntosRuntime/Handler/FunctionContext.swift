@@ -14,8 +14,12 @@ public struct FunctionContext: Sendable {
     public let database: Database
     /// The current time, fixed per invocation so that one event sees one "now".
     public let now: Date
+    /// The X-Ray trace header of a warm invocation (`Lambda-Runtime-Trace-Id`), if any.
+    public let traceId: String?
 
-    public init(requestId: String, deadline: Date, logger: Logger, database: Database, now: Date = Date()) {
+    public init(requestId: String, deadline: Date, logger: Logger, database: Database, now: Date = Date(),
+                traceId: String? = nil) {
+        self.traceId = traceId
         self.requestId = requestId
         self.deadline = deadline
         self.logger = logger

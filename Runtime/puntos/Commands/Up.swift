@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PuntosPostgres
+import PuntosRuntime
+import ServiceLifecycle
+
+/// `puntos up`: serves the whole bundle of deploy.yaml on this machine.
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve deploy.yaml: HTTP routes, the invoke endpoint, queues and schedules on warm workers.")
+
+    @Option(help: "The SAM template.") var template = "deploy.yaml"
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on.") var port = 3000
+    @Option(help: "The folder of function executables (default: beside puntos).") var bin: String?
+    @Option(help: "Override a template parameter: Name=Value (repeatable).") var parameter: [String] = []
+    @Option(help: "Largest request body accepted, in bytes.") var maxBodyBytes = 1_048_576
+    @Option(help: "How long a request waits for a free worker before 503, in milliseconds.") var workerWaitMs = 2000
+    @Option(help: "Events waiting for a worker per function, beyond which requests get 503 at once.") var maxPending = 256
+    @Option(help: "First retry delay of a failed queue message, in milliseconds (doubles per receive).") var queueBackoffMs = 1000
+    @Option(help: "The migrations folder applied at start.") var migrations = Migrate.defaultDirectory
+    @Flag(help: "Do not apply migrations at start.") var noMigrate = false
+
+    func run() async throws {
+        JSONLogHandler.bootstrap(function: "puntos")
+        let logger = Logger(label: "puntos.up")
+        var overrides: [String: String] = [:]
+        for item in parameter {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--parameter takes Name=Value, got \(item)") }
+            overrides[parts[0]] = parts[1]
+        }
+        let template: Template
+        do { template = try Template.load(path: self.template, overrides: overrides) } catch {
+            throw ValidationError("\(self.template): \(error)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        if let url = template.parameters["DatabaseUrl"], !url.isEmpty { environment["DATABASE_URL"] = url }
+        let configuration = PostgresConfiguration.fromEnvironment(applicationName: "puntos", environment: environment)
+
+        if !noMigrate {
+            let database = Database(configuration: configuration, logger: logger)
+            defer { database.close() }
+            let migrator = try Migrator(migrations: try Migrator.load(directory: migrations), logger: logger)
+            let report = try migrator.migrate(database)
+            logger.notice("puntos.migrated", metadata: ["migrations.applied": "\(report.applied.count)"])
+        }
+
+        var secrets = template.parameters["WebhookSecrets"] ?? ""
+        if secrets.isEmpty {
+            let secret = SecureRandom.bytes(16).hexString
+            secrets = "dev=\(secret)"
+            print("No WebhookSecrets given: callers sign as X-Puntos-Caller: dev with the secret \(secret) (set WEBHOOK_SECRETS=caller=secret,...)")
+        }
+        let metrics = Metrics()
+        let binDirectory = bin ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        var pools: [String: WorkerPool] = [:]
+        for function in template.functions {
+            pools[function.name] = WorkerPool(function: function, binDirectory: binDirectory, environment: environment,
+                                              maximumPending: maxPending, logger: logger, metrics: metrics)
+        }
+        let queues = QueueService(template: template, pools: pools, configuration: configuration,
+                                  backoffBaseSeconds: Double(queueBackoffMs) / 1000, logger: logger, metrics: metrics)
+        let scheduler = try Scheduler(template: template, pools: pools, configuration: configuration, logger: logger, metrics: metrics)
+        let healthDatabase = BlockingDatabase(configuration: configuration, label: "health", logger: logger)
+        let gateway = Gateway(
+            template: template, routes: RouteTable(template.functions), pools: pools,
+            authenticator: WebhookAuthenticator(secrets: secrets), queues: queues,
+            health: {
+                (try? await healthDatabase.run { database in
+                    try database.withConnection { try $0.query("SELECT 1 AS ok").rows.count == 1 }
+                }) ?? false
+            },
+            metrics: metrics, logger: logger, maximumBodyBytes: maxBodyBytes, maximumWait: .milliseconds(workerWaitMs))
+        let host = self.host
+        let application = Application(
+            responder: CallbackResponder<GatewayContext> { request, context in await gateway.respond(request, context: context) },
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                logger.notice("puntos.listening", metadata: ["http.address": "\(host):\(channel.localAddress?.port ?? 0)"])
+            },
+            logger: logger)
+        // Shutdown runs in reverse: stop accepting HTTP and finish its requests, stop schedules and
+        // queue claims (batches in hand finish), then let the workers finish and end them.
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: PoolsService(pools: pools, logger: logger)),
+                .init(service: queues), .init(service: scheduler), .init(service: application),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.notice("puntos.stopped")
+    }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PuntosRuntime
+
+/// A request context that knows who is calling (the invoke endpoint answers loopback callers only).
+struct GatewayContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// The HTTP front of `puntos up`: the template's routes as API Gateway v2 events, the Lambda invoke
+/// endpoint, queue intake, `/healthz` and `/metrics`. Every answer carries `x-request-id`.
+struct Gateway: Sendable {
+    let template: Template
+    let routes: RouteTable
+    let pools: [String: WorkerPool]
+    let authenticator: WebhookAuthenticator
+    let queues: QueueService?
+    let health: @Sendable () async -> Bool
+    let metrics: Metrics
+    let logger: Logger
+    let maximumBodyBytes: Int
+    let maximumWait: Duration
+
+    func respond(_ request: Request, context: GatewayContext) async -> Response {
+        let started = ContinuousClock.now
+        let requestId = Self.requestId(from: request.headers[HTTPField.Name("X-Request-Id")!])
+        let logger = self.logger.with(requestId: requestId)
+        var label = "unmatched"
+        var response: Response
+        do {
+            (label, response) = try await route(request, context: context, requestId: requestId, logger: logger)
+        } catch let error as GatewayError {
+            response = error.response
+        } catch {
+            logger.error("http.failed", metadata: ["error": "\(error)"])
+            response = GatewayError(status: 500, code: "internal_error", message: "puntos failed to handle the request").response
+        }
+        response.headers[HTTPField.Name("X-Request-Id")!] = requestId
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.increment("puntos_http_requests_total", ["route": label, "status": String(response.status.code)])
+        metrics.observe("puntos_http_request_duration_seconds", ["route": label], seconds: seconds)
+        logger.info("http.request", metadata: [
+            "http.method": "\(request.method.rawValue)", "http.route": "\(label)", "http.status": "\(response.status.code)",
+            "http.duration_ms": "\(Int(seconds * 1000))",
+        ])
+        return response
+    }
+
+    private func route(_ request: Request, context: GatewayContext, requestId: String, logger: Logger) async throws -> (String, Response) {
+        let path = request.uri.path
+        let method = request.method.rawValue
+        if method == "GET", path == "/healthz" { return ("/healthz", await healthz()) }
+        if method == "GET", path == "/metrics" {
+            await refreshGauges()
+            return ("/metrics", Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                         body: .init(byteBuffer: ByteBuffer(string: metrics.render()))))
+        }
+        if path.hasPrefix("/2015-03-31/functions/") {
+            return ("invoke", try await invoke(request, context: context, requestId: requestId))
+        }
+        if method == "POST", path.hasPrefix("/queues/"), path.hasSuffix("/messages") {
+            let parts = path.split(separator: "/")
+            guard parts.count == 3, let queues else { throw GatewayError(status: 404, code: "no_route", message: "no such queue") }
+            let body = try await collect(request)
+            try authenticate(request, body: body)
+            let queue = String(parts[1])
+            let messageId = try await queues.enqueue(queue: queue, body: body)
+            return ("POST /queues/{queue}/messages", json(201, ["message_id": messageId, "queue": queue]))
+        }
+        switch routes.match(method: method, path: path) {
+        case .notFound:
+            throw GatewayError(status: 404, code: "no_route", message: "no route for \(method) \(path)")
+        case .methodNotAllowed:
+            throw GatewayError(status: 405, code: "method_not_allowed", message: "\(method) is not served on \(path)")
+        case .found(let match):
+            let body = try await collect(request)
+            if !match.route.isPublic { try authenticate(request, body: body) }
+            return (match.route.routeKey, try await forward(request, body: body, match: match, context: context, requestId: requestId))
+        }
+    }
+
+    private func collect(_ request: Request) async throws -> Data {
+        var request = request
+        do {
+            return Data(try await request.collectBody(upTo: maximumBodyBytes).readableBytesView)
+        } catch {
+            throw GatewayError(status: 413, code: "body_too_large", message: "the request body is over \(maximumBodyBytes) bytes")
+        }
+    }
+
+    private func authenticate(_ request: Request, body: Data) throws {
+        func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
+        let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        switch authenticator.authenticate(caller: header("X-Puntos-Caller"), timestamp: header("X-Puntos-Timestamp"),
+                                          signature: header("X-Puntos-Signature"), method: request.method.rawValue,
+                                          target: target, body: body) {
+        case .success: return
+        case .failure(let failure):
+            metrics.increment("puntos_http_unauthorized_total", ["reason": failure.code])
+            logger.notice("http.unauthorized", metadata: ["auth.reason": "\(failure.code)"])
+            var error = GatewayError(status: 401, code: failure.code, message: failure.message)
+            error.headers = ["www-authenticate": "PuntosSignature"]
+            throw error
+        }
+    }
+
+    /// An HTTP request as an API Gateway HTTP API (payload 2.0) event, and the function's answer back.
+    private func forward(_ request: Request, body: Data, match: RouteTable.Match, context: GatewayContext,
+                         requestId: String) async throws -> Response {
+        guard let pool = pools[match.function] else {
+            throw GatewayError(status: 503, code: "function_unavailable", message: "no function \(match.function)")
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + "," + field.value } ?? field.value
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters {
+            let name = String(key)
+            query[name] = query[name].map { $0 + "," + String(value) } ?? String(value)
+        }
+        let text = String(data: body, encoding: .utf8)
+        let now = Date()
+        var requestContext: [String: Any] = [
+            "accountId": "000000000000", "apiId": "puntos", "domainName": headers["host"] ?? "127.0.0.1",
+            "domainPrefix": "puntos", "requestId": requestId, "routeKey": match.route.routeKey, "stage": "$default",
+            "time": Self.clfDate(now), "timeEpoch": Int64(now.timeIntervalSince1970 * 1000),
+            "http": ["method": request.method.rawValue, "path": request.uri.path, "protocol": "HTTP/1.1",
+                     "sourceIp": Self.ip(context.remoteAddress), "userAgent": headers["user-agent"] ?? ""],
+        ]
+        if let caller = headers["x-puntos-caller"], !match.route.isPublic {
+            requestContext["authorizer"] = ["lambda": ["caller": caller]]
+        }
+        var event: [String: Any] = [
+            "version": "2.0", "routeKey": match.route.routeKey, "rawPath": request.uri.path,
+            "rawQueryString": request.uri.query ?? "", "headers": headers, "requestContext": requestContext,
+            "isBase64Encoded": text == nil,
+        ]
+        if !query.isEmpty { event["queryStringParameters"] = query }
+        if !match.pathParameters.isEmpty { event["pathParameters"] = match.pathParameters }
+        if !body.isEmpty { event["body"] = text ?? body.base64EncodedString() }
+        let payload = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
+        let outcome = await pool.invoke(payload, requestId: requestId, maximumWait: maximumWait)
+        switch outcome {
+        case .success(let output):
+            return Self.httpResponse(fromFunctionOutput: output)
+        case .functionError(let document, let type):
+            logger.warning("http.function_error", metadata: ["function.name": "\(match.function)", "error.type": "\(type)"])
+            _ = document
+            throw GatewayError(status: 502, code: "function_error", message: "the function failed (\(type))")
+        case .failed(let failure):
+            var error = GatewayError(status: failure.httpStatus, code: failure.code, message: failure.description)
+            if failure.httpStatus == 503 { error.headers["retry-after"] = "1" }
+            throw error
+        }
+    }
+
+    /// `{statusCode, headers, body, isBase64Encoded}` as API Gateway reads it; any other JSON is a 200 body.
+    static func httpResponse(fromFunctionOutput output: Data) -> Response {
+        guard let object = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any],
+              let status = object["statusCode"] as? Int else {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output)))
+        }
+        var fields = HTTPFields()
+        for (name, value) in object["headers"] as? [String: Any] ?? [:] {
+            if let fieldName = HTTPField.Name(name) { fields[fieldName] = "\(value)" }
+        }
+        if fields[.contentType] == nil { fields[.contentType] = "application/json" }
+        var bytes = Data()
+        if let body = object["body"] as? String {
+            bytes = (object["isBase64Encoded"] as? Bool == true) ? (Data(base64Encoded: body) ?? Data()) : Data(body.utf8)
+        }
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: the Lambda invoke endpoint
+
+    /// `POST /2015-03-31/functions/{name}/invocations`, as AWS's Runtime Interface Emulator serves it.
+    private func invoke(_ request: Request, context: GatewayContext, requestId: String) async throws -> Response {
+        guard Self.isLoopback(context.remoteAddress) else {
+            throw GatewayError(status: 403, code: "forbidden", message: "the invoke endpoint answers callers on this machine only")
+        }
+        let parts = request.uri.path.split(separator: "/")
+        guard request.method == .post, parts.count == 4, parts[3] == "invocations" else {
+            throw GatewayError(status: 404, code: "no_route", message: "POST /2015-03-31/functions/{name}/invocations")
+        }
+        let name = String(parts[2].removingPercentEncoding?.split(separator: ":").last ?? parts[2])
+        guard let function = template.function(named: name), let pool = pools[function.name] else {
+            var error = GatewayError(status: 404, code: "ResourceNotFoundException", message: "Function not found: \(name)")
+            error.headers["x-amzn-errortype"] = "ResourceNotFoundException"
+            throw error
+        }
+        let payload = try await collect(request)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[HTTPField.Name("X-Amz-Executed-Version")!] = "$LATEST"
+        headers[HTTPField.Name("X-Amzn-RequestId")!] = requestId
+        switch request.headers[HTTPField.Name("X-Amz-Invocation-Type")!] ?? "RequestResponse" {
+        case "DryRun":
+            return Response(status: .noContent, headers: headers)
+        case "Event":
+            let wait = Duration.seconds(function.timeoutSeconds)
+            Task { _ = await pool.invoke(payload.isEmpty ? Data("{}".utf8) : payload, requestId: requestId, maximumWait: wait) }
+            return Response(status: .accepted, headers: headers)
+        default:
+            break
+        }
+        let outcome = await pool.invoke(payload.isEmpty ? Data("{}".utf8) : payload, requestId: requestId,
+                                        maximumWait: maximumWait)
+        switch outcome {
+        case .success(let output):
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
+        case .functionError(let document, _):
+            headers[HTTPField.Name("X-Amz-Function-Error")!] = "Unhandled"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        case .failed(.busy), .failed(.stopping):
+            var error = GatewayError(status: 429, code: "TooManyRequestsException", message: "Rate Exceeded.")
+            error.headers["x-amzn-errortype"] = "TooManyRequestsException"
+            error.headers["retry-after"] = "1"
+            throw error
+        case .failed(.missingExecutable(let path)):
+            throw GatewayError(status: 503, code: "ServiceException", message: "the function is not built (\(path))")
+        case .failed(let failure):
+            headers[HTTPField.Name("X-Amz-Function-Error")!] = "Unhandled"
+            let type = failure == .timedOut ? "Sandbox.Timedout" : "Runtime.ExitError"
+            let document = try JSONSerialization.data(withJSONObject: ["errorType": type, "errorMessage": failure.description])
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        }
+    }
+
+    // MARK: health and metrics
+
+    private func healthz() async -> Response {
+        let database = await health()
+        var poolStates: [String: Any] = [:]
+        var poolsUp = true
+        for (name, pool) in pools.sorted(by: { $0.key < $1.key }) {
+            let live = await pool.liveWorkers
+            let available = pool.isAvailable
+            poolStates[name] = ["workers": await pool.workerCount, "live": live, "built": available]
+            if available && live == 0 { poolsUp = false }
+        }
+        let ok = database && poolsUp
+        let body: [String: Any] = ["status": ok ? "ok" : "unavailable", "database": database ? "ok" : "unreachable", "pools": poolStates]
+        var response = json(ok ? 200 : 503, body)
+        if !ok { response.headers[.retryAfter] = "1" }
+        return response
+    }
+
+    private func refreshGauges() async {
+        for (name, pool) in pools {
+            metrics.set("puntos_workers_live", ["function": name], Double(await pool.liveWorkers))
+            metrics.set("puntos_workers_busy", ["function": name], Double(await pool.busyWorkers))
+            metrics.set("puntos_pool_pending", ["function": name], Double(await pool.pendingCount))
+        }
+        if let queues, let stats = try? await queues.stats() {
+            for row in stats {
+                metrics.set("puntos_queue_depth", ["queue": row.queue], Double(row.ready))
+                metrics.set("puntos_queue_in_flight", ["queue": row.queue], Double(row.inFlight))
+                metrics.set("puntos_queue_delayed", ["queue": row.queue], Double(row.delayed))
+                metrics.set("puntos_queue_dead", ["queue": row.queue], Double(row.dead))
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    func json(_ status: Int, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The caller's `X-Request-Id` when it is a sane token, else a fresh UUID.
+    static func requestId(from header: String?) -> String {
+        if let header, (8...64).contains(header.count),
+           header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            return header
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    static func ip(_ address: SocketAddress?) -> String { address?.ipAddress ?? "127.0.0.1" }
+
+    static func clfDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
+        return formatter.string(from: date)
+    }
+}
+
+/// An answer `puntos` itself gives: `{"error":{"code","message"}}` with a status.
+struct GatewayError: Error {
+    var status: Int
+    var code: String
+    var message: String
+    var headers: [String: String] = [:]
+
+    var response: Response {
+        let body = (try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys]))
+            ?? Data()
+        var fields: HTTPFields = [.contentType: "application/json"]
+        for (name, value) in headers { if let fieldName = HTTPField.Name(name) { fields[fieldName] = value } }
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

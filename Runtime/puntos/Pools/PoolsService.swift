@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Runs every pool's Runtime API servers (which start the workers once listening); on shutdown, lets
+/// the workers finish what they hold, then ends them.
+struct PoolsService: Service {
+    let pools: [String: WorkerPool]
+    let logger: Logger
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for pool in pools.values where pool.isAvailable {
+                for slot in 0..<(await pool.workerCount) {
+                    let application = RuntimeAPIServer.application(pool: pool, slot: slot, logger: logger)
+                    group.addTask { try await cancelWhenGracefulShutdown { try await application.run() } }
+                }
+            }
+            for pool in pools.values where !pool.isAvailable {
+                logger.warning("pool.missing_executable", metadata: ["function.name": "\(pool.function.name)",
+                                                                     "function.executable": "\(pool.executable)"])
+            }
+            try? await gracefulShutdown()
+            for pool in pools.values { await pool.stop(grace: .seconds(30)) }
+            group.cancelAll()
+        }
+    }
+}
+
+/// Sleeps, or throws as soon as a graceful shutdown starts.
+func sleepUnlessShuttingDown(_ duration: Duration) async throws {
+    try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+}
+
+func gracefulShutdown() async throws {
+    try await withGracefulShutdownHandler {
+        while !Task.isShuttingDownGracefully { try await Task.sleep(for: .milliseconds(50)) }
+    } onGracefulShutdown: {}
+}

@@ -1,0 +1,155 @@
+import Foundation
+import PuntosPostgres
+
+/// The SQL of the queue tables (migrations/0030_queues.sql), one statement per step.
+enum QueueStore {
+    struct Message: Sendable {
+        let id: Int64
+        let messageId: String
+        let body: String
+        let receiveCount: Int
+        let enqueuedAt: Double
+        let firstReceivedAt: Double
+    }
+
+    struct Stats: Sendable {
+        let queue: String
+        let ready: Int
+        let inFlight: Int
+        let delayed: Int
+        let dead: Int
+        let oldestReadySeconds: Double
+    }
+
+    static let channel = "puntos_queue"
+
+    /// Puts messages in, and wakes the consumers with NOTIFY in the same transaction.
+    @discardableResult
+    static func enqueue(_ database: Database, queue: String, bodies: [String]) throws -> [String] {
+        try database.withTransaction { connection in
+            let array = String(decoding: try JSONSerialization.data(withJSONObject: bodies), as: UTF8.self)
+            let rows = try connection.query("""
+                INSERT INTO puntos_queue_messages (queue, body)
+                SELECT \(queue), value FROM jsonb_array_elements_text(\(array)::jsonb) WITH ORDINALITY AS b(value, n) ORDER BY n
+                RETURNING message_id::text AS message_id
+                """)
+            try connection.query("SELECT pg_notify(\(channel), \(queue))")
+            return try rows.rows.map { try $0.decode("message_id", as: String.self) }
+        }
+    }
+
+    /// Claims up to `limit` ready messages (SKIP LOCKED: consumers never wait for each other) and hides
+    /// them for `visibilitySeconds`.
+    static func claim(_ database: Database, queue: String, limit: Int, visibilitySeconds: Int) throws -> [Message] {
+        try database.withConnection { connection in
+            try connection.query("""
+                UPDATE puntos_queue_messages m
+                SET receive_count = m.receive_count + 1,
+                    claimed_until = now() + make_interval(secs => \(visibilitySeconds)),
+                    visible_at = now() + make_interval(secs => \(visibilitySeconds)),
+                    first_received_at = coalesce(m.first_received_at, now())
+                FROM (SELECT id FROM puntos_queue_messages
+                      WHERE queue = \(queue) AND visible_at <= now()
+                      ORDER BY visible_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED) ready
+                WHERE m.id = ready.id
+                RETURNING m.id, m.message_id::text AS message_id, m.body, m.receive_count,
+                          extract(epoch FROM m.enqueued_at)::float8 AS enqueued_at,
+                          extract(epoch FROM m.first_received_at)::float8 AS first_received_at
+                """).rows.map { row in
+                Message(id: try row.decode("id", as: Int64.self), messageId: try row.decode("message_id", as: String.self),
+                        body: try row.decode("body", as: String.self), receiveCount: try row.decode("receive_count", as: Int.self),
+                        enqueuedAt: Double(try row.decode("enqueued_at", as: String.self)) ?? 0,
+                        firstReceivedAt: Double(try row.decode("first_received_at", as: String.self)) ?? 0)
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// After a batch: deletes what succeeded, delays what failed (`delays` in seconds, by id), and moves
+    /// to the dead letters what failed its last allowed receive. One transaction.
+    static func settle(_ database: Database, succeeded: [Int64], retry delays: [Int64: Double], dead: [Int64], error: String) throws {
+        try database.withTransaction { connection in
+            if !succeeded.isEmpty {
+                try connection.query("DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(succeeded))::bigint[])")
+            }
+            if !delays.isEmpty {
+                let ids = delays.keys.sorted()
+                let seconds = "{" + ids.map { String(delays[$0]!) }.joined(separator: ",") + "}"
+                try connection.query("""
+                    UPDATE puntos_queue_messages m
+                    SET claimed_until = NULL, visible_at = now() + make_interval(secs => d.delay), last_error = \(error)
+                    FROM unnest(\(arrayLiteral(ids))::bigint[], \(seconds)::float8[]) AS d(id, delay)
+                    WHERE m.id = d.id
+                    """)
+            }
+            if !dead.isEmpty {
+                try connection.query("""
+                    WITH moved AS (DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(dead))::bigint[]) RETURNING *)
+                    INSERT INTO puntos_queue_dead_letters (id, queue, message_id, body, receive_count, enqueued_at, last_error)
+                    SELECT id, queue, message_id, body, receive_count, enqueued_at, \(error) FROM moved
+                    """)
+            }
+        }
+    }
+
+    static func stats(_ database: Database, queues: [String]) throws -> [Stats] {
+        try database.withConnection { connection in
+            try connection.query("""
+                SELECT q.queue,
+                       (SELECT count(*) FROM puntos_queue_messages m WHERE m.queue = q.queue AND m.visible_at <= now()) AS ready,
+                       (SELECT count(*) FROM puntos_queue_messages m WHERE m.queue = q.queue AND m.claimed_until > now()) AS in_flight,
+                       (SELECT count(*) FROM puntos_queue_messages m WHERE m.queue = q.queue AND m.visible_at > now()
+                          AND (m.claimed_until IS NULL OR m.claimed_until <= now())) AS delayed,
+                       (SELECT count(*) FROM puntos_queue_dead_letters d WHERE d.queue = q.queue) AS dead,
+                       coalesce((SELECT extract(epoch FROM now() - min(m.visible_at)) FROM puntos_queue_messages m
+                                 WHERE m.queue = q.queue AND m.visible_at <= now()), 0)::float8 AS oldest
+                FROM unnest(\(textArrayLiteral(queues))::text[]) AS q(queue) ORDER BY q.queue
+                """).rows.map { row in
+                Stats(queue: try row.decode("queue", as: String.self), ready: try row.decode("ready", as: Int.self),
+                      inFlight: try row.decode("in_flight", as: Int.self), delayed: try row.decode("delayed", as: Int.self),
+                      dead: try row.decode("dead", as: Int.self), oldestReadySeconds: Double(try row.decode("oldest", as: String.self)) ?? 0)
+            }
+        }
+    }
+
+    struct DeadLetter: Sendable {
+        let messageId: String
+        let receiveCount: Int
+        let diedAt: String
+        let lastError: String?
+        let body: String
+    }
+
+    static func deadLetters(_ database: Database, queue: String, limit: Int) throws -> [DeadLetter] {
+        try database.withConnection { connection in
+            try connection.query("""
+                SELECT message_id::text AS message_id, receive_count, died_at::text AS died_at, last_error, body
+                FROM puntos_queue_dead_letters WHERE queue = \(queue) ORDER BY died_at, id LIMIT \(limit)
+                """).rows.map { row in
+                DeadLetter(messageId: try row.decode("message_id", as: String.self), receiveCount: try row.decode("receive_count", as: Int.self),
+                           diedAt: try row.decode("died_at", as: String.self), lastError: try row.decodeIfPresent("last_error", as: String.self),
+                           body: try row.decode("body", as: String.self))
+            }
+        }
+    }
+
+    /// Moves dead letters (all of a queue's, or one) back into the queue with a fresh receive count.
+    static func replay(_ database: Database, queue: String, messageId: String?) throws -> Int {
+        try database.withTransaction { connection in
+            let moved = try connection.query("""
+                WITH moved AS (DELETE FROM puntos_queue_dead_letters
+                               WHERE queue = \(queue) AND (\(messageId)::uuid IS NULL OR message_id = \(messageId)::uuid) RETURNING *)
+                INSERT INTO puntos_queue_messages (queue, message_id, body, enqueued_at)
+                SELECT queue, message_id, body, enqueued_at FROM moved
+                """).affectedRows
+            try connection.query("SELECT pg_notify(\(channel), \(queue))")
+            return moved
+        }
+    }
+
+    static func arrayLiteral(_ ids: [Int64]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
+
+    static func textArrayLiteral(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+}
