@@ -88,6 +88,9 @@ let package = Package(
             dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport"],
             path: "Tests/PuntosIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
+            name: "PuntosLocalRuntimeTests", dependencies: ["PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
+            path: "Tests/PuntosLocalRuntimeTests", swiftSettings: swiftSettings),
+        .testTarget(
             name: "PuntosEndToEndTests",
             dependencies: ["PuntosPostgres", "PuntosTestSupport"],
             path: "Tests/PuntosEndToEndTests", swiftSettings: swiftSettings),

@@ -37,7 +37,7 @@ struct Gateway: Sendable {
         var label = "unmatched"
         var response: Response
         do {
-            (label, response) = try await route(request, context: context, requestId: requestId, logger: logger)
+            response = try await route(request, context: context, requestId: requestId, label: &label)
         } catch let error as GatewayError {
             response = error.response
         } catch {
@@ -56,26 +56,32 @@ struct Gateway: Sendable {
         return response
     }
 
-    private func route(_ request: Request, context: GatewayContext, requestId: String, logger: Logger) async throws -> (String, Response) {
+    private func route(_ request: Request, context: GatewayContext, requestId: String, label: inout String) async throws -> Response {
         let path = request.uri.path
         let method = request.method.rawValue
-        if method == "GET", path == "/healthz" { return ("/healthz", await healthz()) }
+        if method == "GET", path == "/healthz" {
+            label = "/healthz"
+            return await healthz()
+        }
         if method == "GET", path == "/metrics" {
+            label = "/metrics"
             await refreshGauges()
-            return ("/metrics", Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            return (Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                                          body: .init(byteBuffer: ByteBuffer(string: metrics.render()))))
         }
         if path.hasPrefix("/2015-03-31/functions/") {
-            return ("invoke", try await invoke(request, context: context, requestId: requestId))
+            label = "invoke"
+            return try await invoke(request, context: context, requestId: requestId)
         }
         if method == "POST", path.hasPrefix("/queues/"), path.hasSuffix("/messages") {
+            label = "POST /queues/{queue}/messages"
             let parts = path.split(separator: "/")
             guard parts.count == 3, let queues else { throw GatewayError(status: 404, code: "no_route", message: "no such queue") }
             let body = try await collect(request)
             try authenticate(request, body: body)
             let queue = String(parts[1])
             let messageId = try await queues.enqueue(queue: queue, body: body)
-            return ("POST /queues/{queue}/messages", json(201, ["message_id": messageId, "queue": queue]))
+            return json(201, ["message_id": messageId, "queue": queue])
         }
         switch routes.match(method: method, path: path) {
         case .notFound:
@@ -83,9 +89,10 @@ struct Gateway: Sendable {
         case .methodNotAllowed:
             throw GatewayError(status: 405, code: "method_not_allowed", message: "\(method) is not served on \(path)")
         case .found(let match):
+            label = match.route.routeKey
             let body = try await collect(request)
             if !match.route.isPublic { try authenticate(request, body: body) }
-            return (match.route.routeKey, try await forward(request, body: body, match: match, context: context, requestId: requestId))
+            return try await forward(request, body: body, match: match, context: context, requestId: requestId)
         }
     }
 
@@ -296,12 +303,14 @@ struct Gateway: Sendable {
 
     static func ip(_ address: SocketAddress?) -> String { address?.ipAddress ?? "127.0.0.1" }
 
+    /// `22/Nov/2026:21:25:32 +0000`, as API Gateway's requestContext.time.
     static func clfDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 40)
+        let count = strftime(&buffer, buffer.count, "%d/%b/%Y:%H:%M:%S +0000", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

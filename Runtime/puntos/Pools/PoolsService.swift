@@ -10,21 +10,24 @@ struct PoolsService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for pool in pools.values where pool.isAvailable {
-                for slot in 0..<(await pool.workerCount) {
-                    let application = RuntimeAPIServer.application(pool: pool, slot: slot, logger: logger)
-                    group.addTask { try await cancelWhenGracefulShutdown { try await application.run() } }
-                }
+        // The Runtime API servers run outside the graceful shutdown (detached): workers finishing an
+        // event must still reach them to answer. They are cancelled once the pools have stopped.
+        var quiet = logger
+        quiet.logLevel = .critical
+        var servers: [Task<Void, Never>] = []
+        for pool in pools.values where pool.isAvailable {
+            for slot in 0..<(await pool.workerCount) {
+                let application = RuntimeAPIServer.application(pool: pool, slot: slot, logger: quiet)
+                servers.append(Task.detached { try? await application.run() })
             }
-            for pool in pools.values where !pool.isAvailable {
-                logger.warning("pool.missing_executable", metadata: ["function.name": "\(pool.function.name)",
-                                                                     "function.executable": "\(pool.executable)"])
-            }
-            try? await gracefulShutdown()
-            for pool in pools.values { await pool.stop(grace: .seconds(30)) }
-            group.cancelAll()
         }
+        for pool in pools.values where !pool.isAvailable {
+            logger.warning("pool.missing_executable", metadata: ["function.name": "\(pool.function.name)",
+                                                                 "function.executable": "\(pool.executable)"])
+        }
+        try? await gracefulShutdown()
+        for pool in pools.values { await pool.stop(grace: .seconds(30)) }
+        for server in servers { server.cancel() }
     }
 }
 
