@@ -26,13 +26,12 @@ let package = Package(
             name: "CLibPQ", path: "Runtime/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
         .systemLibrary(
-            name: "CCurl", path: "Runtime/CCurl", pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(
             name: "CCrypto", path: "Runtime/CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
-        // Typed wrappers for libcurl's variadic calls.
-        .target(name: "CCurlShims", dependencies: ["CCurl"], path: "Runtime/CCurlShims"),
+        // libcurl (headers from libcurl4-openssl-dev), loaded with dlopen on first use, with typed
+        // wrappers for its variadic calls. Linking it would load libcurl and the dozen libraries it
+        // needs at every cold start, about a fifth of a one-shot function's time, to send nothing.
+        .target(name: "CCurlShims", path: "Runtime/CCurlShims", linkerSettings: [.linkedLibrary("dl")]),
 
         // The PostgreSQL layer over libpq: connections, bind-parameter queries, transactions, migrations.
         .target(
@@ -43,7 +42,7 @@ let package = Package(
         // The runtime every function links: handler shape, drivers, envelopes, errors, JSON logs.
         .target(
             name: "PuntosRuntime",
-            dependencies: ["PuntosPostgres", "CCurl", "CCurlShims", "CCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PuntosPostgres", "CCurlShims", "CCrypto", .product(name: "Logging", package: "swift-log")],
             path: "Runtime/PuntosRuntime", swiftSettings: swiftSettings),
 
         // The shared domain library: cards, customers, idempotency, and each function's handler.

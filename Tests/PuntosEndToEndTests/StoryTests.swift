@@ -155,3 +155,20 @@ import Testing
         #expect(lookup.exitCode == 0)
     }
 }
+
+@Suite struct MigrateCommandTests {
+    @Test func migratingTwiceChangesNothing() throws {
+        let scratch = try TestDatabase.scratch()
+        defer { scratch.drop() }
+        let first = try FunctionProcess.run("puntos", arguments: ["migrate", "--dir", "migrations"], environment: ["DATABASE_URL": scratch.url])
+        #expect(first.exitCode == 0, "\(first.stderrText)")
+        #expect(first.stdoutText.contains("applied 0001 foundation"))
+        let second = try FunctionProcess.run("puntos", arguments: ["migrate", "--dir", "migrations"], environment: ["DATABASE_URL": scratch.url])
+        #expect(second.exitCode == 0)
+        #expect(second.stdoutText.hasPrefix("0 applied"))
+        let unreachable = try FunctionProcess.run("puntos", arguments: ["migrate"],
+                                                  environment: ["DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"])
+        #expect(unreachable.exitCode == 75)
+        #expect(unreachable.stderrText.contains("cannot connect"))
+    }
+}

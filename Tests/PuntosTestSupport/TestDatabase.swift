@@ -9,6 +9,7 @@ import PuntosRuntime
 public enum TestDatabase {
     public struct Missing: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public static let logger = Logger(label: "test")

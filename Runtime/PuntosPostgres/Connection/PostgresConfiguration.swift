@@ -24,7 +24,7 @@ public struct PostgresConfiguration: Sendable {
     }
 
     public static func fromEnvironment(applicationName: String = "puntos",
-                                       environment: [String: String] = ProcessInfo.processInfo.environment) -> PostgresConfiguration {
+                                       environment: Environment = .process) -> PostgresConfiguration {
         var configuration = PostgresConfiguration(applicationName: applicationName)
         if let url = environment["DATABASE_URL"], !url.isEmpty { configuration.url = url }
         if let value = environment["PUNTOS_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), value >= 0 {

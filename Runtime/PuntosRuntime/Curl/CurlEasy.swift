@@ -1,25 +1,32 @@
-import CCurl
 import CCurlShims
 import FoundationEssentials
 
 /// One libcurl easy handle. Reused between transfers, it keeps connections alive.
 /// Not for use by two threads at once; each worker owns its own.
+///
+/// libcurl is loaded on first use (see CCurlShims.h); if it cannot be, every transfer fails with
+/// a `CurlError` that says why.
 final class CurlEasy {
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-
-    let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer?
+    private let loadError: String?
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     init() {
-        _ = Self.globalInit
-        handle = curl_easy_init()
+        var message = [CChar](repeating: 0, count: 256)
+        if puntos_curl_load(&message, message.count) == 1 {
+            handle = puntos_curl_easy_init()
+            loadError = handle == nil ? "curl_easy_init failed" : nil
+        } else {
+            handle = nil
+            loadError = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { puntos_curl_easy_cleanup(handle) }
 
     /// Clears the options of the previous transfer, keeping its connections.
     func reset() {
-        curl_easy_reset(handle)
+        puntos_curl_easy_reset(handle)
         errorBuffer.withUnsafeMutableBufferPointer { buffer in
             buffer[0] = 0
             _ = puntos_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
@@ -33,9 +40,14 @@ final class CurlEasy {
         check(puntos_curl_set_slist(handle, option, UnsafeMutablePointer(value)))
     }
 
+    /// Fails when libcurl could not be loaded, before any option is set.
+    func ready() throws(CurlError) {
+        if let loadError { throw CurlError(code: Int(CURLE_FAILED_INIT.rawValue), message: loadError) }
+    }
+
     /// Runs the transfer; the one place a CURLcode becomes a Swift error.
     func perform() throws(CurlError) {
-        let code = curl_easy_perform(handle)
+        let code = puntos_curl_easy_perform(handle)
         guard code == CURLE_OK else {
             let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw CurlError(code, responseCode: responseCode, detail: detail)
@@ -50,7 +62,7 @@ final class CurlEasy {
 
     private func check(_ code: CURLcode) {
         // Options are set by this module's code only: a refusal is a programming error.
-        precondition(code == CURLE_OK, "curl_easy_setopt failed: \(String(cString: curl_easy_strerror(code)))")
+        precondition(code == CURLE_OK, "curl_easy_setopt failed: \(String(cString: puntos_curl_easy_strerror(code)))")
     }
 }
 
@@ -100,8 +112,8 @@ final class CurlStringList {
     private(set) var pointer: OpaquePointer?
 
     init(_ strings: [String]) {
-        for string in strings { pointer = OpaquePointer(curl_slist_append(UnsafeMutablePointer(pointer), string)) }
+        for string in strings { pointer = OpaquePointer(puntos_curl_slist_append(UnsafeMutablePointer(pointer), string)) }
     }
 
-    deinit { curl_slist_free_all(UnsafeMutablePointer(pointer)) }
+    deinit { puntos_curl_slist_free_all(UnsafeMutablePointer(pointer)) }
 }

@@ -1,4 +1,4 @@
-import CCurl
+import CCurlShims
 
 /// A failed transfer: libcurl's code and message, and whether trying again later may help.
 public struct CurlError: Error, Sendable, CustomStringConvertible {
@@ -14,7 +14,7 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     }
 
     init(_ code: CURLcode, responseCode: Int = 0, detail: String = "") {
-        let text = String(cString: curl_easy_strerror(code))
+        let text = String(cString: puntos_curl_easy_strerror(code))
         self.init(code: Int(code.rawValue), message: detail.isEmpty ? text : "\(text): \(detail)", responseCode: responseCode)
     }
 

@@ -1,4 +1,3 @@
-import CCurl
 import CCurlShims
 import FoundationEssentials
 
@@ -42,6 +41,7 @@ public final class HTTPClient {
     public init() {}
 
     public func perform(_ request: HTTPRequest) throws(CurlError) -> HTTPResponse {
+        try easy.ready()
         easy.reset()
         let sink = CurlSink()
         let context = Unmanaged.passUnretained(sink).toOpaque()

@@ -1,4 +1,3 @@
-import CCurl
 import CCurlShims
 import FoundationEssentials
 
@@ -31,6 +30,7 @@ public final class SMTPClient {
     /// Sends `message` (headers and body, CRLF line ends) from `from` to every address in `to`.
     /// A 5xx reply throws a permanent `CurlError`; a refused connection or 4xx a temporary one.
     public func send(from: String, to recipients: [String], message: Data) throws(CurlError) {
+        try easy.ready()
         easy.reset()
         let sink = CurlSink(upload: message)
         let context = Unmanaged.passUnretained(sink).toOpaque()

@@ -127,7 +127,7 @@ public enum FunctionMain {
                     }
                 }
             }
-            if let value = ProcessInfo.processInfo.environment["PUNTOS_TIMEOUT_S"].flatMap(Double.init), value > 0 {
+            if let value = Environment.process["PUNTOS_TIMEOUT_S"].flatMap(Double.init), value > 0 {
                 timeoutSeconds = value
             }
         }

@@ -26,7 +26,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     /// Installs the handler for the whole process; call once, first thing.
-    public static func bootstrap(function: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public static func bootstrap(function: String, environment: Environment = .process) {
         let level = environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .notice
         LoggingSystem.bootstrap { label in
             var handler = JSONLogHandler(label: label, level: level)
