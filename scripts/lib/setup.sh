@@ -4,6 +4,9 @@
 # The Debian packages Puntos needs to build, run and test.
 PUNTOS_PACKAGES=(postgresql postgresql-contrib libpq-dev libcurl4-openssl-dev libssl-dev pkg-config python3-aiosmtpd)
 
+# The PyPI tools the tests use: cfn-lint checks deploy.yaml, the aws client calls the invoke endpoint.
+PUNTOS_PIP_PACKAGES=(cfn-lint awscli)
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 ensure_packages() {
@@ -21,6 +24,17 @@ ensure_packages() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
     command -v swift >/dev/null || { echo "swift is not on PATH (expected a Swift 6 toolchain)" >&2; return 1; }
+}
+
+ensure_pip_packages() {
+    local missing=()
+    for package in "$@"; do
+        python3 -m pip show -q "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if ((${#missing[@]})); then
+        log "installing ${missing[*]} (pip)"
+        python3 -m pip install -q "${missing[@]}"
+    fi
 }
 
 postgres_bindir() {

@@ -28,7 +28,7 @@ public enum FunctionMain {
                                                      _ make: () throws -> Handler) -> Never {
         JSONLogHandler.bootstrap(function: Handler.name)
         let logger = Logger(label: Handler.name)
-        let environment = ProcessInfo.processInfo.environment
+        let environment = Environment.process
         let handler: Handler
         do { handler = try make() } catch {
             let failure = FunctionError(converting: error)

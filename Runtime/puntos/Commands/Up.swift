@@ -22,6 +22,8 @@ struct Up: AsyncParsableCommand {
     @Option(help: "First retry delay of a failed queue message, in milliseconds (doubles per receive).") var queueBackoffMs = 1000
     @Option(help: "The migrations folder applied at start.") var migrations = Migrate.defaultDirectory
     @Flag(help: "Do not apply migrations at start.") var noMigrate = false
+    @Option(help: "Without DATABASE_URL: the folder of the embedded PostgreSQL.") var embeddedFolder = ".puntos/pgdata"
+    @Option(help: "Without DATABASE_URL: the port of the embedded PostgreSQL.") var embeddedPort = 54320
 
     func run() async throws {
         JSONLogHandler.bootstrap(function: "puntos")
@@ -38,7 +40,12 @@ struct Up: AsyncParsableCommand {
         }
         var environment = ProcessInfo.processInfo.environment
         if let url = template.parameters["DatabaseUrl"], !url.isEmpty { environment["DATABASE_URL"] = url }
-        let configuration = PostgresConfiguration.fromEnvironment(applicationName: "puntos", environment: environment)
+        if (environment["DATABASE_URL"] ?? "").isEmpty, environment["PGHOST"] == nil {
+            environment["DATABASE_URL"] = try EmbeddedPostgres.start(folder: embeddedFolder, port: embeddedPort)
+            logger.notice("puntos.embedded_postgres", metadata: ["db.folder": "\(embeddedFolder)", "db.port": "\(embeddedPort)"])
+        }
+        let configuration = PostgresConfiguration.fromEnvironment(
+            applicationName: "puntos", environment: .fixed(environment))
 
         if !noMigrate {
             let database = Database(configuration: configuration, logger: logger)
@@ -92,5 +99,39 @@ struct Up: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("puntos.stopped")
+    }
+}
+
+/// Without `DATABASE_URL`: a PostgreSQL in a folder of the project, started (and kept running between
+/// runs) by the same shell functions as the test command, with its `puntos` database created.
+enum EmbeddedPostgres {
+    static func start(folder: String, port: Int) throws -> String {
+        guard FileManager.default.fileExists(atPath: "scripts/lib/setup.sh") else {
+            throw ValidationError("DATABASE_URL is not set, and scripts/lib/setup.sh (run puntos up from the project folder) "
+                + "is not here to start the embedded PostgreSQL")
+        }
+        let folder = URL(fileURLWithPath: folder).standardizedFileURL.path
+        let script = """
+            set -euo pipefail
+            source scripts/lib/setup.sh
+            [ -f "$1/postmaster.pid" ] || start_postgres "$1" "$2"
+            admin="postgresql://postgres@127.0.0.1:$2/postgres"
+            psql -q -d "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = 'puntos'" | grep -q 1 \\
+                || psql -q -d "$admin" -c 'CREATE DATABASE puntos'
+            """
+        // posix_spawn and waitpid: Foundation's waitUntilExit can miss the exit inside an async command.
+        let arguments = ["/bin/bash", "-c", script, "embedded-postgres", folder, String(port)]
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ) == 0 else {
+            throw ValidationError("could not run /bin/bash to start the embedded PostgreSQL")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
+            throw ValidationError("could not start the embedded PostgreSQL in \(folder) (see above)")
+        }
+        return "postgresql://postgres@127.0.0.1:\(port)/puntos"
     }
 }
