@@ -87,7 +87,7 @@ let package = Package(
             dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport"],
             path: "Tests/PuntosIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "PuntosLocalRuntimeTests", dependencies: ["PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
+            name: "PuntosLocalRuntimeTests", dependencies: ["puntos", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
             path: "Tests/PuntosLocalRuntimeTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PuntosEndToEndTests",

@@ -8,7 +8,8 @@ import PuntosRuntime
 ///     X-Puntos-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<METHOD>.<path?query>.<body>")>
 ///
 /// Refused (401): a missing header, an unknown caller, a timestamp more than five minutes away, a wrong
-/// signature (compared in constant time), or a signature already seen within the window (a replay).
+/// signature (compared in constant time), or a signature already seen within the window (a replay;
+/// GET and HEAD are exempt: reading twice changes nothing, and two identical reads in one second are legitimate).
 ///
 /// `@unchecked Sendable`: `seen` is only touched under `lock`.
 final class WebhookAuthenticator: @unchecked Sendable {
@@ -46,6 +47,7 @@ final class WebhookAuthenticator: @unchecked Sendable {
         guard signature.hasPrefix("v1="), let given = Data(hex: String(signature.dropFirst(3))),
               HMACSHA256.isValid(given, for: Self.message(timestamp: timestamp, method: method, target: target, body: body), key: secret)
         else { return .failure(.wrongSignature) }
+        if method == "GET" || method == "HEAD" { return .success(caller) }
         let replayKey = caller + ":" + signature
         let fresh: Bool = lock.withLock {
             let current = now.timeIntervalSince1970

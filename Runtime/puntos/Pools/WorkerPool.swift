@@ -226,8 +226,16 @@ actor WorkerPool {
         while slots.contains(where: { $0.job != nil }), ContinuousClock.now < end {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        // End the workers before their Runtime API servers go: a worker must not reconnect to a closing server.
         for index in slots.indices {
-            if let pid = slots[index].process?.processIdentifier, slots[index].process?.isRunning == true { kill(pid, SIGTERM) }
+            if let process = slots[index].process, process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        }
+        let killBy = ContinuousClock.now + .seconds(2)
+        while slots.contains(where: { $0.process?.isRunning == true }), ContinuousClock.now < killBy {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for index in slots.indices {
+            if let process = slots[index].process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
             slots[index].waiter?.resume(returning: nil)
             slots[index].waiter = nil
             if let job = slots[index].job {

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import puntos
+
+/// The pure parts of `puntos up`: template, routes, schedules, signatures, backoff.
+@Suite struct LocalRuntimeUnitTests {
+    static func template() throws -> Template {
+        try Template.load(path: FunctionProcessRoot.path + "/deploy.yaml", environment: ["DATABASE_URL": "postgresql://x/y"])
+    }
+
+    @Test func deployYAMLDescribesEveryFunction() throws {
+        let template = try Self.template()
+        let names = Set(template.functions.map(\.name))
+        for name in ["register-card", "accrue", "redeem", "balance", "expire", "subscribe", "unsubscribe", "notify-price-drop",
+                     "notify-stock", "deliver"] {
+            #expect(names.contains(name), "\(name) is missing from deploy.yaml")
+        }
+        #expect(template.parameters["DatabaseUrl"] == "postgresql://x/y")  // from DATABASE_URL
+        let accrue = try #require(template.function(named: "accrue"))
+        #expect(accrue.queues.first?.reportsBatchItemFailures == true)
+        #expect(template.queues[accrue.queues.first!.queue]?.maxReceiveCount == 5)
+        #expect(accrue.environment["DATABASE_URL"] == "postgresql://x/y")  // Globals, !Ref resolved
+        #expect(try #require(template.function(named: "expire")).schedules.first?.expression == "rate(5 minutes)")
+        #expect(try #require(template.function(named: "unsubscribe")).routes.first?.isPublic == true)
+        #expect(try #require(template.function(named: "register-card")).routes.allSatisfy { !$0.isPublic })
+    }
+
+    @Test func intrinsicsResolve() throws {
+        let resolver = TemplateResolver(parameters: ["Stage": "dev"], resources: ["Queue": "Queue"])
+        #expect(try resolver.string(.sub("puntos-${Stage}-${AWS::Region}", [:]), at: "x") == "puntos-dev-local")
+        #expect(try resolver.string(.sub("${Name}!", ["Name": .ref("Stage")]), at: "x") == "dev!")
+        #expect(try resolver.string(.getAtt("Queue", "Arn"), at: "x")?.hasSuffix("Queue") == true)
+        #expect(throws: TemplateError.self) { try resolver.string(.ref("Nope"), at: "x") }
+    }
+
+    @Test func routesMatchTheMostSpecificFirst() throws {
+        let table = RouteTable(try Self.template().functions)
+        guard case .found(let link) = table.match(method: "POST", path: "/cards/link") else { Issue.record("no match"); return }
+        #expect(link.route.routeKey == "POST /cards/link")
+        guard case .found(let agreement) = table.match(method: "POST", path: "/cards/7789000000000010/agreement") else {
+            Issue.record("no match"); return
+        }
+        #expect(agreement.pathParameters == ["card_number": "7789000000000010"])
+        guard case .found(let balance) = table.match(method: "GET", path: "/cards/123/balance") else { Issue.record("no match"); return }
+        #expect(balance.function == "balance")
+        if case .methodNotAllowed = table.match(method: "DELETE", path: "/cards") {} else { Issue.record("expected 405") }
+        if case .notFound = table.match(method: "GET", path: "/nothing") {} else { Issue.record("expected 404") }
+    }
+
+    @Test func schedules() throws {
+        let start = Date(timeIntervalSince1970: 1_763_840_000)  // 2025-11-22T19:33:20Z
+        #expect(try ScheduleExpression("rate(5 minutes)").next(after: start) == Date(timeIntervalSince1970: 1_763_840_100))
+        let cron = try ScheduleExpression("cron(15 3 * * ? *)")
+        #expect(cron.next(after: start).map { Int($0.timeIntervalSince1970) } == 1_763_867_700)  // 2025-11-23T03:15Z
+        let weekdays = try ScheduleExpression("cron(0/30 9-10 ? * MON-FRI *)")
+        // 2025-11-22 is a Saturday: the next is Monday 2025-11-24 09:00.
+        #expect(weekdays.next(after: start).map { Int($0.timeIntervalSince1970) } == 1_763_974_800)
+        #expect(throws: TemplateError.self) { try ScheduleExpression("cron(0 0 * * * *)") }  // needs one ?
+        #expect(throws: TemplateError.self) { try ScheduleExpression("every 5 minutes") }
+    }
+
+    @Test func signatures() throws {
+        let authenticator = WebhookAuthenticator(secrets: "pos=s3cret, erp=other")
+        let now = Date(timeIntervalSince1970: 1_763_840_000)
+        let body = Data(#"{"a":1}"#.utf8)
+        func sign(_ secret: String, _ timestamp: Int) -> String {
+            let message = WebhookAuthenticator.message(timestamp: String(timestamp), method: "POST", target: "/cards", body: body)
+            return "v1=" + HMACSHA256Hex.code(message, secret)
+        }
+        func check(_ caller: String?, _ timestamp: Int?, _ signature: String?) -> Result<String, AuthenticationFailure> {
+            authenticator.authenticate(caller: caller, timestamp: timestamp.map(String.init), signature: signature, method: "POST",
+                                       target: "/cards", body: body, now: now)
+        }
+        let t = Int(now.timeIntervalSince1970)
+        #expect(check("pos", t, sign("s3cret", t)) == .success("pos"))
+        #expect(check("pos", t, sign("s3cret", t)) == .failure(.replayed))
+        #expect(check(nil, t, sign("s3cret", t)) == .failure(.missing))
+        #expect(check("shop", t, sign("s3cret", t)) == .failure(.unknownCaller))
+        #expect(check("pos", t - 301, sign("s3cret", t - 301)) == .failure(.stale))
+        #expect(check("pos", t + 1, sign("other", t + 1)) == .failure(.wrongSignature))
+        #expect(check("pos", t + 2, "v1=zz") == .failure(.wrongSignature))
+    }
+}
+
+import PuntosRuntime
+
+enum HMACSHA256Hex {
+    static func code(_ message: Data, _ secret: String) -> String {
+        HMACSHA256.authenticationCode(for: message, key: Data(secret.utf8)).hexString
+    }
+}
+
+enum FunctionProcessRoot {
+    static var path: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+}
