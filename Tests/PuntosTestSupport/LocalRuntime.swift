@@ -12,6 +12,7 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
     public var base: String { "http://127.0.0.1:\(port)" }
 
     public init(arguments: [String] = []) throws {
+        _ = try TestDatabase.url()  // without it puntos up would start an embedded PostgreSQL of its own
         port = try Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("puntos-up-\(port).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)

@@ -73,6 +73,7 @@ final class QueueService: Service, Sendable {
             // Graceful shutdown: the lanes finish their batch in hand and stop claiming.
             await group.waitForAll()
         }
+        try? await gracefulShutdown()  // a template without queues: keep the service up until shutdown
         listener.stop()
     }
 

@@ -39,6 +39,7 @@ final class Scheduler: Service, Sendable {
             for rule in rules { group.addTask { await self.loop(rule) } }
             await group.waitForAll()
         }
+        try? await gracefulShutdown()  // a template without schedules: keep the service up until shutdown
     }
 
     private func loop(_ rule: Rule) async {
