@@ -12,6 +12,10 @@ let package = Package(
     products: [
         .executable(name: "puntos", targets: ["puntos"]),
         .executable(name: "register-card", targets: ["register-card"]),
+        .executable(name: "accrue", targets: ["accrue"]),
+        .executable(name: "redeem", targets: ["redeem"]),
+        .executable(name: "balance", targets: ["balance"]),
+        .executable(name: "expire", targets: ["expire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -52,6 +56,10 @@ let package = Package(
         .executableTarget(
             name: "register-card", dependencies: ["PuntosDomain", "PuntosRuntime"],
             path: "Functions/register-card", swiftSettings: swiftSettings),
+        .executableTarget(name: "accrue", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/accrue", swiftSettings: swiftSettings),
+        .executableTarget(name: "redeem", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/redeem", swiftSettings: swiftSettings),
+        .executableTarget(name: "balance", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/balance", swiftSettings: swiftSettings),
+        .executableTarget(name: "expire", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/expire", swiftSettings: swiftSettings),
 
         // The local runtime.
         .executableTarget(
