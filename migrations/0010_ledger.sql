@@ -154,14 +154,14 @@ CREATE TRIGGER lot_draws_append_only BEFORE UPDATE OR DELETE ON lot_draws
 -- statement, and the account's checks refuse a negative result.
 CREATE FUNCTION puntos_apply_entry() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO accounts AS a (customer_id, programme_id, available, pending, held, may_go_negative)
-    SELECT NEW.customer_id, NEW.programme_id, NEW.available_delta, NEW.pending_delta, NEW.held_delta, p.allow_negative
-    FROM programmes p WHERE p.id = NEW.programme_id
-    ON CONFLICT (customer_id) DO UPDATE SET
-        available = a.available + EXCLUDED.available,
-        pending = a.pending + EXCLUDED.pending,
-        held = a.held + EXCLUDED.held,
-        may_go_negative = EXCLUDED.may_go_negative;
+    UPDATE accounts SET available = available + NEW.available_delta, pending = pending + NEW.pending_delta,
+                        held = held + NEW.held_delta
+    WHERE customer_id = NEW.customer_id;
+    IF NOT FOUND THEN
+        INSERT INTO accounts (customer_id, programme_id, available, pending, held, may_go_negative)
+        SELECT NEW.customer_id, NEW.programme_id, NEW.available_delta, NEW.pending_delta, NEW.held_delta, p.allow_negative
+        FROM programmes p WHERE p.id = NEW.programme_id;
+    END IF;
     RETURN NEW;
 END
 $$;

@@ -85,15 +85,16 @@ public struct Redeem: FunctionHandler {
     }
 
     private func commit(_ event: RedeemEvent.Commit, _ context: FunctionContext) throws -> RedeemResult {
-        let voucher = try Validate.text(event.voucherNumber, field: "voucher_number", maxLength: 32)
+        let reference = try HoldReference(voucher: event.voucherNumber, order: event.orderNumber)
         if let points = event.points, !(1...100_000_000).contains(points) {
             throw FunctionError.badInput("invalid_value", field: "points", "points must be 1 to 100000000")
         }
         if let amount = event.orderAmount {
             try LineValidation.money(amount, field: "order_amount")
         }
-        return try write("commit", programme: event.programme, key: event.idempotencyKey ?? "commit:\(voucher)", request: event, context) { store in
-            let hold = try HoldRecord.lock(voucher, store: store)
+        return try write("commit", programme: event.programme, key: event.idempotencyKey ?? "commit:\(reference.key)", request: event, context) { store in
+            let hold = try HoldRecord.lock(reference, store: store)
+            let voucher = hold.voucherNumber
             var account = try store.lockCustomer(hold.customerId)
             try hold.requireOpen(now: context.now)
             var points = event.points ?? hold.points
@@ -126,10 +127,11 @@ public struct Redeem: FunctionHandler {
     }
 
     private func release(_ event: RedeemEvent.Release, _ context: FunctionContext) throws -> RedeemResult {
-        let voucher = try Validate.text(event.voucherNumber, field: "voucher_number", maxLength: 32)
+        let reference = try HoldReference(voucher: event.voucherNumber, order: event.orderNumber)
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
-        return try write("release", programme: event.programme, key: event.idempotencyKey ?? "release:\(voucher)", request: event, context) { store in
-            let hold = try HoldRecord.lock(voucher, store: store)
+        return try write("release", programme: event.programme, key: event.idempotencyKey ?? "release:\(reference.key)", request: event, context) { store in
+            let hold = try HoldRecord.lock(reference, store: store)
+            let voucher = hold.voucherNumber
             var account = try store.lockCustomer(hold.customerId)
             guard hold.status == "open" else {
                 throw FunctionError.refused("hold_\(hold.status)", field: "voucher_number", "the hold is \(hold.status.replacing("_", with: " "))")
@@ -143,22 +145,42 @@ public struct Redeem: FunctionHandler {
 }
 
 /// A hold, locked for a commit or a release.
+/// A hold named by its voucher number or by its order's number.
+struct HoldReference {
+    var voucher: String?
+    var order: String?
+
+    init(voucher: String?, order: String?) throws {
+        switch (voucher, order) {
+        case (let voucher?, nil): self.voucher = try Validate.text(voucher, field: "voucher_number", maxLength: 32)
+        case (nil, let order?): self.order = try Validate.text(order, field: "order_number", maxLength: 64)
+        default: throw FunctionError.badInput("invalid_value", field: "voucher_number", "give exactly one of voucher_number and order_number")
+        }
+    }
+
+    var key: String { voucher.map { "voucher:\($0)" } ?? "order:\(order ?? "")" }
+    var field: String { voucher != nil ? "voucher_number" : "order_number" }
+}
+
 struct HoldRecord {
     var id: Int64
+    var voucherNumber: String
     var customerId: Int64
     var orderNumber: String
     var points: Int64
     var status: String
     var expiresAt: Date
 
-    static func lock(_ voucher: String, store: LedgerStore) throws -> HoldRecord {
+    static func lock(_ reference: HoldReference, store: LedgerStore) throws -> HoldRecord {
         guard let row = try store.connection.query("""
-            SELECT id, customer_id, order_number, points, status, expires_at FROM holds
-            WHERE programme_id = \(store.settings.programme.id) AND voucher_number = \(voucher) FOR UPDATE
+            SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
+            WHERE programme_id = \(store.settings.programme.id)
+              AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
+            ORDER BY id DESC LIMIT 1 FOR UPDATE
             """).first else {
-            throw FunctionError.notFound("hold_not_found", field: "voucher_number", "there is no hold \(voucher)")
+            throw FunctionError.notFound("hold_not_found", field: reference.field, "there is no such hold")
         }
-        return HoldRecord(id: try row.decode("id"), customerId: try row.decode("customer_id"), orderNumber: try row.decode("order_number"),
+        return HoldRecord(id: try row.decode("id"), voucherNumber: try row.decode("voucher_number"), customerId: try row.decode("customer_id"), orderNumber: try row.decode("order_number"),
                           points: try row.decode("points"), status: try row.decode("status"), expiresAt: try row.decode("expires_at"))
     }
 

@@ -60,7 +60,9 @@ public enum RedeemEvent: Sendable, Decodable {
         public var kind = "commit"
         public var programme: String?
         public var idempotencyKey: String?
-        public var voucherNumber: String
+        /// The hold's voucher number, or the order's number (its latest hold).
+        public var voucherNumber: String?
+        public var orderNumber: String?
         /// Points to spend, at most the hold; all of it without this.
         public var points: Int64?
         /// The order's total as the POS finally rang it up: the share is checked again against it.
@@ -68,7 +70,7 @@ public enum RedeemEvent: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, points, idempotencyKey = "idempotency_key", voucherNumber = "voucher_number",
-                 orderAmount = "order_amount"
+                 orderAmount = "order_amount", orderNumber = "order_number"
         }
     }
 
@@ -76,11 +78,13 @@ public enum RedeemEvent: Sendable, Decodable {
         public var kind = "release"
         public var programme: String?
         public var idempotencyKey: String?
-        public var voucherNumber: String
+        public var voucherNumber: String?
+        public var orderNumber: String?
         public var reason: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, reason, idempotencyKey = "idempotency_key", voucherNumber = "voucher_number"
+            case kind, programme, reason, idempotencyKey = "idempotency_key", voucherNumber = "voucher_number",
+                 orderNumber = "order_number"
         }
     }
 }
