@@ -63,6 +63,11 @@ public struct EarnLine: Sendable, Equatable {
 public struct LineEarning: Codable, Sendable, Equatable {
     public var points: Int64
     public var promotions: [String]
+
+    public init(points: Int64, promotions: [String]) {
+        self.points = points
+        self.promotions = promotions
+    }
 }
 
 /// The earning rules in force for one invoice: the programme's rate and rounding, and the
