@@ -117,7 +117,7 @@ public struct LedgerStore {
                     \(facts.rule)::jsonb, \(facts.reason), \(facts.source), \(requestId), \(now))
             RETURNING id
             """).one().decode("id")
-        try applyDraws(entryId: entryId, draws)
+        try applyDraws(entryId: entryId, LotPlan.payingDebt(draws, credit: available, balance: account.available))
         account.available += available
         account.pending += pending
         account.held += held

@@ -50,6 +50,20 @@ public enum LotPlan {
         return (draws, left)
     }
 
+    /// Points given back to lots while the balance is below zero first pay the debt: the lots get
+    /// only what lifts the balance above zero, so available stays the sum of the active lots.
+    public static func payingDebt(_ draws: [LotDraw], credit: Int64, balance: Int64) -> [LotDraw] {
+        guard credit > 0, balance < 0 else { return draws }
+        var debt = min(credit, -balance)
+        var paid = draws
+        for index in paid.indices where debt > 0 && paid[index].points > 0 {
+            let cut = min(debt, paid[index].points)
+            paid[index].points -= cut
+            debt -= cut
+        }
+        return paid
+    }
+
     /// Gives `points` of a hold back to the lots it drew from, latest-expiring first, so that what
     /// stays spent is the soonest-expiring. `drawn` holds the hold's draws as positive amounts.
     public static func giveBack(_ points: Int64, drawn: [SpendableLot]) -> [LotDraw] {

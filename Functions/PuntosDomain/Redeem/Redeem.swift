@@ -25,7 +25,7 @@ public struct Redeem: FunctionHandler {
     }
 
     private func write<Request: Encodable>(
-        _ scope: String, programme id: String?, key: String, request: Request, _ context: FunctionContext,
+        _ scope: String, programme id: String?, key: String?, request: Request, _ context: FunctionContext,
         _ body: (LedgerStore) throws -> RedeemResult
     ) throws -> RedeemResult {
         let programmeID = try Validate.programme(id)
@@ -50,7 +50,7 @@ public struct Redeem: FunctionHandler {
             throw FunctionError.badInput("invalid_value", field: "minutes", "minutes must be 1 to 1440")
         }
         let scope = hold ? "hold" : "redeem"
-        return try write(scope, programme: event.programme, key: event.idempotencyKey ?? "\(scope):\(order)", request: event, context) { store in
+        return try write(scope, programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             var account = try store.lockAccount(cardNumber: cardNumber, externalId: externalId)
             try store.releaseTimedOutHolds(&account)
             try store.settings.policy.check(points: event.points, orderAmount: event.orderAmount, available: account.available)
@@ -92,7 +92,7 @@ public struct Redeem: FunctionHandler {
         if let amount = event.orderAmount {
             try LineValidation.money(amount, field: "order_amount")
         }
-        return try write("commit", programme: event.programme, key: event.idempotencyKey ?? "commit:\(reference.key)", request: event, context) { store in
+        return try write("commit", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             let hold = try HoldRecord.lock(reference, store: store)
             let voucher = hold.voucherNumber
             var account = try store.lockCustomer(hold.customerId)
@@ -129,7 +129,7 @@ public struct Redeem: FunctionHandler {
     private func release(_ event: RedeemEvent.Release, _ context: FunctionContext) throws -> RedeemResult {
         let reference = try HoldReference(voucher: event.voucherNumber, order: event.orderNumber)
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
-        return try write("release", programme: event.programme, key: event.idempotencyKey ?? "release:\(reference.key)", request: event, context) { store in
+        return try write("release", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             let hold = try HoldRecord.lock(reference, store: store)
             let voucher = hold.voucherNumber
             var account = try store.lockCustomer(hold.customerId)
