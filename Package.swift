@@ -61,6 +61,11 @@ let package = Package(
         .executableTarget(name: "balance", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/balance", swiftSettings: swiftSettings),
         .executableTarget(name: "expire", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/expire", swiftSettings: swiftSettings),
 
+        // Warm ledger benchmark (bench/ledger.sh).
+        .executableTarget(
+            name: "bench-ledger", dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "bench/ledger", swiftSettings: swiftSettings),
+
         // The local runtime.
         .executableTarget(
             name: "puntos",
