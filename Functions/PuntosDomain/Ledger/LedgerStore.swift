@@ -30,16 +30,23 @@ public struct LedgerStore {
         public var agreementFrom: Date?
     }
 
-    /// Resolves the card (or the customer's current card) and locks the customer's account.
-    /// A blocked or replaced card is refused.
-    public func lockAccount(cardNumber: String?, externalId: String?, lock: Bool = true) throws -> Account {
+    /// Resolves the card (or the customer's current card) and locks the customer's account, in one
+    /// statement: the upsert takes the account's row lock. A blocked or replaced card is refused.
+    public func lockAccount(cardNumber: String?, externalId: String?) throws -> Account {
         let rows = try connection.query("""
-            SELECT c.number, c.status, c.customer_id, u.segment,
-                   (SELECT min(accepted_at) FROM agreements a WHERE a.customer_id = u.id) AS agreement_from
-            FROM cards c JOIN customers u ON u.id = c.customer_id
-            WHERE c.programme_id = \(programmeId)
-              AND (c.number = \(cardNumber) OR (\(cardNumber)::text IS NULL AND u.external_id = \(externalId)))
-            ORDER BY (c.status = 'active') DESC, c.issued_at DESC LIMIT 1
+            WITH c AS (
+                SELECT c.number, c.status, c.customer_id, u.segment,
+                       (SELECT min(accepted_at) FROM agreements a WHERE a.customer_id = u.id) AS agreement_from
+                FROM cards c JOIN customers u ON u.id = c.customer_id
+                WHERE c.programme_id = \(programmeId)
+                  AND (c.number = \(cardNumber) OR (\(cardNumber)::text IS NULL AND u.external_id = \(externalId)))
+                ORDER BY (c.status = 'active') DESC, c.issued_at DESC LIMIT 1),
+            a AS (
+                INSERT INTO accounts AS a (customer_id, programme_id, may_go_negative)
+                SELECT customer_id, \(programmeId), \(settings.allowNegative) FROM c WHERE c.status = 'active'
+                ON CONFLICT (customer_id) DO UPDATE SET may_go_negative = EXCLUDED.may_go_negative
+                RETURNING a.customer_id, a.available, a.pending, a.held)
+            SELECT c.*, a.available, a.pending, a.held FROM c LEFT JOIN a ON a.customer_id = c.customer_id
             """)
         let field = cardNumber != nil ? "card_number" : "external_id"
         guard let row = rows.first else {
@@ -49,27 +56,22 @@ public struct LedgerStore {
         guard status == "active" else {
             throw FunctionError.refused("card_\(status)", field: field, "the card is \(status)")
         }
-        let customerId: Int64 = try row.decode("customer_id")
-        var account = Account(customerId: customerId, cardNumber: try row.decode("number"), available: 0, pending: 0, held: 0,
-                              segment: try row.decodeIfPresent("segment"), agreementFrom: try row.decodeIfPresent("agreement_from"))
-        try loadBalances(&account, lock: lock)
-        return account
+        return Account(customerId: try row.decode("customer_id"), cardNumber: try row.decode("number"),
+                       available: try row.decode("available"), pending: try row.decode("pending"), held: try row.decode("held"),
+                       segment: try row.decodeIfPresent("segment"), agreementFrom: try row.decodeIfPresent("agreement_from"))
     }
 
     /// Locks (creating it when new) the account row of a customer and reads its balances.
-    public func loadBalances(_ account: inout Account, lock: Bool = true) throws {
-        if lock {
-            try connection.query("""
-                INSERT INTO accounts (customer_id, programme_id, may_go_negative)
-                VALUES (\(account.customerId), \(programmeId), \(settings.allowNegative)) ON CONFLICT DO NOTHING
-                """)
-        }
-        let row = lock
-            ? try connection.query("SELECT available, pending, held FROM accounts WHERE customer_id = \(account.customerId) FOR UPDATE").first
-            : try connection.query("SELECT available, pending, held FROM accounts WHERE customer_id = \(account.customerId)").first
-        account.available = try row?.decode("available") ?? 0
-        account.pending = try row?.decode("pending") ?? 0
-        account.held = try row?.decode("held") ?? 0
+    public func loadBalances(_ account: inout Account) throws {
+        let row = try connection.query("""
+            INSERT INTO accounts AS a (customer_id, programme_id, may_go_negative)
+            VALUES (\(account.customerId), \(programmeId), \(settings.allowNegative))
+            ON CONFLICT (customer_id) DO UPDATE SET may_go_negative = EXCLUDED.may_go_negative
+            RETURNING a.available, a.pending, a.held
+            """).one()
+        account.available = try row.decode("available")
+        account.pending = try row.decode("pending")
+        account.held = try row.decode("held")
     }
 
     public func balance(_ account: Account) -> BalanceView {
@@ -109,30 +111,32 @@ public struct LedgerStore {
     public func append(_ account: inout Account, _ facts: EntryFacts, available: Int64 = 0, pending: Int64 = 0, held: Int64 = 0,
                        draws: [LotDraw] = [], notice: String) throws -> Int64 {
         guard available != 0 || pending != 0 || held != 0 else { return 0 }
+        let after = (available: account.available + available, pending: account.pending + pending, held: account.held + held)
         let entryId: Int64 = try connection.query("""
-            INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, pending_delta, held_delta,
-                invoice_number, order_number, voucher_number, hold_id, lot_id, rule, reason, source, request_id, at)
-            VALUES (\(programmeId), \(account.customerId), \(account.cardNumber), \(facts.kind), \(available), \(pending), \(held),
-                    \(facts.invoiceNumber), \(facts.orderNumber), \(facts.voucherNumber), \(facts.holdId), \(facts.lotId),
-                    \(facts.rule)::jsonb, \(facts.reason), \(facts.source), \(requestId), \(now))
-            RETURNING id
+            WITH e AS (
+                INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, pending_delta, held_delta,
+                    invoice_number, order_number, voucher_number, hold_id, lot_id, rule, reason, source, request_id, at)
+                VALUES (\(programmeId), \(account.customerId), \(account.cardNumber), \(facts.kind), \(available), \(pending), \(held),
+                        \(facts.invoiceNumber), \(facts.orderNumber), \(facts.voucherNumber), \(facts.holdId), \(facts.lotId),
+                        \(facts.rule)::jsonb, \(facts.reason), \(facts.source), \(requestId), \(now))
+                RETURNING id),
+            n AS (
+                INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale)
+                SELECT \(programmeId), u.id, \(notice), 'ledger:' || e.id::text,
+                       jsonb_build_object('entry_id', e.id, 'kind', \(facts.kind)::text,
+                                          'points', \(available + pending)::bigint, 'card_number', \(account.cardNumber)::text,
+                                          'available', \(after.available)::bigint, 'pending', \(after.pending)::bigint,
+                                          'held', \(after.held)::bigint, 'invoice_number', \(facts.invoiceNumber)::text,
+                                          'order_number', \(facts.orderNumber)::text, 'voucher_number', \(facts.voucherNumber)::text),
+                       u.locale
+                FROM e, customers u WHERE u.id = \(account.customerId)
+                ON CONFLICT (dedupe_key) DO NOTHING)
+            SELECT id FROM e
             """).one().decode("id")
         try applyDraws(entryId: entryId, LotPlan.payingDebt(draws, credit: available, balance: account.available))
-        account.available += available
-        account.pending += pending
-        account.held += held
-        try connection.query("""
-            INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale)
-            SELECT \(programmeId), u.id, \(notice), 'ledger:' || \(entryId)::text,
-                   jsonb_build_object('entry_id', \(entryId)::bigint, 'kind', \(facts.kind)::text,
-                                      'points', \(available + pending)::bigint, 'card_number', \(account.cardNumber)::text,
-                                      'available', \(account.available)::bigint, 'pending', \(account.pending)::bigint,
-                                      'held', \(account.held)::bigint, 'invoice_number', \(facts.invoiceNumber)::text,
-                                      'order_number', \(facts.orderNumber)::text, 'voucher_number', \(facts.voucherNumber)::text),
-                   u.locale
-            FROM customers u WHERE u.id = \(account.customerId)
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """)
+        account.available = after.available
+        account.pending = after.pending
+        account.held = after.held
         return entryId
     }
 
