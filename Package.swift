@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "redeem", targets: ["redeem"]),
         .executable(name: "balance", targets: ["balance"]),
         .executable(name: "expire", targets: ["expire"]),
+        .executable(name: "configure", targets: ["configure"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -59,6 +60,7 @@ let package = Package(
         .executableTarget(name: "accrue", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/accrue", swiftSettings: swiftSettings),
         .executableTarget(name: "redeem", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/redeem", swiftSettings: swiftSettings),
         .executableTarget(name: "balance", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/balance", swiftSettings: swiftSettings),
+        .executableTarget(name: "configure", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/configure", swiftSettings: swiftSettings),
         .executableTarget(name: "expire", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/expire", swiftSettings: swiftSettings),
 
         // Warm ledger benchmark (bench/ledger.sh).

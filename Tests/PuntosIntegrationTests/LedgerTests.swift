@@ -326,3 +326,29 @@ final class LockedResults: @unchecked Sendable {
     var count: Int { lock.withLock { items.count } }
     var values: [Int64] { lock.withLock { items } }
 }
+
+@Suite struct ConfigureTests {
+    func configure(_ f: LedgerFixture, _ body: String) throws -> ConfigureResult {
+        try Configure().handle(try EventDecoding.decode(ConfigureEvent.self, from: f.json(body)), context: f.context())
+    }
+
+    @Test func rulesAndPromotionsAreValidatedDataAndTheForecastUsesThem() throws {
+        let f = try LedgerFixture()
+        let card = try f.card()
+        let set = try configure(f, #"{"kind":"settings","points_per_unit":0.5,"rounding":"half_up","min_redemption":500,"max_order_share":0.5}"#)
+        #expect(set.pointsPerUnit == Decimal(string: "0.5"))
+        #expect(set.minRedemption == 500)
+        let bad = f.failure { try configure(f, #"{"kind":"settings","max_order_share":1.5}"#) }
+        #expect(bad?.field == "max_order_share")
+        #expect(f.failure { try configure(f, #"{"kind":"settings","expiry":"rolling"}"#) }?.field == "expiry_days")
+        _ = try configure(f, #"{"kind":"promotion","code":"VIP-X3","target":"segment","value":"vip","multiplier":3,"starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}"#)
+        #expect(f.failure { try configure(f, #"{"kind":"promotion","code":"VIP-X3","target":"segment","value":"vip","starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}"#) }?.code == "promotion_exists")
+        let forecast = #"{"kind":"forecast","card_number":"\#(card)","lines":[{"sku":"W","quantity":1,"amount":101}]}"#
+        #expect(try f.balance(forecast).forecast?.points == 51)
+        _ = try configure(f, #"{"kind":"segment","card_number":"\#(card)","segment":"vip"}"#)
+        #expect(try f.balance(forecast).forecast?.points == 152)
+        // The forecast and the accrual agree, and the entry records the rule in force.
+        #expect(try f.accrue(invoice(card, "CF-1", amount: "101")).points == 152)
+        try f.checkInvariants()
+    }
+}
