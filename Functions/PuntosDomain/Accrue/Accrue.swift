@@ -131,11 +131,12 @@ public struct Accrue: FunctionHandler {
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
         let scope = approve ? "approve" : "reject"
         return try write(scope, programme: event.programme, key: event.idempotencyKey ?? "\(scope):\(number)", request: event, context) { store in
+            // The account first, then the invoice: every ledger write takes its locks in that order.
+            var account = try store.lockCustomer(try InvoiceRecord.customerId(number, store: store))
             let invoice = try InvoiceRecord.lock(number, store: store)
             guard invoice.status == "pending_moderation" else {
                 throw FunctionError.refused("not_pending_moderation", field: "invoice_number", "invoice \(number) is \(invoice.status)")
             }
-            var account = try store.lockCustomer(invoice.customerId)
             let status = approve ? "accrued" : "rejected"
             try store.connection.query("UPDATE invoices SET status = \(status) WHERE id = \(invoice.id)")
             if approve {
@@ -218,6 +219,16 @@ struct InvoiceRecord {
     var points: Int64
     var invoicedAt: Date
     var lines: [StoredLine]
+
+    /// The invoice's customer, read without a lock so that the account can be locked first.
+    static func customerId(_ number: String, store: LedgerStore) throws -> Int64 {
+        guard let row = try store.connection.query("""
+            SELECT customer_id FROM invoices WHERE programme_id = \(store.settings.programme.id) AND number = \(number)
+            """).first else {
+            throw FunctionError.notFound("invoice_not_found", field: "invoice_number", "there is no invoice \(number)")
+        }
+        return try row.decode("customer_id")
+    }
 
     static func lock(_ number: String, store: LedgerStore) throws -> InvoiceRecord {
         guard let row = try store.connection.query("""

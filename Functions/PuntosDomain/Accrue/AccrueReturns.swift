@@ -13,8 +13,8 @@ extension Accrue {
             throw FunctionError.badInput("invalid_value", field: "lines", "lines must not be empty; leave it out to return everything")
         }
         return try write("return", programme: event.programme, key: returnNumber, request: event, context) { store in
+            var account = try store.lockCustomer(try InvoiceRecord.customerId(number, store: store))
             let invoice = try InvoiceRecord.lock(number, store: store)
-            var account = try store.lockCustomer(invoice.customerId)
             let (points, uncollected) = try takeBack(invoice, lines: event.lines, reason: reason ?? "return \(returnNumber)",
                                                      store: store, account: &account)
             return AccrueResult(invoiceNumber: number, orderNumber: invoice.orderNumber, status: "returned", points: -points,

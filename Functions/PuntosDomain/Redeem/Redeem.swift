@@ -93,9 +93,9 @@ public struct Redeem: FunctionHandler {
             try LineValidation.money(amount, field: "order_amount")
         }
         return try write("commit", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
+            var account = try store.lockCustomer(try HoldRecord.lock(reference, store: store, forUpdate: false).customerId)
             let hold = try HoldRecord.lock(reference, store: store)
             let voucher = hold.voucherNumber
-            var account = try store.lockCustomer(hold.customerId)
             try hold.requireOpen(now: context.now)
             var points = event.points ?? hold.points
             if points > hold.points {
@@ -130,9 +130,9 @@ public struct Redeem: FunctionHandler {
         let reference = try HoldReference(voucher: event.voucherNumber, order: event.orderNumber)
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
         return try write("release", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
+            var account = try store.lockCustomer(try HoldRecord.lock(reference, store: store, forUpdate: false).customerId)
             let hold = try HoldRecord.lock(reference, store: store)
             let voucher = hold.voucherNumber
-            var account = try store.lockCustomer(hold.customerId)
             guard hold.status == "open" else {
                 throw FunctionError.refused("hold_\(hold.status)", field: "voucher_number", "the hold is \(hold.status.replacing("_", with: " "))")
             }
@@ -171,13 +171,22 @@ struct HoldRecord {
     var status: String
     var expiresAt: Date
 
-    static func lock(_ reference: HoldReference, store: LedgerStore) throws -> HoldRecord {
-        guard let row = try store.connection.query("""
-            SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
-            WHERE programme_id = \(store.settings.programme.id)
-              AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
-            ORDER BY id DESC LIMIT 1 FOR UPDATE
-            """).first else {
+    /// The hold, locked; `forUpdate: false` reads it only, to find the account to lock first.
+    static func lock(_ reference: HoldReference, store: LedgerStore, forUpdate: Bool = true) throws -> HoldRecord {
+        let rows = forUpdate
+            ? try store.connection.query("""
+                SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
+                WHERE programme_id = \(store.settings.programme.id)
+                  AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
+                ORDER BY id DESC LIMIT 1 FOR UPDATE
+                """)
+            : try store.connection.query("""
+                SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
+                WHERE programme_id = \(store.settings.programme.id)
+                  AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
+                ORDER BY id DESC LIMIT 1
+                """)
+        guard let row = rows.first else {
             throw FunctionError.notFound("hold_not_found", field: reference.field, "there is no such hold")
         }
         return HoldRecord(id: try row.decode("id"), voucherNumber: try row.decode("voucher_number"), customerId: try row.decode("customer_id"), orderNumber: try row.decode("order_number"),
