@@ -78,4 +78,10 @@ public struct NotifyPriceDropOutput: Codable, Sendable, Equatable {
     public var fired: Int
     /// Notices written (a repeated event writes none).
     public var notices: Int
+
+    public init(items: Int, fired: Int, notices: Int) {
+        self.items = items
+        self.fired = fired
+        self.notices = notices
+    }
 }

@@ -67,7 +67,7 @@ public struct NotifyStock: FunctionHandler {
                     quantity = excluded.quantity, sellable = excluded.sellable,
                     restock_seq = p.restock_seq + CASE WHEN excluded.sellable AND NOT p.sellable THEN 1 ELSE 0 END,
                     restocked_at = CASE WHEN excluded.sellable AND NOT p.sellable THEN excluded.updated_at ELSE p.restocked_at END,
-                    wave_size = excluded.wave_size, wave_interval = excluded.wave_interval,
+                    wave_size = coalesce(excluded.wave_size, p.wave_size), wave_interval = coalesce(excluded.wave_interval, p.wave_interval),
                     updated_at = excluded.updated_at
                 RETURNING restocked_at = updated_at AS restocked
                 """).filter { (try? $0.decode("restocked", as: Bool.self)) == true }.count

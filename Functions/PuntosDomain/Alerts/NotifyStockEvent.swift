@@ -52,6 +52,7 @@ public enum NotifyStockEvent: Sendable, Decodable {
         public var items: [Item]
         /// Notify at most this many subscribers of a restock at once, oldest first; the rest follow
         /// in later waves, each after `wave_interval_minutes` and only while the item is still sellable.
+        /// Wave settings are kept for the sku until an event gives new ones.
         public var waveSize: Int?
         public var waveIntervalMinutes: Int?
 
@@ -87,6 +88,7 @@ public enum NotifyStockEvent: Sendable, Decodable {
     public struct Waves: Sendable, Codable {
         public var kind = "waves"
         enum CodingKeys: String, CodingKey, CaseIterable { case kind }
+        public init() {}
     }
 }
 

@@ -106,6 +106,8 @@ public enum SubscribeEvent: Sendable, Decodable {
         public var token: String
 
         enum CodingKeys: String, CodingKey, CaseIterable { case kind, token }
+
+        public init(token: String) { self.token = token }
     }
 
     public struct List: Codable, Sendable, Equatable {
