@@ -132,9 +132,10 @@ final class FixtureServer {
         return folder
     }
 
+    /// SIGKILL: a child of the test runner may inherit a signal mask that blocks SIGTERM.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
