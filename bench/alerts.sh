@@ -14,13 +14,13 @@ ensure_packages "${PUNTOS_PACKAGES[@]}"
 
 deliver_notices=${1:-5000}
 work=$(mktemp -d /tmp/puntos-bench-alerts.XXXXXX)
-datadir="$work/pg"
+datadir=$(mktemp -d /tmp/puntos-bench-pg.XXXXXX)  # chowned to postgres by start_postgres
 port=$(free_port)
 smtp_pid=
 cleanup() {
     [ -n "$smtp_pid" ] && kill -9 "$smtp_pid" 2>/dev/null || true
     stop_postgres "$datadir"
-    rm -rf "$work"
+    rm -rf "$work" "$datadir"
 }
 trap cleanup EXIT
 
