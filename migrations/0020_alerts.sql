@@ -10,7 +10,7 @@ CREATE TABLE product_prices (
     in_stock     boolean NOT NULL,
     updated_at   timestamptz NOT NULL,
     PRIMARY KEY (programme_id, store, sku, currency)
-);
+) WITH (fillfactor = 80);  -- room for HOT updates: every feed rewrites prices
 
 -- The stock of a sku per store. `restock_seq` counts the changes from not sellable to sellable;
 -- `wave_*` spread one restock's notices over time.
@@ -49,6 +49,7 @@ CREATE TABLE alert_subscriptions (
     min_drop_percent  numeric(5, 2) CHECK (min_drop_percent > 0 AND min_drop_percent < 100),
     min_drop_amount   numeric(18, 4) CHECK (min_drop_amount > 0),
     baseline_price    numeric(18, 4) CHECK (baseline_price >= 0),
+    previous_baseline numeric(18, 4),
     -- stock: fire when at least this many are sellable; `notified_restock` is the restock last told of.
     min_quantity      integer CHECK (min_quantity > 0),
     notified_restock  integer,
@@ -66,7 +67,7 @@ CREATE TABLE alert_subscriptions (
     CHECK (kind <> 'price' OR (currency IS NOT NULL AND num_nonnulls(target_price, min_drop_percent, min_drop_amount) >= 1)),
     CHECK (min_drop_percent IS NULL AND min_drop_amount IS NULL OR baseline_price IS NOT NULL),
     CHECK (status <> 'active' OR confirmed_at IS NOT NULL)
-);
+) WITH (fillfactor = 80);  -- room for HOT updates: firing rewrites baseline and last_fired_at
 -- One live subscription per person, sku, kind and store.
 CREATE UNIQUE INDEX alert_subscriptions_one_live
     ON alert_subscriptions (programme_id, subscriber, sku, kind, store) WHERE status IN ('pending', 'active');

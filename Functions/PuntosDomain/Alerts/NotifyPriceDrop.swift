@@ -66,35 +66,33 @@ public struct NotifyPriceDrop: FunctionHandler {
                 SELECT \(programme), \(store), sku, \(currency), price, in_stock, \(now) FROM feed
                 ON CONFLICT (programme_id, store, sku, currency) DO UPDATE
                     SET price = excluded.price, in_stock = excluded.in_stock, updated_at = excluded.updated_at
-            ), matched AS (
-                SELECT s.id, s.customer_id, s.email, s.channel, s.locale, s.sku, s.rearm, s.baseline_price, s.target_price,
-                       coalesce(f.name, s.product_name) AS product_name, f.url, trim_scale(f.price) AS price
+                    WHERE p.price IS DISTINCT FROM excluded.price OR p.in_stock IS DISTINCT FROM excluded.in_stock
+            ), fired AS (
+                -- One pass: the UPDATE finds, locks and re-arms (re-checking its conditions against a row
+                -- that a concurrent feed changed meanwhile); SET sees the old baseline, kept for the notice.
+                UPDATE alert_subscriptions s
+                SET previous_baseline = s.baseline_price, baseline_price = f.price, last_fired_at = \(now),
+                    fire_count = s.fire_count + 1, status = CASE WHEN s.rearm = 'once' THEN 'fired' ELSE s.status END
                 FROM feed f
-                JOIN alert_subscriptions s
-                  ON s.programme_id = \(programme) AND s.store = \(store) AND s.sku = f.sku AND s.currency = \(currency)
-                 AND s.kind = 'price' AND s.status = 'active'
-                WHERE f.in_stock AND s.expires_at > \(now)
+                WHERE s.programme_id = \(programme) AND s.store = \(store) AND s.sku = f.sku AND s.currency = \(currency)
+                  AND s.kind = 'price' AND s.status = 'active'
+                  AND f.in_stock AND s.expires_at > \(now)
                   AND (s.baseline_price IS NULL OR f.price < s.baseline_price)
                   AND (s.target_price IS NULL OR f.price <= s.target_price)
                   AND (s.min_drop_amount IS NULL OR s.baseline_price - f.price >= s.min_drop_amount)
                   AND (s.min_drop_percent IS NULL OR (s.baseline_price - f.price) * 100 >= s.min_drop_percent * s.baseline_price)
-                FOR UPDATE OF s
+                RETURNING s.id, s.customer_id, s.email, s.channel, s.locale, s.sku, s.previous_baseline, s.target_price,
+                          coalesce(f.name, s.product_name) AS product_name, f.url, trim_scale(f.price) AS price
             ), written AS (
                 INSERT INTO notices (programme_id, customer_id, email, kind, dedupe_key, payload, locale, channel)
                 SELECT \(programme), m.customer_id, m.email, 'price_drop', 'price_drop:' || m.id || ':' || m.price,
                        jsonb_strip_nulls(jsonb_build_object(
                            'subscription_id', m.id, 'sku', m.sku, 'product_name', m.product_name, 'url', m.url,
-                           'store', \(store)::text, 'currency', \(currency)::text, 'old_price', trim_scale(m.baseline_price)::text,
+                           'store', \(store)::text, 'currency', \(currency)::text, 'old_price', trim_scale(m.previous_baseline)::text,
                            'new_price', m.price::text, 'target_price', trim_scale(m.target_price)::text)),
                        m.locale, m.channel
-                FROM matched m
+                FROM fired m
                 ON CONFLICT (dedupe_key) DO NOTHING
-                RETURNING 1
-            ), fired AS (
-                UPDATE alert_subscriptions s
-                SET baseline_price = m.price, last_fired_at = \(now), fire_count = s.fire_count + 1,
-                    status = CASE WHEN m.rearm = 'once' THEN 'fired' ELSE s.status END
-                FROM matched m WHERE s.id = m.id
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM feed) AS items, (SELECT count(*) FROM fired) AS fired,
