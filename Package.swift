@@ -12,6 +12,11 @@ let package = Package(
     products: [
         .executable(name: "puntos", targets: ["puntos"]),
         .executable(name: "register-card", targets: ["register-card"]),
+        .executable(name: "subscribe", targets: ["subscribe"]),
+        .executable(name: "notify-price-drop", targets: ["notify-price-drop"]),
+        .executable(name: "notify-stock", targets: ["notify-stock"]),
+        .executable(name: "deliver", targets: ["deliver"]),
+        .executable(name: "unsubscribe", targets: ["unsubscribe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -52,6 +57,21 @@ let package = Package(
         .executableTarget(
             name: "register-card", dependencies: ["PuntosDomain", "PuntosRuntime"],
             path: "Functions/register-card", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "subscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/subscribe", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "notify-price-drop", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/notify-price-drop", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "notify-stock", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/notify-stock", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "deliver", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/deliver", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "unsubscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/unsubscribe", swiftSettings: swiftSettings),
 
         // The local runtime.
         .executableTarget(
