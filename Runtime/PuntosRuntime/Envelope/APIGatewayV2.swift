@@ -27,7 +27,7 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
     /// fields (the body wins where both name one), and the route's `kind` when the body names none.
     public func domainEvent(routes: [String: String]) throws(FunctionError) -> Data {
         var object: [String: JSONValue] = [:]
-        if let bodyData = try bodyData(), !bodyData.isEmpty, isFormBody {
+        if let bodyData = try bodyData(), !bodyData.isEmpty, isFormBody, !Self.looksLikeJSON(bodyData) {
             // An HTML form or an RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`): text fields.
             try EventDecoding.checkSize(bodyData)
             try EventDecoding.checkUTF8(bodyData)
@@ -55,6 +55,11 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
             object["kind"] = .string(kind)
         }
         return try JSONCoding.encode(JSONValue.object(object))
+    }
+
+    /// curl's `-d` labels a JSON body as a form: a body that opens like JSON is read as JSON.
+    private static func looksLikeJSON(_ data: Data) -> Bool {
+        data.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }).map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") } ?? false
     }
 
     private var isFormBody: Bool {
