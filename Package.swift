@@ -17,6 +17,11 @@ let package = Package(
         .executable(name: "balance", targets: ["balance"]),
         .executable(name: "expire", targets: ["expire"]),
         .executable(name: "configure", targets: ["configure"]),
+        .executable(name: "subscribe", targets: ["subscribe"]),
+        .executable(name: "notify-price-drop", targets: ["notify-price-drop"]),
+        .executable(name: "notify-stock", targets: ["notify-stock"]),
+        .executable(name: "deliver", targets: ["deliver"]),
+        .executable(name: "unsubscribe", targets: ["unsubscribe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -67,6 +72,21 @@ let package = Package(
         .executableTarget(
             name: "bench-ledger", dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
             path: "bench/ledger", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "subscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/subscribe", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "notify-price-drop", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/notify-price-drop", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "notify-stock", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/notify-stock", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "deliver", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/deliver", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "unsubscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/unsubscribe", swiftSettings: swiftSettings),
 
         // The local runtime.
         .executableTarget(
