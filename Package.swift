@@ -12,6 +12,16 @@ let package = Package(
     products: [
         .executable(name: "puntos", targets: ["puntos"]),
         .executable(name: "register-card", targets: ["register-card"]),
+        .executable(name: "accrue", targets: ["accrue"]),
+        .executable(name: "redeem", targets: ["redeem"]),
+        .executable(name: "balance", targets: ["balance"]),
+        .executable(name: "expire", targets: ["expire"]),
+        .executable(name: "configure", targets: ["configure"]),
+        .executable(name: "subscribe", targets: ["subscribe"]),
+        .executable(name: "notify-price-drop", targets: ["notify-price-drop"]),
+        .executable(name: "notify-stock", targets: ["notify-stock"]),
+        .executable(name: "deliver", targets: ["deliver"]),
+        .executable(name: "unsubscribe", targets: ["unsubscribe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -55,6 +65,31 @@ let package = Package(
         .executableTarget(
             name: "register-card", dependencies: ["PuntosDomain", "PuntosRuntime"],
             path: "Functions/register-card", swiftSettings: swiftSettings),
+        .executableTarget(name: "accrue", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/accrue", swiftSettings: swiftSettings),
+        .executableTarget(name: "redeem", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/redeem", swiftSettings: swiftSettings),
+        .executableTarget(name: "balance", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/balance", swiftSettings: swiftSettings),
+        .executableTarget(name: "configure", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/configure", swiftSettings: swiftSettings),
+        .executableTarget(name: "expire", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/expire", swiftSettings: swiftSettings),
+
+        // Warm ledger benchmark (bench/ledger.sh).
+        .executableTarget(
+            name: "bench-ledger", dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "bench/ledger", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "subscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/subscribe", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "notify-price-drop", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/notify-price-drop", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "notify-stock", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/notify-stock", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "deliver", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/deliver", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "unsubscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
+            path: "Functions/unsubscribe", swiftSettings: swiftSettings),
 
         // The local runtime.
         .executableTarget(

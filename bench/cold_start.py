@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times cold one-shot runs of `register-card` (issue a card to a new customer) against the C
 baseline running the same SQL, interleaved in one run, and prints medians, the ratio and peak RSS."""
-import json, os, random, statistics, subprocess, sys, time
+import json, os, random, shutil, statistics, subprocess, sys, time
 
 def luhn_complete(payload):
     total = 0
@@ -47,5 +47,19 @@ def main():
     print(f"register-card (Swift):    median {s_med:.2f} ms   p90 {s_p90:.2f} ms   peak RSS {max(swift_rss) / 1024:.1f} MiB")
     print(f"C + libpq, same SQL:      median {c_med:.2f} ms   p90 {c_p90:.2f} ms   peak RSS {max(c_rss) / 1024:.1f} MiB")
     print(f"ratio (Swift / C):        {s_med / c_med:.2f}x median, goal <= 1.30x")
+    # Wall time on a shared machine is noisy; instruction counts are not (valgrind's callgrind).
+    if shutil.which("valgrind"):
+        def instructions(argv, stdin_bytes):
+            out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv,
+                                 input=stdin_bytes, capture_output=True)
+            for line in out.stderr.decode().splitlines():
+                if "refs:" in line:
+                    return int(line.split("refs:")[1].strip().replace(",", ""))
+            return None
+        event = json.dumps({"kind": "issue", "customer": {"external_id": f"bench-{run_id}-cg"}}).encode()
+        s_ir = instructions([swift_binary], event)
+        c_ir = instructions([c_binary, f"bench-{run_id}-cgc", luhn_complete("9" + str(random.randrange(10**13, 10**14)))], b"")
+        if s_ir and c_ir:
+            print(f"instructions, one run:    Swift {s_ir:,}   C {c_ir:,}   ratio {s_ir / c_ir:.2f}x")
 
 main()

@@ -170,4 +170,33 @@ import Testing
             #expect(error.constraint == "customers_programme_id_external_id_key")
         }
     }
+
+    @Test func statementsArePreparedOncePerConnection() throws {
+        let database = try TestDatabase.make()
+        try database.withConnection { connection in
+            for value in 0..<5 { try connection.query("SELECT \(value)::int + 1 AS next") }
+            let prepared: Int = try connection.query(
+                "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = \("SELECT $1::int + 1 AS next")").one().decode("n")
+            #expect(prepared == 1)
+        }
+    }
+
+    @Test func aSchemaChangeUnderAPreparedStatementIsSurvived() throws {
+        let database = try TestDatabase.make()
+        let table = "prep_" + UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(12)
+        try database.withConnection { try $0.runScript("CREATE TABLE \(table) (id int); INSERT INTO \(table) VALUES (1)") }
+        // The table name is made here from hex digits, so it may be spelt into SQL text.
+        let select = SQL(stringLiteral: "SELECT 1 AS one")  // warm the cache with something else first
+        try database.withTransaction { try $0.query(select) }
+        func count() throws -> Int {
+            try database.withTransaction { connection in
+                try connection.query(SQL(unsafeText: "SELECT * FROM \(table)")).count
+            }
+        }
+        #expect(try count() == 1)
+        let other = try TestDatabase.make()
+        try other.withConnection { try $0.runScript("ALTER TABLE \(table) ADD COLUMN name text") }
+        #expect(try count() == 1)
+        try other.withConnection { try $0.runScript("DROP TABLE \(table)") }
+    }
 }

@@ -60,7 +60,8 @@ public final class Database: @unchecked Sendable {
                 return value
             } catch let error as PostgresError {
                 rollback(connection)
-                guard error.sqlState?.isRetryableTransactionFailure == true, attempt < maxTransactionAttempts else { throw error }
+                let retryable = error.sqlState?.isRetryableTransactionFailure == true || error.isStalePlan
+                guard retryable, attempt < maxTransactionAttempts else { throw error }
                 logger.info("postgres.transaction_retry", metadata: ["db.sqlstate": "\(error.sqlState?.code ?? "")", "db.attempt": "\(attempt)"])
                 attempt += 1
                 backoff(attempt: attempt)

@@ -13,6 +13,13 @@ public final class PostgresConnection {
     var handle: OpaquePointer?  // internal: PostgresConnection+Notifications.swift reads it
     public let configuration: PostgresConfiguration
     private let logger: Logger
+    /// Statement text → the name it was prepared under on this connection: a statement is parsed and
+    /// planned once per connection, not once per call, which a warm function runs thousands of times.
+    private var prepared: [String: String] = [:]
+    private var generation = 0
+    /// Past this many distinct statements, further ones run unprepared (text built per call would
+    /// otherwise grow the cache without bound).
+    public static let preparedStatementLimit = 512
 
     public init(configuration: PostgresConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -51,6 +58,7 @@ public final class PostgresConnection {
     public func close() {
         PQfinish(handle)
         handle = nil
+        prepared.removeAll()
     }
 
     /// Runs one statement with its bind parameters and returns its rows.
@@ -74,11 +82,46 @@ public final class PostgresConnection {
                 values.append(text)
             }
         }
+        let name = try preparedName(for: sql, handle: handle, file: file, line: line)
         let result = withOptionalCStringArray(values) { pointers in
-            PQexecParams(handle, sql.text, Int32(values.count), nil, pointers, nil, nil, 0)
+            if let name {
+                PQexecPrepared(handle, name, Int32(values.count), pointers, nil, nil, 0)
+            } else {
+                PQexecParams(handle, sql.text, Int32(values.count), nil, pointers, nil, nil, 0)
+            }
         }
         defer { PQclear(result) }
-        return try Self.rows(from: result, connection: handle, query: sql.text, file: file, line: line)
+        do {
+            return try Self.rows(from: result, connection: handle, query: sql.text, file: file, line: line)
+        } catch let error as PostgresError where error.isStalePlan {
+            // The schema changed under a kept connection (a migration): prepare afresh next time.
+            forgetPreparedStatements()
+            throw error
+        }
+    }
+
+    /// The name `sql` is prepared under, preparing it on first use; nil past the cache's limit.
+    private func preparedName(for sql: SQL, handle: OpaquePointer, file: String, line: Int) throws -> String? {
+        if let name = prepared[sql.text] { return name }
+        guard prepared.count < Self.preparedStatementLimit else { return nil }
+        let name = "puntos_\(generation)_\(prepared.count + 1)"
+        let result = PQprepare(handle, name, sql.text, Int32(sql.binds.count), nil)
+        defer { PQclear(result) }
+        _ = try Self.rows(from: result, connection: handle, query: sql.text, file: file, line: line)
+        prepared[sql.text] = name
+        return name
+    }
+
+    /// Drops every prepared statement of this connection (after a schema change).
+    public func forgetPreparedStatements() {
+        guard !prepared.isEmpty, let handle else { return }
+        prepared.removeAll()
+        if PQtransactionStatus(handle) == PQTRANS_IDLE {
+            PQclear(PQexec(handle, "DEALLOCATE ALL"))
+        } else {
+            // Inside a (failed) transaction DEALLOCATE may not run; new names avoid the old ones.
+            generation += 1
+        }
     }
 
     /// Runs a script of trusted SQL with no parameters (migration files, `BEGIN`, `COMMIT`).

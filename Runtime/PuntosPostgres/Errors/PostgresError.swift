@@ -60,6 +60,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         }
     }
 
+    /// A prepared statement's plan no longer fits the schema ("cached plan must not change result type").
+    public var isStalePlan: Bool { sqlState == SQLState("0A000") && message.contains("cached plan") }
+
     public var description: String {
         switch code {
         case .server: "PostgreSQL error \(sqlState?.code ?? "?"): \(message)"

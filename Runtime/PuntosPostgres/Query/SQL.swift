@@ -19,6 +19,14 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
         binds = stringInterpolation.binds
     }
 
+    /// Statement text made by code at run time, with no values in it (an identifier the code itself
+    /// generated): the visible opt-in for the rare SQL a literal cannot spell. Values still go in as
+    /// parameters, never into this text.
+    public init(unsafeText text: String) {
+        self.text = text
+        binds = []
+    }
+
     public var description: String { text }
 
     public struct StringInterpolation: StringInterpolationProtocol {

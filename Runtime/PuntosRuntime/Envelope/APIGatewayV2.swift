@@ -27,7 +27,16 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
     /// fields (the body wins where both name one), and the route's `kind` when the body names none.
     public func domainEvent(routes: [String: String]) throws(FunctionError) -> Data {
         var object: [String: JSONValue] = [:]
-        if let bodyData = try bodyData(), !bodyData.isEmpty {
+        if let bodyData = try bodyData(), !bodyData.isEmpty, isFormBody, !Self.looksLikeJSON(bodyData) {
+            // An HTML form or an RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`): text fields.
+            try EventDecoding.checkSize(bodyData)
+            try EventDecoding.checkUTF8(bodyData)
+            for pair in String(decoding: bodyData, as: UTF8.self).split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let name = Self.formDecode(parts[0]), !name.isEmpty else { continue }
+                object[name] = .string(parts.count > 1 ? Self.formDecode(parts[1]) ?? "" : "")
+            }
+        } else if let bodyData = try bodyData(), !bodyData.isEmpty {
             try EventDecoding.checkSize(bodyData)
             try EventDecoding.checkUTF8(bodyData)
             guard let value = try? JSONCoding.decoder().decode(JSONValue.self, from: bodyData) else {
@@ -46,6 +55,33 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
             object["kind"] = .string(kind)
         }
         return try JSONCoding.encode(JSONValue.object(object))
+    }
+
+    /// curl's `-d` labels a JSON body as a form: a body that opens like JSON is read as JSON.
+    private static func looksLikeJSON(_ data: Data) -> Bool {
+        data.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }).map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") } ?? false
+    }
+
+    private var isFormBody: Bool {
+        let type = headers?.first(where: { $0.key.lowercased() == "content-type" })?.value.lowercased() ?? ""
+        return type.hasPrefix("application/x-www-form-urlencoded")
+    }
+
+    /// `application/x-www-form-urlencoded` text: `+` is a space, `%XX` a byte; nil when not UTF-8.
+    static func formDecode(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(32)
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next(), let low = iterator.next(),
+                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                bytes.append(value)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     private func bodyData() throws(FunctionError) -> Data? {

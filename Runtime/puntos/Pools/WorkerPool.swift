@@ -154,7 +154,8 @@ actor WorkerPool {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = []
         var environment = self.environment
-        for (key, value) in function.environment { environment[key] = value }
+        // The template's variables win, but an empty one (a parameter left at "") keeps what puntos was given.
+        for (key, value) in function.environment where !(value.isEmpty && environment[key] != nil) { environment[key] = value }
         environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
         environment["AWS_LAMBDA_FUNCTION_NAME"] = function.name
         environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = String(function.memoryMegabytes)

@@ -1,0 +1,3 @@
+import PuntosRuntime
+import PuntosDomain
+FunctionMain.run(Deliver())
