@@ -122,7 +122,7 @@ let package = Package(
             dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport"],
             path: "Tests/PuntosIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "PuntosLocalRuntimeTests", dependencies: ["puntos", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
+            name: "PuntosLocalRuntimeTests", dependencies: ["puntos", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
             path: "Tests/PuntosLocalRuntimeTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PuntosEndToEndTests",

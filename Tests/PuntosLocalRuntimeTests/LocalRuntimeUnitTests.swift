@@ -95,3 +95,23 @@ enum FunctionProcessRoot {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 }
+
+import PuntosDomain
+
+/// deploy.yaml and the handlers agree: every route a handler maps to an event kind is in the template
+/// for that function, and the template routes nothing to a function that does not know the route.
+@Suite struct DeployTemplateMatchesTheFunctions {
+    @Test func routes() throws {
+        let template = try LocalRuntimeUnitTests.template()
+        let handlers: [(String, [String: String])] = [
+            (RegisterCard.name, RegisterCard.httpRoutes), (Accrue.name, Accrue.httpRoutes), (Redeem.name, Redeem.httpRoutes),
+            (Balance.name, Balance.httpRoutes), (Configure.name, Configure.httpRoutes), (Expire.name, Expire.httpRoutes),
+            (Subscribe.name, Subscribe.httpRoutes), (Unsubscribe.name, Unsubscribe.httpRoutes),
+            (NotifyPriceDrop.name, NotifyPriceDrop.httpRoutes), (NotifyStock.name, NotifyStock.httpRoutes),
+        ]
+        for (name, routes) in handlers {
+            let function = try #require(template.function(named: name), "\(name) is not in deploy.yaml")
+            #expect(Set(function.routes.map(\.routeKey)) == Set(routes.keys), "\(name): deploy.yaml and httpRoutes differ")
+        }
+    }
+}
