@@ -55,27 +55,9 @@ public struct JSONLogHandler: LogHandler {
         var text = "{"
         for (index, key) in fields.keys.sorted().enumerated() {
             if index > 0 { text += "," }
-            text += quoted(key) + ":" + quoted(fields[key]!)
+            text += JSONString.quoted(key) + ":" + JSONString.quoted(fields[key]!)
         }
         return text + "}"
-    }
-
-    static func quoted(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text + "\""
     }
 
     public static let standardError: @Sendable (String) -> Void = { line in
