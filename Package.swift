@@ -3,7 +3,7 @@ import PackageDescription
 
 /// One set of compiler settings for every target: Swift 6 language mode with strict concurrency.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -65,15 +65,26 @@ let package = Package(
         .executableTarget(
             name: "register-card", dependencies: ["PuntosDomain", "PuntosRuntime"],
             path: "Functions/register-card", swiftSettings: swiftSettings),
-        .executableTarget(name: "accrue", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/accrue", swiftSettings: swiftSettings),
-        .executableTarget(name: "redeem", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/redeem", swiftSettings: swiftSettings),
-        .executableTarget(name: "balance", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/balance", swiftSettings: swiftSettings),
-        .executableTarget(name: "configure", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/configure", swiftSettings: swiftSettings),
-        .executableTarget(name: "expire", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/expire", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "accrue", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/accrue",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "redeem", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/redeem",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "balance", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/balance",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "configure", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/configure",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "expire", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/expire",
+            swiftSettings: swiftSettings),
 
         // Warm ledger benchmark (bench/ledger.sh).
         .executableTarget(
-            name: "bench-ledger", dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
+            name: "bench-ledger",
+            dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
             path: "bench/ledger", swiftSettings: swiftSettings),
         .executableTarget(
             name: "subscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
@@ -122,7 +133,8 @@ let package = Package(
             dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport"],
             path: "Tests/PuntosIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "PuntosLocalRuntimeTests", dependencies: ["puntos", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
+            name: "PuntosLocalRuntimeTests",
+            dependencies: ["puntos", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
             path: "Tests/PuntosLocalRuntimeTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PuntosEndToEndTests",

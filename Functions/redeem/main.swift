@@ -1,3 +1,4 @@
-import PuntosRuntime
 import PuntosDomain
+import PuntosRuntime
+
 FunctionMain.run(Redeem())

@@ -47,7 +47,8 @@ import Testing
         #expect(!rule.fires(quantity: 9, restockSeq: 1, notifiedRestock: 1, lastFiredAt: nil, now: now))
         // A new restock within the cool-down (stock flapping) sends nothing; after it, it does.
         #expect(!rule.fires(quantity: 9, restockSeq: 2, notifiedRestock: 1, lastFiredAt: now.addingTimeInterval(-600), now: now))
-        #expect(rule.fires(quantity: 9, restockSeq: 2, notifiedRestock: 1, lastFiredAt: now.addingTimeInterval(-90_000), now: now))
+        #expect(
+            rule.fires(quantity: 9, restockSeq: 2, notifiedRestock: 1, lastFiredAt: now.addingTimeInterval(-90_000), now: now))
         #expect(StockRule.isSellable(quantity: 1) && !StockRule.isSellable(quantity: 0) && !StockRule.isSellable(quantity: -2))
     }
 }
@@ -75,11 +76,14 @@ import Testing
     }
 
     @Test func decisionOrder() {
-        func decide(_ channel: DeliveryChannel? = .email, address: Bool = true, configured: Bool = true, unsubscribed: Bool = false,
-                    sent: Int = 0, minute: Int = 12 * 60, essential: Bool = false) -> DeliveryDecision {
-            DeliveryDecision.decide(channel: channel, hasAddress: address, configured: configured, unsubscribed: unsubscribed,
-                                    sentInWindow: sent, dailyCap: 3, capFreesIn: 7200, localMinute: minute,
-                                    quietHours: QuietHours(start: 21 * 60, end: 8 * 60), essential: essential)
+        func decide(
+            _ channel: DeliveryChannel? = .email, address: Bool = true, configured: Bool = true, unsubscribed: Bool = false,
+            sent: Int = 0, minute: Int = 12 * 60, essential: Bool = false
+        ) -> DeliveryDecision {
+            DeliveryDecision.decide(
+                channel: channel, hasAddress: address, configured: configured, unsubscribed: unsubscribed,
+                sentInWindow: sent, dailyCap: 3, capFreesIn: 7200, localMinute: minute,
+                quietHours: QuietHours(start: 21 * 60, end: 8 * 60), essential: essential)
         }
         #expect(decide() == .send)
         #expect(decide(unsubscribed: true) == .suppress(reason: "unsubscribed"))
@@ -90,48 +94,75 @@ import Testing
         #expect(decide(sent: 3, essential: true) == .send)
         #expect(decide(.sms, minute: 23 * 60) == .deferral(seconds: 9 * 3600, reason: "quiet_hours"))
         #expect(decide(.email, minute: 23 * 60) == .send)
-        #expect(DeliveryChannel.resolve(notice: nil, preferred: nil, hasEmail: false, hasPhone: true, webhookConfigured: true) == .sms)
-        #expect(DeliveryChannel.resolve(notice: "webhook", preferred: "sms", hasEmail: true, hasPhone: true, webhookConfigured: true) == .webhook)
-        #expect(DeliveryChannel.resolve(notice: nil, preferred: nil, hasEmail: false, hasPhone: false, webhookConfigured: false) == nil)
+        #expect(
+            DeliveryChannel.resolve(notice: nil, preferred: nil, hasEmail: false, hasPhone: true, webhookConfigured: true) == .sms
+        )
+        #expect(
+            DeliveryChannel.resolve(notice: "webhook", preferred: "sms", hasEmail: true, hasPhone: true, webhookConfigured: true)
+                == .webhook)
+        #expect(
+            DeliveryChannel.resolve(notice: nil, preferred: nil, hasEmail: false, hasPhone: false, webhookConfigured: false)
+                == nil)
     }
 
     @Test func signedTokensRefuseTamperingAndExpiry() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let confirm = SignedToken(purpose: .confirm, id: 42, expires: 1_800_000_100).encoded(secret: "s3cret")
-        #expect(SignedToken.verify(confirm, purpose: .confirm, secret: "s3cret", now: now) == .success(SignedToken(purpose: .confirm, id: 42, expires: 1_800_000_100)))
+        #expect(
+            SignedToken.verify(confirm, purpose: .confirm, secret: "s3cret", now: now)
+                == .success(SignedToken(purpose: .confirm, id: 42, expires: 1_800_000_100)))
         #expect(SignedToken.verify(confirm, purpose: .confirm, secret: "other", now: now) == .failure(.badSignature))
-        #expect(SignedToken.verify(confirm, purpose: .confirm, secret: "s3cret", now: now.addingTimeInterval(101)) == .failure(.expired))
-        #expect(SignedToken.verify(confirm.replacingOccurrences(of: "c1.42.", with: "c1.43."), purpose: .confirm, secret: "s3cret", now: now) == .failure(.badSignature))
+        #expect(
+            SignedToken.verify(confirm, purpose: .confirm, secret: "s3cret", now: now.addingTimeInterval(101))
+                == .failure(.expired))
+        #expect(
+            SignedToken.verify(
+                confirm.replacingOccurrences(of: "c1.42.", with: "c1.43."), purpose: .confirm, secret: "s3cret", now: now)
+                == .failure(.badSignature))
         #expect(SignedToken.verify(confirm, purpose: .unsubscribe, secret: "s3cret", now: now) == .failure(.malformed))
         let unsubscribe = SignedToken(purpose: .unsubscribe, id: 7).encoded(secret: "s3cret")
-        #expect(SignedToken.verify(unsubscribe, purpose: .unsubscribe, secret: "s3cret", now: .distantFuture) == .success(SignedToken(purpose: .unsubscribe, id: 7)))
+        #expect(
+            SignedToken.verify(unsubscribe, purpose: .unsubscribe, secret: "s3cret", now: .distantFuture)
+                == .success(SignedToken(purpose: .unsubscribe, id: 7)))
     }
 
     @Test func standardWebhooksSignature() {
         // The test vector of the Standard Webhooks specification.
-        let signature = WebhookSignature.sign(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
-                                              body: Data(#"{"test": 2432232314}"#.utf8), secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        let signature = WebhookSignature.sign(
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
+            body: Data(#"{"test": 2432232314}"#.utf8), secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
 
     @Test func mimeMessageHeadersAndParts() {
-        let message = MIMEMessage(from: "Shop <a@shop.example>", to: "ana@example.com", subject: "Цена снижена: Чайник",
-                                  messageID: MIMEMessage.messageID(dedupeKeys: ["b", "a"], domain: "shop.example"),
-                                  date: Date(timeIntervalSince1970: 1_795_900_000), text: "hola", html: "<p>hola</p>",
-                                  unsubscribeURL: "https://x.example/unsubscribe?token=u1.1.abc")
+        let message = MIMEMessage(
+            from: "Shop <a@shop.example>", to: "ana@example.com", subject: "Цена снижена: Чайник",
+            messageID: MIMEMessage.messageID(dedupeKeys: ["b", "a"], domain: "shop.example"),
+            date: Date(timeIntervalSince1970: 1_795_900_000), text: "hola", html: "<p>hola</p>",
+            unsubscribeURL: "https://x.example/unsubscribe?token=u1.1.abc")
         let text = String(decoding: message.rendered(), as: UTF8.self)
         #expect(text.contains("Subject: =?UTF-8?B?"))
         #expect(text.contains("Date: Sat, 28 Nov 2026 21:06:40 +0000"))
-        #expect(text.contains("List-Unsubscribe: <https://x.example/unsubscribe?token=u1.1.abc>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
+        #expect(
+            text.contains(
+                "List-Unsubscribe: <https://x.example/unsubscribe?token=u1.1.abc>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+            ))
         #expect(text.contains("Content-Type: multipart/alternative; boundary="))
-        #expect(text.contains("Content-Type: text/plain; charset=utf-8") && text.contains("Content-Type: text/html; charset=utf-8"))
-        #expect(MIMEMessage.messageID(dedupeKeys: ["a", "b"], domain: "d") == MIMEMessage.messageID(dedupeKeys: ["b", "a"], domain: "d"))
+        #expect(
+            text.contains("Content-Type: text/plain; charset=utf-8") && text.contains("Content-Type: text/html; charset=utf-8"))
+        #expect(
+            MIMEMessage.messageID(dedupeKeys: ["a", "b"], domain: "d")
+                == MIMEMessage.messageID(dedupeKeys: ["b", "a"], domain: "d"))
         #expect(!text.contains("\n\n") && !text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
     }
 
     @Test func templatesInThreeLanguagesAndAGenericFallback() {
-        let drop = NoticeFacts(kind: "price_drop", name: "Ana", payload: [
-            "product_name": .string("Kettle"), "old_price": .string("100"), "new_price": .string("79.9"), "currency": .string("EUR")])
+        let drop = NoticeFacts(
+            kind: "price_drop", name: "Ana",
+            payload: [
+                "product_name": .string("Kettle"), "old_price": .string("100"), "new_price": .string("79.9"),
+                "currency": .string("EUR"),
+            ])
         #expect(MessageTemplates.render(drop, locale: "en").line == "Kettle now costs 79.90 EUR (was 100.00 EUR).")
         #expect(MessageTemplates.render(drop, locale: "es-MX").line == "Kettle ahora cuesta 79.90 EUR (antes 100.00 EUR).")
         #expect(MessageTemplates.render(drop, locale: "ru").subject == "Цена снижена: Kettle")

@@ -2,7 +2,9 @@ import PuntosDomain
 import Testing
 
 @Suite struct CardNumberTests {
-    @Test(arguments: ["4111111111111111", "7789000000000010", "7789 0000 0000 0028", "7789-0000-0000-0036", "79927398713"+"0"+"0"])
+    @Test(arguments: [
+        "4111111111111111", "7789000000000010", "7789 0000 0000 0028", "7789-0000-0000-0036", "79927398713" + "0" + "0",
+    ])
     func acceptsValidNumbers(_ text: String) throws {
         let parsed = try CardNumber.parse(text).get()
         #expect(parsed.digits == text.filter(\.isNumber))

@@ -6,8 +6,10 @@ import Testing
         #expect(EmailAddress.parse("  Ana.Perez@Example.COM ")?.value == "ana.perez@example.com")
     }
 
-    @Test(arguments: ["", "ana", "ana@", "@example.com", "ana@example", "ana@@example.com", "ana perez@example.com",
-                      "ana@example..com", "ana@.example.com", "a,b@example.com"])
+    @Test(arguments: [
+        "", "ana", "ana@", "@example.com", "ana@example", "ana@@example.com", "ana perez@example.com",
+        "ana@example..com", "ana@.example.com", "a,b@example.com",
+    ])
     func invalidEmailsAreRefused(_ text: String) {
         #expect(EmailAddress.parse(text) == nil)
     }

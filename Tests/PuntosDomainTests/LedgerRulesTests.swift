@@ -22,32 +22,39 @@ import Testing
     }
 
     @Test func promotionsMultiplyAndAddPerBrandSegmentAndChannel() {
-        let rules = EarningRules(pointsPerUnit: Decimal(string: "0.1")!, rounding: .down, promotions: [
-            Promotion(code: "BOSCO-X3", target: "brand", value: "Bosco", multiplier: 3),
-            Promotion(code: "VIP", target: "segment", value: "vip", multiplier: 2),
-            Promotion(code: "WEB", target: "channel", value: "online", bonusPerUnit: 5),
-        ])
+        let rules = EarningRules(
+            pointsPerUnit: Decimal(string: "0.1")!, rounding: .down,
+            promotions: [
+                Promotion(code: "BOSCO-X3", target: "brand", value: "Bosco", multiplier: 3),
+                Promotion(code: "VIP", target: "segment", value: "vip", multiplier: 2),
+                Promotion(code: "WEB", target: "channel", value: "online", bonusPerUnit: 5),
+            ])
         let drill = EarnLine(sku: "D", brand: "Bosco", quantity: 2, amount: Decimal(string: "199.90")!)
         // 199.90 × 0.1 × 3 = 59.97 → 59; online adds 5 × 2.
         #expect(rules.earn(drill, segment: nil, channel: "offline") == LineEarning(points: 59, promotions: ["BOSCO-X3"]))
         #expect(rules.earn(drill, segment: nil, channel: "online").points == 69)
-        #expect(rules.earn(drill, segment: "vip", channel: "offline") == LineEarning(points: 119, promotions: ["BOSCO-X3", "VIP"]))
+        #expect(
+            rules.earn(drill, segment: "vip", channel: "offline") == LineEarning(points: 119, promotions: ["BOSCO-X3", "VIP"]))
         let other = EarnLine(sku: "S", brand: "Other", quantity: 1, amount: 100)
         #expect(rules.earn(other, segment: nil, channel: "offline").points == 10)
     }
 
     @Test func spendingTakesTheSoonestExpiringLotsFirst() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let lots = [SpendableLot(id: 1, remaining: 100, expiresAt: nil),
-                    SpendableLot(id: 2, remaining: 50, expiresAt: now.addingTimeInterval(86_400 * 30)),
-                    SpendableLot(id: 3, remaining: 70, expiresAt: now.addingTimeInterval(86_400))]
+        let lots = [
+            SpendableLot(id: 1, remaining: 100, expiresAt: nil),
+            SpendableLot(id: 2, remaining: 50, expiresAt: now.addingTimeInterval(86_400 * 30)),
+            SpendableLot(id: 3, remaining: 70, expiresAt: now.addingTimeInterval(86_400)),
+        ]
         let take = LotPlan.take(130, from: lots)
         #expect(take.draws == [LotDraw(lotId: 3, points: -70), LotDraw(lotId: 2, points: -50), LotDraw(lotId: 1, points: -10)])
         #expect(take.shortfall == 0)
         #expect(LotPlan.take(300, from: lots).shortfall == 80)
         // What a partly committed hold gives back comes from the latest-expiring lots.
-        let drawn = [SpendableLot(id: 3, remaining: 70, expiresAt: now.addingTimeInterval(86_400)),
-                     SpendableLot(id: 1, remaining: 10, expiresAt: nil)]
+        let drawn = [
+            SpendableLot(id: 3, remaining: 70, expiresAt: now.addingTimeInterval(86_400)),
+            SpendableLot(id: 1, remaining: 10, expiresAt: nil),
+        ]
         #expect(LotPlan.giveBack(30, drawn: drawn) == [LotDraw(lotId: 1, points: 10), LotDraw(lotId: 3, points: 20)])
     }
 

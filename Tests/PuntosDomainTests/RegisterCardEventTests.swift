@@ -22,8 +22,10 @@ import Testing
             Issue.record("not an issue event"); return
         }
         #expect(issue.customer.email == "a@b.co")
-        guard case .acceptAgreement(let accept) = try decode(
-            #"{"kind":"accept_agreement","card_number":"7789000000000010","version":"v1","accepted_at":"2026-01-15T10:00:00+02:00"}"#)
+        guard
+            case .acceptAgreement(let accept) = try decode(
+                #"{"kind":"accept_agreement","card_number":"7789000000000010","version":"v1","accepted_at":"2026-01-15T10:00:00+02:00"}"#
+            )
         else { Issue.record("not an agreement event"); return }
         #expect(accept.acceptedAt == Date(timeIntervalSince1970: 1_768_464_000))
         guard case .replace = try decode(#"{"kind":"replace","card_number":"7789000000000010"}"#) else {
@@ -39,7 +41,9 @@ import Testing
         #expect(error(#"{"kind":"issue","customer":{"emial":"a@b.co"}}"#)?.field == "customer.emial")
         #expect(error(#"{"kind":"issue","customer":{},"colour":"red"}"#)?.code == "unknown_field")
         #expect(error(#"{"kind":"close"}"#)?.code == "unknown_kind")
-        #expect(error(#"{"kind":"accept_agreement","card_number":"1","version":"v","accepted_at":"yesterday"}"#)?.field == "accepted_at")
+        #expect(
+            error(#"{"kind":"accept_agreement","card_number":"1","version":"v","accepted_at":"yesterday"}"#)?.field
+                == "accepted_at")
         #expect(error(#"{"kind":"issue","#)?.code == "invalid_json")
         #expect(error("[1,2]")?.field == "$")
     }

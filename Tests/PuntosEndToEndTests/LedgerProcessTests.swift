@@ -10,14 +10,22 @@ import Testing
         let number = "9" + String((0..<14).map { _ in "0123456789".randomElement()! })
         let full = (0...9).map { number + String($0) }.first { luhnValid($0) }!
         let external = TestDatabase.unique("P")
-        let link = try FunctionProcess.run("register-card", input: Data(
-            #"{"kind":"link","card_number":"\#(full)","customer":{"external_id":"\#(external)"}}"#.utf8))
+        let link = try FunctionProcess.run(
+            "register-card",
+            input: Data(
+                #"{"kind":"link","card_number":"\#(full)","customer":{"external_id":"\#(external)"}}"#.utf8))
         #expect(link.exitCode == 0, "\(link.stderrText)")
-        let accept = try FunctionProcess.run("register-card", input: Data(
-            #"{"kind":"accept_agreement","card_number":"\#(full)","version":"v1","accepted_at":"2026-01-01T00:00:00Z"}"#.utf8))
+        let accept = try FunctionProcess.run(
+            "register-card",
+            input: Data(
+                #"{"kind":"accept_agreement","card_number":"\#(full)","version":"v1","accepted_at":"2026-01-01T00:00:00Z"}"#.utf8)
+        )
         #expect(accept.exitCode == 0, "\(accept.stderrText)")
-        let adjust = try FunctionProcess.run("accrue", input: Data(
-            #"{"kind":"adjust","idempotency_key":"\#(external)","card_number":"\#(full)","points":\#(points),"reason":"test float"}"#.utf8))
+        let adjust = try FunctionProcess.run(
+            "accrue",
+            input: Data(
+                #"{"kind":"adjust","idempotency_key":"\#(external)","card_number":"\#(full)","points":\#(points),"reason":"test float"}"#
+                    .utf8))
         #expect(adjust.exitCode == 0, "\(adjust.stderrText)")
         return full
     }
@@ -40,8 +48,11 @@ import Testing
         for index in 0..<100 {
             group.enter()
             queue.async {
-                let outcome = try? FunctionProcess.run("redeem", input: Data(
-                    #"{"kind":"hold","card_number":"\#(card)","order_number":"RACE-\#(card)-\#(index)","order_amount":1000,"points":100}"#.utf8))
+                let outcome = try? FunctionProcess.run(
+                    "redeem",
+                    input: Data(
+                        #"{"kind":"hold","card_number":"\#(card)","order_number":"RACE-\#(card)-\#(index)","order_amount":1000,"points":100}"#
+                            .utf8))
                 outcomes.add(outcome)
                 group.leave()
             }
@@ -63,7 +74,9 @@ import Testing
     @Test func loyaltyDownGivesAFastClearError() throws {
         let started = Date()
         let outcome = try FunctionProcess.run(
-            "redeem", input: Data(#"{"kind":"hold","card_number":"7789000000000036","order_number":"X","order_amount":10,"points":1}"#.utf8),
+            "redeem",
+            input: Data(
+                #"{"kind":"hold","card_number":"7789000000000036","order_number":"X","order_amount":10,"points":1}"#.utf8),
             environment: ["DATABASE_URL": "postgresql://postgres@127.0.0.1:1/puntos?connect_timeout=2"])
         #expect(outcome.exitCode == 75, "\(outcome.stderrText)")
         #expect(Date().timeIntervalSince(started) < 3)
@@ -71,8 +84,11 @@ import Testing
     }
 
     @Test func badInputExitsWith65AndNamesTheField() throws {
-        let outcome = try FunctionProcess.run("accrue", input: Data(
-            #"{"kind":"invoice","card_number":"7789000000000036","number":"BAD-1","date":"2026-01-01T00:00:00Z","currency":"USD","lines":[{"sku":"A","quantity":-1,"amount":5}]}"#.utf8))
+        let outcome = try FunctionProcess.run(
+            "accrue",
+            input: Data(
+                #"{"kind":"invoice","card_number":"7789000000000036","number":"BAD-1","date":"2026-01-01T00:00:00Z","currency":"USD","lines":[{"sku":"A","quantity":-1,"amount":5}]}"#
+                    .utf8))
         #expect(outcome.exitCode == 65)
         #expect(outcome.error?["field"] as? String == "lines[0].quantity")
     }

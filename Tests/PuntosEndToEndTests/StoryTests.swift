@@ -23,18 +23,21 @@ import Testing
     /// Files story.txt names as `# example: FILE (why it cannot be played as it is)`.
     static func examples() throws -> Set<String> {
         let text = try String(contentsOf: FunctionProcess.projectRoot.appendingPathComponent("events/story.txt"), encoding: .utf8)
-        return Set(text.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("# example: ") else { return nil }
-            return line.dropFirst("# example: ".count).split(separator: " ").first.map(String.init)
-        })
+        return Set(
+            text.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("# example: ") else { return nil }
+                return line.dropFirst("# example: ".count).split(separator: " ").first.map(String.init)
+            })
     }
 
     /// Functions that need a signing key for their links get a test one.
     static let environment = ["PUNTOS_SIGNING_SECRET": "story-test-signing-secret"]
 
     @Test func everySampleEventIsInTheStory() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: FunctionProcess.projectRoot.appendingPathComponent("events").path)
-            .filter { $0.hasSuffix(".json") }
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: FunctionProcess.projectRoot.appendingPathComponent("events").path
+        )
+        .filter { $0.hasSuffix(".json") }
         let known = Set(try Self.story().map(\.file)).union(try Self.examples())
         for file in files {
             #expect(known.contains(file), "events/\(file) is neither played by events/story.txt nor listed there as an example")
@@ -49,8 +52,9 @@ import Testing
             let first = try FunctionProcess.run(step.function, input: event, environment: Self.environment)
             #expect(first.exitCode == 0, "\(step.function) < \(step.file): \(first.stderrText)")
             #expect(first.json != nil, "\(step.file) answered with no JSON object")
-            let second = try FunctionProcess.run(step.function, arguments: ["--event", "events/\(step.file)"],
-                                                 environment: Self.environment)
+            let second = try FunctionProcess.run(
+                step.function, arguments: ["--event", "events/\(step.file)"],
+                environment: Self.environment)
             #expect(second.exitCode == 0, "\(step.function) --event \(step.file): \(second.stderrText)")
             if String(decoding: event, as: UTF8.self).contains("\"idempotency_key\"") {
                 #expect(first.stdoutText == second.stdoutText, "\(step.file) answered differently the second time")
@@ -77,23 +81,30 @@ import Testing
 
     @Test func malformedJSON() throws {
         let marker = TestDatabase.unique("E")
-        try refuse(Data(#"{"kind":"issue","customer":{"external_id":"\#(marker)""#.utf8), code: "invalid_json", field: "$", marker: marker)
+        try refuse(
+            Data(#"{"kind":"issue","customer":{"external_id":"\#(marker)""#.utf8), code: "invalid_json", field: "$",
+            marker: marker)
     }
 
     @Test func aMissingField() throws {
         let marker = TestDatabase.unique("E")
-        try refuse(Data(#"{"kind":"link","customer":{"external_id":"\#(marker)"}}"#.utf8), code: "missing_field", field: "card_number", marker: marker)
+        try refuse(
+            Data(#"{"kind":"link","customer":{"external_id":"\#(marker)"}}"#.utf8), code: "missing_field", field: "card_number",
+            marker: marker)
     }
 
     @Test func aWrongType() throws {
         let marker = TestDatabase.unique("E")
-        try refuse(Data(#"{"kind":"issue","customer":{"external_id":"\#(marker)","phone":5551234}}"#.utf8),
-                   code: "wrong_type", field: "customer.phone", marker: marker)
+        try refuse(
+            Data(#"{"kind":"issue","customer":{"external_id":"\#(marker)","phone":5551234}}"#.utf8),
+            code: "wrong_type", field: "customer.phone", marker: marker)
     }
 
     @Test func anUnknownKind() throws {
         let marker = TestDatabase.unique("E")
-        try refuse(Data(#"{"kind":"issue_card","customer":{"external_id":"\#(marker)"}}"#.utf8), code: "unknown_kind", field: "kind", marker: marker)
+        try refuse(
+            Data(#"{"kind":"issue_card","customer":{"external_id":"\#(marker)"}}"#.utf8), code: "unknown_kind", field: "kind",
+            marker: marker)
     }
 
     @Test func aTenMegabyteBody() throws {
@@ -177,14 +188,17 @@ import Testing
     @Test func migratingTwiceChangesNothing() throws {
         let scratch = try TestDatabase.scratch()
         defer { scratch.drop() }
-        let first = try FunctionProcess.run("puntos", arguments: ["migrate", "--dir", "migrations"], environment: ["DATABASE_URL": scratch.url])
+        let first = try FunctionProcess.run(
+            "puntos", arguments: ["migrate", "--dir", "migrations"], environment: ["DATABASE_URL": scratch.url])
         #expect(first.exitCode == 0, "\(first.stderrText)")
         #expect(first.stdoutText.contains("applied 0001 foundation"))
-        let second = try FunctionProcess.run("puntos", arguments: ["migrate", "--dir", "migrations"], environment: ["DATABASE_URL": scratch.url])
+        let second = try FunctionProcess.run(
+            "puntos", arguments: ["migrate", "--dir", "migrations"], environment: ["DATABASE_URL": scratch.url])
         #expect(second.exitCode == 0)
         #expect(second.stdoutText.hasPrefix("0 applied"))
-        let unreachable = try FunctionProcess.run("puntos", arguments: ["migrate"],
-                                                  environment: ["DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"])
+        let unreachable = try FunctionProcess.run(
+            "puntos", arguments: ["migrate"],
+            environment: ["DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"])
         #expect(unreachable.exitCode == 75)
         #expect(unreachable.stderrText.contains("cannot connect"))
     }

@@ -43,7 +43,8 @@ import Testing
         // The EUR subscriber hears of a EUR price only.
         #expect(try f.prices([item("K-1", "89")], currency: "EUR").notices == 1)
         #expect(try f.notices().last?.customer == euro)
-        let payload: String = try f.scalar("""
+        let payload: String = try f.scalar(
+            """
             SELECT payload->>'old_price' || ' ' || (payload->>'new_price') AS value FROM notices
             WHERE programme_id = \(f.programme) AND customer_id = \(percent)
             """, as: String.self)
@@ -54,7 +55,9 @@ import Testing
         let f = try AlertsFixture()
         let ana = try f.customer("Ana"), bea = try f.customer("Bea")
         _ = try f.subscribe(#"{"kind":"stock","subscriber":{"customer_id":\#(ana)},"store":"web","sku":"M-1"}"#)
-        _ = try f.subscribe(#"{"kind":"stock","subscriber":{"customer_id":\#(bea)},"store":"web","sku":"M-1","rearm":"every_restock","min_quantity":2}"#)
+        _ = try f.subscribe(
+            #"{"kind":"stock","subscriber":{"customer_id":\#(bea)},"store":"web","sku":"M-1","rearm":"every_restock","min_quantity":2}"#
+        )
         var notices = 0
         for quantity in [0, 5, 0, 5, 0, 1, 7, 0, 5] {
             notices += try f.stock("M-1", quantity).notices
@@ -77,8 +80,11 @@ import Testing
             _ = try f.subscribe(#"{"kind":"stock","subscriber":{"customer_id":\#(id)},"store":"web","sku":"W-1"}"#)
         }
         let now = Date()
-        let first = try NotifyStock().handle(.stock(.init(programme: f.programme, store: "web", items: [.init(sku: "W-1", quantity: 9)],
-                                                          waveSize: 2, waveIntervalMinutes: 30)), context: f.context(now))
+        let first = try NotifyStock().handle(
+            .stock(
+                .init(
+                    programme: f.programme, store: "web", items: [.init(sku: "W-1", quantity: 9)],
+                    waveSize: 2, waveIntervalMinutes: 30)), context: f.context(now))
         #expect(first.fired == 2 && first.waiting == 3)
         #expect(try f.notices().compactMap(\.customer) == Array(customers.prefix(2)))
         // Not due yet: nothing; due, but sold out meanwhile: nothing; due and sellable: the next two.
@@ -92,18 +98,25 @@ import Testing
     @Test func aGuestWhoNeverConfirmsGetsNothing() throws {
         let f = try AlertsFixture()
         let ana = try f.customer("Ana")
-        let guest = try f.subscribe(#"{"kind":"price","subscriber":{"email":"Guest@Example.com"},"store":"web","sku":"G-1","currency":"USD","target_price":"50"}"#)
+        let guest = try f.subscribe(
+            #"{"kind":"price","subscriber":{"email":"Guest@Example.com"},"store":"web","sku":"G-1","currency":"USD","target_price":"50"}"#
+        )
         #expect(guest.confirmationRequired == true && guest.subscription?.status == "pending")
-        _ = try f.subscribe(#"{"kind":"price","subscriber":{"customer_id":\#(ana)},"store":"web","sku":"G-1","currency":"USD","target_price":"50"}"#)
+        _ = try f.subscribe(
+            #"{"kind":"price","subscriber":{"customer_id":\#(ana)},"store":"web","sku":"G-1","currency":"USD","target_price":"50"}"#
+        )
         #expect(try f.prices([item("G-1", "40")]).notices == 1)
         let notices = try f.notices()
         #expect(notices.map(\.kind) == ["alert_confirm", "price_drop"])
         #expect(notices[0].email == "guest@example.com" && notices[1].customer == ana)
 
         // The link in the confirmation works until it expires; then the guest's alerts fire.
-        let link: String = try f.scalar("SELECT payload->>'confirm_url' AS value FROM notices WHERE programme_id = \(f.programme) AND kind = 'alert_confirm'", as: String.self)
+        let link: String = try f.scalar(
+            "SELECT payload->>'confirm_url' AS value FROM notices WHERE programme_id = \(f.programme) AND kind = 'alert_confirm'",
+            as: String.self)
         let token = String(link.split(separator: "token=").last!)
-        let expired = try? Subscribe(configuration: f.links).handle(.confirm(.init(token: token)), context: f.context(Date().addingTimeInterval(4 * 86_400)))
+        let expired = try? Subscribe(configuration: f.links).handle(
+            .confirm(.init(token: token)), context: f.context(Date().addingTimeInterval(4 * 86_400)))
         #expect(expired == nil)
         let confirmed = try Subscribe(configuration: f.links).handle(.confirm(.init(token: token)), context: f.context())
         #expect(confirmed.subscription?.status == "active" && confirmed.html?.contains("<h1>") == true)
@@ -116,29 +129,62 @@ import Testing
         let ana = try f.customer("Ana"), bea = try f.customer("Bea")
         let made = try f.subscribe(#"{"kind":"stock","subscriber":{"customer_id":\#(ana)},"store":"web","sku":"L-1"}"#)
         // Subscribing again updates the one live subscription.
-        let again = try f.subscribe(#"{"kind":"stock","subscriber":{"customer_id":\#(ana)},"store":"web","sku":"L-1","min_quantity":3}"#)
+        let again = try f.subscribe(
+            #"{"kind":"stock","subscriber":{"customer_id":\#(ana)},"store":"web","sku":"L-1","min_quantity":3}"#)
         #expect(again.subscription?.id == made.subscription?.id && again.subscription?.minQuantity == 3)
         let list = try f.subscribe(#"{"kind":"list","subscriber":{"customer_id":\#(ana)}}"#)
         #expect(list.subscriptions?.map(\.sku) == ["L-1"])
         let id = made.subscription!.id
-        #expect(throws: FunctionError.self) { try f.subscribe(#"{"kind":"remove","subscriber":{"customer_id":\#(bea)},"subscription_id":\#(id)}"#) }
-        #expect(try f.subscribe(#"{"kind":"remove","subscriber":{"customer_id":\#(ana)},"subscription_id":\#(id)}"#).subscription?.status == "removed")
+        #expect(throws: FunctionError.self) {
+            try f.subscribe(#"{"kind":"remove","subscriber":{"customer_id":\#(bea)},"subscription_id":\#(id)}"#)
+        }
+        #expect(
+            try f.subscribe(#"{"kind":"remove","subscriber":{"customer_id":\#(ana)},"subscription_id":\#(id)}"#).subscription?
+                .status == "removed")
         #expect(try f.subscribe(#"{"kind":"list","subscriber":{"customer_id":\#(ana)}}"#).subscriptions?.isEmpty == true)
     }
 
     @Test func badInputIsRefusedWithTheFieldNamedAndNothingWritten() throws {
         let f = try AlertsFixture()
         let cases: [(function: String, event: String, field: String)] = [
-            ("notify-price-drop", #"{"programme":"\#(f.programme)","store":"web","currency":"USD","items":[{"sku":"A","price":"1"},{"sku":"B","price":"-3"}]}"#, "items[1].price"),
-            ("notify-price-drop", #"{"programme":"\#(f.programme)","store":"web","currency":"usd","sku":"A","price":"1"}"#, "currency"),
-            ("notify-price-drop", #"{"programme":"\#(f.programme)","store":"web","currency":"USD","items":[{"sku":"A","price":"1","colour":"red"}]}"#, "items[0].colour"),
-            ("notify-stock", #"{"kind":"stock","programme":"\#(f.programme)","store":"web","items":[{"sku":"A","quantity":"x"}]}"#, "items[0].quantity"),
-            ("subscribe", #"{"kind":"price","programme":"\#(f.programme)","subscriber":{"email":"not-an-address"},"store":"web","sku":"A","currency":"USD","target_price":"5"}"#, "subscriber.email"),
-            ("subscribe", #"{"kind":"price","programme":"\#(f.programme)","subscriber":{"email":"a@b.co"},"store":"web","sku":"A","currency":"USD"}"#, "target_price"),
-            ("subscribe", #"{"kind":"stock","programme":"\#(f.programme)","subscriber":{"email":"a@b.co"},"store":"web","sku":"A","min_quantity":0}"#, "min_quantity"),
+            (
+                "notify-price-drop",
+                #"{"programme":"\#(f.programme)","store":"web","currency":"USD","items":[{"sku":"A","price":"1"},{"sku":"B","price":"-3"}]}"#,
+                "items[1].price"
+            ),
+            (
+                "notify-price-drop", #"{"programme":"\#(f.programme)","store":"web","currency":"usd","sku":"A","price":"1"}"#,
+                "currency"
+            ),
+            (
+                "notify-price-drop",
+                #"{"programme":"\#(f.programme)","store":"web","currency":"USD","items":[{"sku":"A","price":"1","colour":"red"}]}"#,
+                "items[0].colour"
+            ),
+            (
+                "notify-stock",
+                #"{"kind":"stock","programme":"\#(f.programme)","store":"web","items":[{"sku":"A","quantity":"x"}]}"#,
+                "items[0].quantity"
+            ),
+            (
+                "subscribe",
+                #"{"kind":"price","programme":"\#(f.programme)","subscriber":{"email":"not-an-address"},"store":"web","sku":"A","currency":"USD","target_price":"5"}"#,
+                "subscriber.email"
+            ),
+            (
+                "subscribe",
+                #"{"kind":"price","programme":"\#(f.programme)","subscriber":{"email":"a@b.co"},"store":"web","sku":"A","currency":"USD"}"#,
+                "target_price"
+            ),
+            (
+                "subscribe",
+                #"{"kind":"stock","programme":"\#(f.programme)","subscriber":{"email":"a@b.co"},"store":"web","sku":"A","min_quantity":0}"#,
+                "min_quantity"
+            ),
         ]
         for (function, event, field) in cases {
-            let outcome = try FunctionProcess.run(function, input: Data(event.utf8), environment: ["PUNTOS_SIGNING_SECRET": AlertsFixture.secret])
+            let outcome = try FunctionProcess.run(
+                function, input: Data(event.utf8), environment: ["PUNTOS_SIGNING_SECRET": AlertsFixture.secret])
             #expect(outcome.exitCode == 65, "\(function): \(outcome.stderrText)")
             #expect(outcome.error?["field"] as? String == field, "\(function): \(outcome.stderrText)")
         }

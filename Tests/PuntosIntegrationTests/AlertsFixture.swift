@@ -29,10 +29,12 @@ struct AlertsFixture {
     func customer(_ name: String, email: Bool = true, phone: String? = nil, locale: String = "en") throws -> Int64 {
         let address = email ? "\(name.lowercased())-\(UUID().uuidString.prefix(8).lowercased())@example.com" : nil
         return try database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO customers (programme_id, external_id, email, phone, name, locale)
                 VALUES (\(programme), \(TestDatabase.unique(name)), \(address), \(phone), \(name), \(locale)) RETURNING id
-                """).one().decode("id")
+                """
+            ).one().decode("id")
         }
     }
 
@@ -53,14 +55,17 @@ struct AlertsFixture {
     }
 
     func prices(_ items: [NotifyPriceDropEvent.Item], currency: String = "USD", store: String = "web", now: Date = Date()) throws
-        -> NotifyPriceDropOutput {
-        try NotifyPriceDrop().handle(NotifyPriceDropEvent(programme: programme, store: store, currency: currency, items: items),
-                                     context: context(now))
+        -> NotifyPriceDropOutput
+    {
+        try NotifyPriceDrop().handle(
+            NotifyPriceDropEvent(programme: programme, store: store, currency: currency, items: items),
+            context: context(now))
     }
 
     func stock(_ sku: String, _ quantity: Int, now: Date = Date()) throws -> NotifyStockOutput {
-        try NotifyStock().handle(.stock(.init(programme: programme, store: "web", items: [.init(sku: sku, quantity: quantity)])),
-                                 context: context(now))
+        try NotifyStock().handle(
+            .stock(.init(programme: programme, store: "web", items: [.init(sku: sku, quantity: quantity)])),
+            context: context(now))
     }
 
     func deliveryConfiguration(smtpPort: Int? = nil) -> DeliveryConfiguration {
@@ -73,14 +78,22 @@ struct AlertsFixture {
     }
 
     func deliver(_ configuration: DeliveryConfiguration, now: Date = Date()) throws -> DeliverOutput {
-        try Deliver(configuration: configuration, random: { 0.5 }).handle(DeliverEvent(programme: programme), context: context(now))
+        try Deliver(configuration: configuration, random: { 0.5 }).handle(
+            DeliverEvent(programme: programme), context: context(now))
     }
 
     /// Notices of this programme as (kind, customer id or e-mail, status).
     func notices() throws -> [(kind: String, customer: Int64?, email: String?, status: String)] {
         try database.withConnection { connection in
-            try connection.query("SELECT kind, customer_id, email, status FROM notices WHERE programme_id = \(programme) ORDER BY id")
-                .map { (try $0.decode("kind"), try $0.decodeIfPresent("customer_id"), try $0.decodeIfPresent("email"), try $0.decode("status")) }
+            try connection.query(
+                "SELECT kind, customer_id, email, status FROM notices WHERE programme_id = \(programme) ORDER BY id"
+            )
+            .map {
+                (
+                    try $0.decode("kind"), try $0.decodeIfPresent("customer_id"), try $0.decodeIfPresent("email"),
+                    try $0.decode("status")
+                )
+            }
         }
     }
 }
@@ -95,7 +108,9 @@ final class FixtureServer {
         self.folder = folder
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PUNTOS_PYTHON"] ?? "/usr/bin/python3")
-        process.arguments = [FunctionProcess.projectRoot.appendingPathComponent("Tests/Fixtures/\(script)").path, "--dir", folder.path] + arguments
+        process.arguments =
+            [FunctionProcess.projectRoot.appendingPathComponent("Tests/Fixtures/\(script)").path, "--dir", folder.path]
+            + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -30,7 +30,9 @@ import Testing
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 
@@ -46,14 +48,16 @@ import Testing
         defer { server.terminate() }
 
         let client = HTTPClient()
-        let response = try client.perform(HTTPRequest(url: "http://127.0.0.1:\(port)/hello.txt", headers: [("Accept", "text/plain")]))
+        let response = try client.perform(
+            HTTPRequest(url: "http://127.0.0.1:\(port)/hello.txt", headers: [("Accept", "text/plain")]))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "hola, mundo")
         #expect(response.header("Content-Length") == "11")
         let missing = try client.perform(HTTPRequest(url: "http://127.0.0.1:\(port)/missing"))
         #expect(missing.status == 404)
         // http.server does not implement POST: the status comes back, it is not a transport error.
-        let post = try client.perform(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/hello.txt", body: Data("{}".utf8)))
+        let post = try client.perform(
+            HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/hello.txt", body: Data("{}".utf8)))
         #expect(post.status == 501)
     }
 
@@ -72,8 +76,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let port = freePort()
         // aiosmtpd's Mailbox handler stores every message it accepts in a maildir.
-        let server = try startPython(["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox",
-                                      directory.appendingPathComponent("mail").path], port: port, directory: directory)
+        let server = try startPython(
+            [
+                "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox",
+                directory.appendingPathComponent("mail").path,
+            ], port: port, directory: directory)
         defer { server.terminate() }
         let message = "From: Puntos <puntos@example.com>\r\nTo: ana@example.com\r\nSubject: Hola\r\n\r\nTienes 1500 puntos.\r\n"
         try SMTPClient(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(port)"))

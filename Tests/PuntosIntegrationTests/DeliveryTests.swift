@@ -7,12 +7,15 @@ import Testing
 
 @Suite struct DeliveryTests {
     func priceDrop(_ f: AlertsFixture, customer: Int64, sku: String = "K-1") throws {
-        _ = try f.subscribe(#"{"kind":"price","subscriber":{"customer_id":\#(customer)},"store":"web","sku":"\#(sku)","product_name":"Kettle","currency":"USD","target_price":"80","current_price":"99.5"}"#)
+        _ = try f.subscribe(
+            #"{"kind":"price","subscriber":{"customer_id":\#(customer)},"store":"web","sku":"\#(sku)","product_name":"Kettle","currency":"USD","target_price":"80","current_price":"99.5"}"#
+        )
         #expect(try f.prices([.init(sku: sku, price: Decimal(string: "79")!)]).notices == 1)
     }
 
     func ledgerNotice(_ f: AlertsFixture, customer: Int64, key: String, channel: String? = nil) throws {
-        try f.execute("""
+        try f.execute(
+            """
             INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, channel, next_attempt_at)
             VALUES (\(f.programme), \(customer), 'points_earned', \(TestDatabase.unique(key)),
                     '{"points": 120, "balance": 560, "invoice_number": "F-77"}', \(channel), now() - interval '1 second')
@@ -61,7 +64,8 @@ import Testing
         #expect(html.contains("<p>Kettle ahora cuesta 79.00 USD (antes 99.50 USD).</p>"))
         let link = String(unsubscribe.dropFirst().dropLast())
         #expect(text.contains("Darse de baja: \(link)") && html.contains("href=\"\(link)\""))
-        let attempts: Int = try f.scalar("""
+        let attempts: Int = try f.scalar(
+            """
             SELECT count(*)::int AS value FROM delivery_attempts a JOIN notices n ON n.id = a.notice_id
             WHERE n.programme_id = \(f.programme) AND a.outcome = 'sent' AND a.message_id = \(headers["Message-ID"]!)
             """)
@@ -70,17 +74,24 @@ import Testing
         // GET shows a confirmation page and changes nothing; POST (RFC 8058 one-click) unsubscribes.
         let token = String(link.split(separator: "token=").last!)
         let runner = FunctionRunner(Unsubscribe(configuration: f.links))
-        let page = try JSONSerialization.jsonObject(with: runner.invoke(apiGateway("GET", token: token), context: f.context()).get()) as! [String: Any]
+        let page =
+            try JSONSerialization.jsonObject(with: runner.invoke(apiGateway("GET", token: token), context: f.context()).get())
+            as! [String: Any]
         #expect(page["statusCode"] as? Int == 200)
         let pageBody = try JSONSerialization.jsonObject(with: Data((page["body"] as! String).utf8)) as! [String: Any]
         #expect(pageBody["status"] as? String == "confirm")
         #expect((pageBody["html"] as? String)?.contains("<form method=\"post\"") == true)
         #expect(try f.scalar("SELECT count(*)::int AS value FROM unsubscribes WHERE programme_id = \(f.programme)") == 0)
-        let done = try JSONSerialization.jsonObject(with: runner.invoke(apiGateway("POST", token: token, form: true), context: f.context()).get()) as! [String: Any]
+        let done =
+            try JSONSerialization.jsonObject(
+                with: runner.invoke(apiGateway("POST", token: token, form: true), context: f.context()).get()) as! [String: Any]
         let doneBody = try JSONSerialization.jsonObject(with: Data((done["body"] as! String).utf8)) as! [String: Any]
         #expect(done["statusCode"] as? Int == 200 && doneBody["status"] as? String == "unsubscribed")
         #expect(doneBody["removed_subscriptions"] as? Int == 1)
-        #expect(try f.scalar("SELECT count(*)::int AS value FROM unsubscribes WHERE programme_id = \(f.programme) AND source = 'one-click'") >= 1)
+        #expect(
+            try f.scalar(
+                "SELECT count(*)::int AS value FROM unsubscribes WHERE programme_id = \(f.programme) AND source = 'one-click'")
+                >= 1)
 
         // Honoured at once: a new notice is suppressed, nothing more is sent; a forged token is refused.
         try ledgerNotice(f, customer: ana, key: "after")
@@ -88,7 +99,8 @@ import Testing
         #expect(after.suppressed == 1 && after.sent == 0)
         #expect(try smtp.received().count == 1)
         #expect(throws: FunctionError.self) {
-            try Unsubscribe(configuration: f.links).handle(UnsubscribeEvent(kind: "unsubscribe", token: token + "x"), context: f.context())
+            try Unsubscribe(configuration: f.links).handle(
+                UnsubscribeEvent(kind: "unsubscribe", token: token + "x"), context: f.context())
         }
     }
 
@@ -102,17 +114,20 @@ import Testing
         let now = Date()
         let down = try f.deliver(f.deliveryConfiguration(smtpPort: port), now: now)
         #expect(down.claimed == 1 && down.retrying == 1 && down.sent == 0)
-        let next: Date = try f.scalar("SELECT next_attempt_at AS value FROM notices WHERE programme_id = \(f.programme)", as: Date.self)
+        let next: Date = try f.scalar(
+            "SELECT next_attempt_at AS value FROM notices WHERE programme_id = \(f.programme)", as: Date.self)
         #expect(next > now.addingTimeInterval(30) && next < now.addingTimeInterval(120))  // 60 s with jitter 0.5: 45 s
 
         let smtp = try FixtureServer.smtp(port: port, folder: probe.folder)
         defer { smtp.stop() }
-        #expect(try f.deliver(f.deliveryConfiguration(smtpPort: port), now: now.addingTimeInterval(10)).claimed == 0)  // not due yet
+        // Not due yet.
+        #expect(try f.deliver(f.deliveryConfiguration(smtpPort: port), now: now.addingTimeInterval(10)).claimed == 0)
         let up = try f.deliver(f.deliveryConfiguration(smtpPort: port), now: now.addingTimeInterval(3600))
         #expect(up.sent == 1 && up.messages == 1)
         #expect(try f.deliver(f.deliveryConfiguration(smtpPort: port), now: now.addingTimeInterval(7200)).claimed == 0)
         #expect(try smtp.received().count == 1)
-        let outcomes: String = try f.scalar("""
+        let outcomes: String = try f.scalar(
+            """
             SELECT string_agg(a.outcome, ',' ORDER BY a.id) AS value FROM delivery_attempts a JOIN notices n ON n.id = a.notice_id
             WHERE n.programme_id = \(f.programme)
             """, as: String.self)
@@ -131,7 +146,8 @@ import Testing
         #expect(output.dead == 1 && output.retrying == 0)
         #expect(try f.notices().map(\.status) == ["dead"])
         #expect(try f.deliver(f.deliveryConfiguration(smtpPort: smtp.port), now: Date().addingTimeInterval(86_400)).claimed == 0)
-        let code: Int = try f.scalar("""
+        let code: Int = try f.scalar(
+            """
             SELECT a.response_code AS value FROM delivery_attempts a JOIN notices n ON n.id = a.notice_id
             WHERE n.programme_id = \(f.programme) AND a.outcome = 'permanent_failure'
             """)
@@ -150,7 +166,8 @@ import Testing
         let now = Date()
         let minute = Int(now.timeIntervalSince1970 / 60) % 1440
         // Quiet from an hour ago to an hour ahead in UTC; twelve hours away it is day.
-        try f.execute("""
+        try f.execute(
+            """
             INSERT INTO notification_settings (customer_id, time_zone) VALUES (\(night), 'UTC'), (\(day), 'Etc/GMT-12')
             """)
         try ledgerNotice(f, customer: night, key: "night")
@@ -178,7 +195,8 @@ import Testing
         let event = try JSONSerialization.jsonObject(with: Data((webhook["body"] as! String).utf8)) as! [String: Any]
         #expect(event["type"] as? String == "notice.points_earned")
         #expect(((event["data"] as? [String: Any])?["payload"] as? [String: Any])?["invoice_number"] as? String == "F-77")
-        let deferred: Date = try f.scalar("""
+        let deferred: Date = try f.scalar(
+            """
             SELECT next_attempt_at AS value FROM notices WHERE programme_id = \(f.programme) AND customer_id = \(night)
             """, as: Date.self)
         #expect(deferred > now.addingTimeInterval(3000) && deferred <= now.addingTimeInterval(3700))

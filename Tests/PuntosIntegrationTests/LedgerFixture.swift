@@ -30,7 +30,8 @@ struct LedgerFixture {
         database = try TestDatabase.make()
         let s = settings
         try database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO programmes (id, name, currency, points_per_unit, rounding, min_redemption, point_value, max_order_share,
                                         pending_days, expiry, expiry_days, allow_negative, agreement_required, regions)
                 VALUES (\(programme), 'test', \(s.currency), \(s.pointsPerUnit), \(s.rounding), \(s.minRedemption), \(s.pointValue),
@@ -48,13 +49,19 @@ struct LedgerFixture {
     func card(agreementDaysAgo: Double? = 30, segment: String? = nil) throws -> String {
         let number = CardNumber.generate(prefix: "9", length: 16).digits
         let external = TestDatabase.unique("L")
-        let event = try EventDecoding.decode(RegisterCardEvent.self, from: Data(
-            #"{"kind":"link","programme":"\#(programme)","card_number":"\#(number)","customer":{"external_id":"\#(external)"}}"#.utf8))
+        let event = try EventDecoding.decode(
+            RegisterCardEvent.self,
+            from: Data(
+                #"{"kind":"link","programme":"\#(programme)","card_number":"\#(number)","customer":{"external_id":"\#(external)"}}"#
+                    .utf8))
         _ = try RegisterCard().handle(event, context: context())
         if let days = agreementDaysAgo {
             let at = Timestamp.format(Date().addingTimeInterval(-days * 86_400))
-            let accept = try EventDecoding.decode(RegisterCardEvent.self, from: Data(
-                #"{"kind":"accept_agreement","programme":"\#(programme)","card_number":"\#(number)","version":"v1","accepted_at":"\#(at)"}"#.utf8))
+            let accept = try EventDecoding.decode(
+                RegisterCardEvent.self,
+                from: Data(
+                    #"{"kind":"accept_agreement","programme":"\#(programme)","card_number":"\#(number)","version":"v1","accepted_at":"\#(at)"}"#
+                        .utf8))
             _ = try RegisterCard().handle(accept, context: context())
         }
         if let segment {
@@ -67,7 +74,8 @@ struct LedgerFixture {
 
     func promotion(_ code: String, target: String, value: String, multiplier: Decimal = 1, bonus: Decimal = 0) throws {
         try database.withConnection {
-            try $0.query("""
+            try $0.query(
+                """
                 INSERT INTO promotions (programme_id, code, target, value, multiplier, bonus_per_unit, starts_at, ends_at)
                 VALUES (\(programme), \(code), \(target), \(value), \(multiplier), \(bonus), now() - interval '400 days', now() + interval '30 days')
                 """)
@@ -116,7 +124,8 @@ struct LedgerFixture {
         try database.withConnection { connection in
             switch table {
             case "ledger_entries":
-                try connection.query("SELECT count(*) AS n FROM ledger_entries WHERE programme_id = \(programme)").one().decode("n")
+                try connection.query("SELECT count(*) AS n FROM ledger_entries WHERE programme_id = \(programme)").one().decode(
+                    "n")
             case "invoices":
                 try connection.query("SELECT count(*) AS n FROM invoices WHERE programme_id = \(programme)").one().decode("n")
             case "holds":
@@ -131,22 +140,27 @@ struct LedgerFixture {
     func checkInvariants(sourceLocation: SourceLocation = #_sourceLocation) throws {
         try database.withTransaction(isolation: .repeatableRead) { connection in
             // A balance equals the sum of its entries.
-            let sums = try connection.query("""
+            let sums = try connection.query(
+                """
                 SELECT a.customer_id FROM accounts a
                 LEFT JOIN (SELECT customer_id, sum(available_delta) AS av, sum(pending_delta) AS pe, sum(held_delta) AS he
                            FROM ledger_entries GROUP BY customer_id) e ON e.customer_id = a.customer_id
                 WHERE a.programme_id = \(programme)
                   AND (a.available <> coalesce(e.av, 0) OR a.pending <> coalesce(e.pe, 0) OR a.held <> coalesce(e.he, 0))
                 """)
-            #expect(sums.isEmpty, "balances differ from the sum of entries for \(sums.count) accounts", sourceLocation: sourceLocation)
+            #expect(
+                sums.isEmpty, "balances differ from the sum of entries for \(sums.count) accounts", sourceLocation: sourceLocation
+            )
             // Lots: remaining is the credit plus its draws, never overspent; buckets match the lots.
-            let lots = try connection.query("""
+            let lots = try connection.query(
+                """
                 SELECT l.id FROM lots l JOIN customers u ON u.id = l.customer_id
                 LEFT JOIN (SELECT lot_id, sum(points) AS drawn FROM lot_draws GROUP BY lot_id) d ON d.lot_id = l.id
                 WHERE u.programme_id = \(programme) AND l.remaining <> l.points + coalesce(d.drawn, 0)
                 """)
             #expect(lots.isEmpty, "\(lots.count) lots whose remaining differs from their draws", sourceLocation: sourceLocation)
-            let buckets = try connection.query("""
+            let buckets = try connection.query(
+                """
                 SELECT a.customer_id FROM accounts a
                 LEFT JOIN (SELECT customer_id, sum(remaining) FILTER (WHERE active) AS av, sum(remaining) FILTER (WHERE NOT active) AS pe
                            FROM lots GROUP BY customer_id) l ON l.customer_id = a.customer_id
@@ -155,15 +169,19 @@ struct LedgerFixture {
                 WHERE a.programme_id = \(programme)
                   AND (greatest(a.available, 0) <> coalesce(l.av, 0) OR a.pending <> coalesce(l.pe, 0) OR a.held <> coalesce(h.held, 0))
                 """)
-            #expect(buckets.isEmpty, "\(buckets.count) accounts whose buckets differ from their lots and holds", sourceLocation: sourceLocation)
+            #expect(
+                buckets.isEmpty, "\(buckets.count) accounts whose buckets differ from their lots and holds",
+                sourceLocation: sourceLocation)
             // No negative available unless the programme allows it.
-            let negative = try connection.query("""
+            let negative = try connection.query(
+                """
                 SELECT a.customer_id FROM accounts a JOIN programmes p ON p.id = a.programme_id
                 WHERE a.programme_id = \(programme) AND a.available < 0 AND NOT p.allow_negative
                 """)
             #expect(negative.isEmpty, sourceLocation: sourceLocation)
             // Every hold resolved once: a resolved hold holds nothing; a committed one has one redemption.
-            let holds = try connection.query("""
+            let holds = try connection.query(
+                """
                 SELECT h.id FROM holds h
                 LEFT JOIN (SELECT hold_id, sum(held_delta) AS held, count(*) FILTER (WHERE kind = 'redemption') AS redemptions,
                                   count(*) FILTER (WHERE kind = 'hold') AS opened
@@ -174,7 +192,8 @@ struct LedgerFixture {
                 """)
             #expect(holds.isEmpty, "\(holds.count) holds not resolved exactly once", sourceLocation: sourceLocation)
             // Every entry has its notice in the outbox.
-            let notices = try connection.query("""
+            let notices = try connection.query(
+                """
                 SELECT e.id FROM ledger_entries e LEFT JOIN notices n ON n.dedupe_key = 'ledger:' || e.id::text
                 WHERE e.programme_id = \(programme) AND n.id IS NULL
                 """)

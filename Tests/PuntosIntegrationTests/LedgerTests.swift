@@ -5,11 +5,14 @@ import PuntosRuntime
 import PuntosTestSupport
 import Testing
 
-func invoice(_ card: String, _ number: String, amount: String, order: String? = nil, date: Date = Date(), brand: String = "Acme",
-             moderation: Bool = false, quantity: Int = 1, region: String? = nil) -> String {
+func invoice(
+    _ card: String, _ number: String, amount: String, order: String? = nil, date: Date = Date(), brand: String = "Acme",
+    moderation: Bool = false, quantity: Int = 1, region: String? = nil
+) -> String {
     let orderField = order.map { #","order_number":"\#($0)""# } ?? ""
     let regionField = region.map { #","region":"\#($0)""# } ?? ""
-    return #"{"kind":"invoice","card_number":"\#(card)","number":"\#(number)"\#(orderField)\#(regionField),"date":"\#(Timestamp.format(date))","currency":"USD","moderation":\#(moderation),"lines":[{"sku":"SKU-1","brand":"\#(brand)","quantity":\#(quantity),"amount":\#(amount)}]}"#
+    return
+        #"{"kind":"invoice","card_number":"\#(card)","number":"\#(number)"\#(orderField)\#(regionField),"date":"\#(Timestamp.format(date))","currency":"USD","moderation":\#(moderation),"lines":[{"sku":"SKU-1","brand":"\#(brand)","quantity":\#(quantity),"amount":\#(amount)}]}"#
 }
 
 @Suite struct LedgerScenarioTests {
@@ -24,10 +27,13 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
         let balance = try f.balance(of: card)
         #expect(balance.available == 1500)
         #expect(balance.value == 15)
-        let below = f.failure { try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"W-1","order_amount":100,"points":499}"#) }
+        let below = f.failure {
+            try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"W-1","order_amount":100,"points":499}"#)
+        }
         #expect(below?.code == "below_minimum")
         #expect(below?.exitCode == 69)
-        let spent = try f.redeem(#"{"kind":"redeem","card_number":"\#(card)","order_number":"W-2","order_amount":100,"points":500}"#)
+        let spent = try f.redeem(
+            #"{"kind":"redeem","card_number":"\#(card)","order_number":"W-2","order_amount":100,"points":500}"#)
         #expect(spent.value == 5)
         #expect(spent.balance.available == 1000)
         let statement = try f.balance(#"{"kind":"statement","card_number":"\#(card)"}"#)
@@ -51,7 +57,9 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
         #expect(result.reason == "no_agreement")
         #expect(result.points == 0)
         let with = try f.card(agreementDaysAgo: 2)
-        #expect(try f.accrue(invoice(with, "ONE-2", amount: "100.00", date: Date().addingTimeInterval(-5 * 86_400))).status == "not_eligible")
+        #expect(
+            try f.accrue(invoice(with, "ONE-2", amount: "100.00", date: Date().addingTimeInterval(-5 * 86_400))).status
+                == "not_eligible")
         #expect(try f.accrue(invoice(with, "ONE-3", amount: "100.00")).points == 100)
         #expect(try f.count("ledger_entries") == 1)
         try f.checkInvariants()
@@ -93,16 +101,21 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
         let f = try LedgerFixture(settings)
         let card = try f.card()
         _ = try f.accrue(invoice(card, "R-1", amount: "1000.00"))
-        let tooMuch = f.failure { try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"K-1","order_amount":1000,"points":501}"#) }
+        let tooMuch = f.failure {
+            try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"K-1","order_amount":1000,"points":501}"#)
+        }
         #expect(tooMuch?.code == "exceeds_order_share")
-        let hold = try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"K-1","order_amount":1000,"points":500}"#)
+        let hold = try f.redeem(
+            #"{"kind":"hold","card_number":"\#(card)","order_number":"K-1","order_amount":1000,"points":500}"#)
         #expect(hold.balance.available == 500)
         #expect(hold.balance.held == 500)
         let commit = try f.redeem(#"{"kind":"commit","voucher_number":"\#(hold.voucherNumber)","order_amount":600}"#)
         #expect(commit.points == 300)
         #expect(commit.balance.available == 700)
         #expect(commit.balance.held == 0)
-        #expect(f.failure { try f.redeem(#"{"kind":"release","voucher_number":"\#(hold.voucherNumber)"}"#) }?.code == "hold_committed")
+        #expect(
+            f.failure { try f.redeem(#"{"kind":"release","voucher_number":"\#(hold.voucherNumber)"}"#) }?.code == "hold_committed"
+        )
         try f.checkInvariants()
     }
 
@@ -110,9 +123,12 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
         let f = try LedgerFixture()
         let card = try f.card()
         _ = try f.accrue(invoice(card, "T-1", amount: "100.00"))
-        let hold = try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"T-O","order_amount":100,"points":80,"minutes":1}"#)
+        let hold = try f.redeem(
+            #"{"kind":"hold","card_number":"\#(card)","order_number":"T-O","order_amount":100,"points":80,"minutes":1}"#)
         let later = Date().addingTimeInterval(120)
-        #expect(f.failure { try f.redeem(#"{"kind":"commit","voucher_number":"\#(hold.voucherNumber)"}"#, now: later) }?.code == "hold_timed_out")
+        #expect(
+            f.failure { try f.redeem(#"{"kind":"commit","voucher_number":"\#(hold.voucherNumber)"}"#, now: later) }?.code
+                == "hold_timed_out")
         let sweep = try f.expire(now: later)
         #expect(sweep.holdsReleased == 1)
         #expect(try f.balance(of: card).available == 100)
@@ -129,7 +145,8 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
             let card = try f.card()
             let earned = try f.accrue(invoice(card, "P-1", amount: "100.00", quantity: 4))
             #expect(earned.balance.pending == 100)
-            let partial = try f.accrue(#"{"kind":"return","return_number":"RT-1","invoice_number":"P-1","lines":[{"line":0,"quantity":1}]}"#)
+            let partial = try f.accrue(
+                #"{"kind":"return","return_number":"RT-1","invoice_number":"P-1","lines":[{"line":0,"quantity":1}]}"#)
             #expect(partial.points == -25)
             #expect(partial.balance.pending == 75)
             _ = try f.expire(now: Date().addingTimeInterval(15 * 86_400))
@@ -143,7 +160,11 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
                 #expect(rest.balance.available == 0)
                 #expect(rest.uncollected == 60)
             }
-            #expect(f.failure { try f.accrue(#"{"kind":"return","return_number":"RT-3","invoice_number":"P-1","lines":[{"line":0,"quantity":1}]}"#) }?.field == "lines[0].quantity")
+            #expect(
+                f.failure {
+                    try f.accrue(
+                        #"{"kind":"return","return_number":"RT-3","invoice_number":"P-1","lines":[{"line":0,"quantity":1}]}"#)
+                }?.field == "lines[0].quantity")
             try f.checkInvariants()
         }
     }
@@ -155,9 +176,13 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
         let f = try LedgerFixture(settings)
         let card = try f.card()
         _ = try f.accrue(invoice(card, "C-1", amount: "1000.00"))
-        let lot = { try f.database.withConnection {
-            try $0.query("SELECT remaining, expires_at FROM lots l JOIN invoices i ON i.id = l.invoice_id WHERE i.number = 'C-1' AND i.programme_id = \(f.programme)").one()
-        } }
+        let lot = {
+            try f.database.withConnection {
+                try $0.query(
+                    "SELECT remaining, expires_at FROM lots l JOIN invoices i ON i.id = l.invoice_id WHERE i.number = 'C-1' AND i.programme_id = \(f.programme)"
+                ).one()
+            }
+        }
         let before = try lot()
         _ = try f.redeem(#"{"kind":"redeem","card_number":"\#(card)","order_number":"CX-1","order_amount":100,"points":400}"#)
         #expect(try lot().decode("remaining", as: Int64.self) == 600)
@@ -198,10 +223,16 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
     @Test func aBlockedCardIsRefused() throws {
         let f = try LedgerFixture()
         let card = try f.card()
-        _ = try RegisterCard().handle(try EventDecoding.decode(RegisterCardEvent.self, from: f.json(
-            #"{"kind":"block","card_number":"\#(card)","reason":"stolen"}"#)), context: f.context())
+        _ = try RegisterCard().handle(
+            try EventDecoding.decode(
+                RegisterCardEvent.self,
+                from: f.json(
+                    #"{"kind":"block","card_number":"\#(card)","reason":"stolen"}"#)), context: f.context())
         #expect(f.failure { try f.accrue(invoice(card, "B-1", amount: "10.00")) }?.code == "card_blocked")
-        #expect(f.failure { try f.redeem(#"{"kind":"redeem","card_number":"\#(card)","order_number":"B","order_amount":10,"points":1}"#) }?.code == "card_blocked")
+        #expect(
+            f.failure {
+                try f.redeem(#"{"kind":"redeem","card_number":"\#(card)","order_number":"B","order_amount":10,"points":1}"#)
+            }?.code == "card_blocked")
     }
 
     @Test func aProgrammeOffInARegionEarnsNothingThere() throws {
@@ -216,13 +247,15 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
     @Test func everyWriteIsIdempotentRefusalsIncluded() throws {
         let f = try LedgerFixture()
         let card = try f.card()
-        let event = #"{"kind":"hold","idempotency_key":"k-1","card_number":"\#(card)","order_number":"I-1","order_amount":100,"points":50}"#
+        let event =
+            #"{"kind":"hold","idempotency_key":"k-1","card_number":"\#(card)","order_number":"I-1","order_amount":100,"points":50}"#
         #expect(f.failure { try f.redeem(event) }?.code == "insufficient_points")
         let date = Date().addingTimeInterval(-60)
         _ = try f.accrue(invoice(card, "I-INV", amount: "100.00", date: date))
         // The refusal stays the answer for that key.
         #expect(f.failure { try f.redeem(event) }?.code == "insufficient_points")
-        let other = #"{"kind":"hold","idempotency_key":"k-1","card_number":"\#(card)","order_number":"I-1","order_amount":100,"points":60}"#
+        let other =
+            #"{"kind":"hold","idempotency_key":"k-1","card_number":"\#(card)","order_number":"I-1","order_amount":100,"points":60}"#
         #expect(f.failure { try f.redeem(other) }?.code == "idempotency_conflict")
         // The same invoice twice accrues once; the same number with other contents conflicts.
         let again = try f.accrue(invoice(card, "I-INV", amount: "100.00", date: date))
@@ -240,12 +273,30 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
         let card = try f.card()
         let now = Timestamp.format(Date())
         let cases: [(String, String)] = [
-            (#"{"kind":"invoice","card_number":"\#(card)","number":"X1","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":-5}]}"#, "lines[0].amount"),
-            (#"{"kind":"invoice","card_number":"\#(card)","number":"X2","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":0,"amount":5}]}"#, "lines[0].quantity"),
-            (#"{"kind":"invoice","card_number":"\#(card)","number":"X3","date":"\#(now)","currency":"XTS","lines":[{"sku":"A","quantity":1,"amount":5}]}"#, "currency"),
-            (#"{"kind":"invoice","card_number":"\#(card)","number":"X4","date":"2999-01-01T00:00:00Z","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":5}]}"#, "date"),
-            (#"{"kind":"invoice","card_number":"\#(card)","number":"X5","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":99999999999999}]}"#, "lines[0].amount"),
-            (#"{"kind":"invoice","card_number":"\#(card)","number":"X6","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":5.001}]}"#, "lines[0].amount"),
+            (
+                #"{"kind":"invoice","card_number":"\#(card)","number":"X1","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":-5}]}"#,
+                "lines[0].amount"
+            ),
+            (
+                #"{"kind":"invoice","card_number":"\#(card)","number":"X2","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":0,"amount":5}]}"#,
+                "lines[0].quantity"
+            ),
+            (
+                #"{"kind":"invoice","card_number":"\#(card)","number":"X3","date":"\#(now)","currency":"XTS","lines":[{"sku":"A","quantity":1,"amount":5}]}"#,
+                "currency"
+            ),
+            (
+                #"{"kind":"invoice","card_number":"\#(card)","number":"X4","date":"2999-01-01T00:00:00Z","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":5}]}"#,
+                "date"
+            ),
+            (
+                #"{"kind":"invoice","card_number":"\#(card)","number":"X5","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":99999999999999}]}"#,
+                "lines[0].amount"
+            ),
+            (
+                #"{"kind":"invoice","card_number":"\#(card)","number":"X6","date":"\#(now)","currency":"USD","lines":[{"sku":"A","quantity":1,"amount":5.001}]}"#,
+                "lines[0].amount"
+            ),
             (#"{"kind":"invoice","card_number":"\#(card)","number":"X7","date":"\#(now)","currency":"USD","lines":[]}"#, "lines"),
             (#"{"kind":"adjust","idempotency_key":"a","card_number":"\#(card)","points":0,"reason":"x"}"#, "points"),
         ]
@@ -254,7 +305,9 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
             #expect(error?.kind == .badInput, "\(body)")
             #expect(error?.field == field, "\(body): \(String(describing: error))")
         }
-        let huge = f.failure { try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"H","order_amount":10,"points":99999999999}"#) }
+        let huge = f.failure {
+            try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"H","order_amount":10,"points":99999999999}"#)
+        }
         #expect(huge?.field == "points")
         let unknown = f.failure { try f.accrue(#"{"kind":"return","return_number":"R-X","invoice_number":"NOPE"}"#) }
         #expect(unknown?.code == "invoice_not_found")
@@ -284,21 +337,31 @@ func invoice(_ card: String, _ number: String, amount: String, order: String? = 
                 switch Int.random(in: 0..<8, using: &rng) {
                 case 0, 1:
                     let number = "INV-\(step)"
-                    _ = try f.accrue(invoice(card, number, amount: "\(Int.random(in: 10...500, using: &rng)).50",
-                                             order: "O-\(step)", date: now, quantity: Int.random(in: 1...3, using: &rng)), now: now)
+                    _ = try f.accrue(
+                        invoice(
+                            card, number, amount: "\(Int.random(in: 10...500, using: &rng)).50",
+                            order: "O-\(step)", date: now, quantity: Int.random(in: 1...3, using: &rng)), now: now)
                     invoices.append(number)
                 case 2:
-                    let hold = try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"H-\#(step)","order_amount":1000,"points":\#(Int.random(in: 5...200, using: &rng)),"minutes":\#(Int.random(in: 1...600, using: &rng))}"#, now: now)
+                    let hold = try f.redeem(
+                        #"{"kind":"hold","card_number":"\#(card)","order_number":"H-\#(step)","order_amount":1000,"points":\#(Int.random(in: 5...200, using: &rng)),"minutes":\#(Int.random(in: 1...600, using: &rng))}"#,
+                        now: now)
                     vouchers.append(hold.voucherNumber)
                 case 3 where !vouchers.isEmpty:
                     let voucher = vouchers.randomElement(using: &rng)!
-                    _ = try f.redeem(#"{"kind":"commit","voucher_number":"\#(voucher)","order_amount":\#(Int.random(in: 20...1000, using: &rng))}"#, now: now)
+                    _ = try f.redeem(
+                        #"{"kind":"commit","voucher_number":"\#(voucher)","order_amount":\#(Int.random(in: 20...1000, using: &rng))}"#,
+                        now: now)
                 case 4 where !vouchers.isEmpty:
                     _ = try f.redeem(#"{"kind":"release","voucher_number":"\#(vouchers.randomElement(using: &rng)!)"}"#, now: now)
                 case 5 where !invoices.isEmpty:
-                    _ = try f.accrue(#"{"kind":"return","return_number":"RT-\#(step)","invoice_number":"\#(invoices.randomElement(using: &rng)!)","lines":[{"line":0,"quantity":1}]}"#, now: now)
+                    _ = try f.accrue(
+                        #"{"kind":"return","return_number":"RT-\#(step)","invoice_number":"\#(invoices.randomElement(using: &rng)!)","lines":[{"line":0,"quantity":1}]}"#,
+                        now: now)
                 case 6:
-                    _ = try f.redeem(#"{"kind":"redeem","card_number":"\#(card)","order_number":"D-\#(step)","order_amount":1000,"points":\#(Int.random(in: 10...150, using: &rng))}"#, now: now)
+                    _ = try f.redeem(
+                        #"{"kind":"redeem","card_number":"\#(card)","order_number":"D-\#(step)","order_amount":1000,"points":\#(Int.random(in: 10...150, using: &rng))}"#,
+                        now: now)
                 default:
                     now = now.addingTimeInterval(Double(Int.random(in: 1...3, using: &rng)) * 86_400)
                     _ = try f.expire(now: now)
@@ -335,14 +398,24 @@ final class LockedResults: @unchecked Sendable {
     @Test func rulesAndPromotionsAreValidatedDataAndTheForecastUsesThem() throws {
         let f = try LedgerFixture()
         let card = try f.card()
-        let set = try configure(f, #"{"kind":"settings","points_per_unit":0.5,"rounding":"half_up","min_redemption":500,"max_order_share":0.5}"#)
+        let set = try configure(
+            f, #"{"kind":"settings","points_per_unit":0.5,"rounding":"half_up","min_redemption":500,"max_order_share":0.5}"#)
         #expect(set.pointsPerUnit == Decimal(string: "0.5"))
         #expect(set.minRedemption == 500)
         let bad = f.failure { try configure(f, #"{"kind":"settings","max_order_share":1.5}"#) }
         #expect(bad?.field == "max_order_share")
         #expect(f.failure { try configure(f, #"{"kind":"settings","expiry":"rolling"}"#) }?.field == "expiry_days")
-        _ = try configure(f, #"{"kind":"promotion","code":"VIP-X3","target":"segment","value":"vip","multiplier":3,"starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}"#)
-        #expect(f.failure { try configure(f, #"{"kind":"promotion","code":"VIP-X3","target":"segment","value":"vip","starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}"#) }?.code == "promotion_exists")
+        _ = try configure(
+            f,
+            #"{"kind":"promotion","code":"VIP-X3","target":"segment","value":"vip","multiplier":3,"starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}"#
+        )
+        #expect(
+            f.failure {
+                try configure(
+                    f,
+                    #"{"kind":"promotion","code":"VIP-X3","target":"segment","value":"vip","starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}"#
+                )
+            }?.code == "promotion_exists")
         let forecast = #"{"kind":"forecast","card_number":"\#(card)","lines":[{"sku":"W","quantity":1,"amount":101}]}"#
         #expect(try f.balance(forecast).forecast?.points == 51)
         _ = try configure(f, #"{"kind":"segment","card_number":"\#(card)","segment":"vip"}"#)

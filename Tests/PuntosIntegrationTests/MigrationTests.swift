@@ -20,7 +20,9 @@ import Testing
         #expect(second.applied.isEmpty)
         #expect(second.alreadyApplied == migrations.count)
         let recorded = try database.withConnection {
-            try $0.query("SELECT version, checksum FROM schema_migrations ORDER BY version").map { try $0.decode("version", as: Int.self) }
+            try $0.query("SELECT version, checksum FROM schema_migrations ORDER BY version").map {
+                try $0.decode("version", as: Int.self)
+            }
         }
         #expect(recorded == migrations.map(\.version))
     }
@@ -48,18 +50,23 @@ import Testing
             Migration(version: 2, name: "broken", sql: "CREATE TABLE b (id int); SELECT no_such_function()"),
             Migration(version: 3, name: "later", sql: "CREATE TABLE c (id int)"),
         ]
-        #expect(throws: PostgresError.self) { try Migrator(migrations: migrations, logger: TestDatabase.logger).migrate(database) }
+        #expect(throws: PostgresError.self) {
+            try Migrator(migrations: migrations, logger: TestDatabase.logger).migrate(database)
+        }
         let tables = try database.withConnection {
-            try $0.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('a', 'b', 'c') ORDER BY 1")
-                .map { try $0.decode("tablename", as: String.self) }
+            try $0.query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('a', 'b', 'c') ORDER BY 1"
+            )
+            .map { try $0.decode("tablename", as: String.self) }
         }
         #expect(tables == ["a"])
     }
 
     @Test func duplicateVersionsAndBadNamesAreRefused() throws {
         #expect(throws: MigrationError.self) {
-            try Migrator(migrations: [Migration(version: 1, name: "a", sql: ""), Migration(version: 1, name: "b", sql: "")],
-                         logger: TestDatabase.logger)
+            try Migrator(
+                migrations: [Migration(version: 1, name: "a", sql: ""), Migration(version: 1, name: "b", sql: "")],
+                logger: TestDatabase.logger)
         }
         #expect(Migration(fileName: "0007_add_things.sql", sql: "")?.version == 7)
         #expect(Migration(fileName: "add_things.sql", sql: "") == nil)

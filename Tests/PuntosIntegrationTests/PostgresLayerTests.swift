@@ -12,10 +12,12 @@ import Testing
         let money = Decimal(string: "123456789012345678.123456789")!
         let when = Date(timeIntervalSince1970: 1_795_377_097.123)
         let row = try database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT \(tricky)::text AS text, \(big)::bigint AS big, \(money)::numeric AS money, \(when)::timestamptz AS at,
                        \(true)::boolean AS yes, \(Optional<String>.none)::text AS nothing, length(\(tricky)) AS characters
-                """).one()
+                """
+            ).one()
         }
         #expect(try row.decode("text", as: String.self) == tricky)
         #expect(try row.decode("big", as: Int64.self) == Int64.max)
@@ -34,7 +36,8 @@ import Testing
             let row = try connection.query("SELECT \(large)::text AS large, octet_length(\(large)) AS bytes").one()
             #expect(try row.decode("large", as: String.self) == large)
             #expect(try row.decode("bytes", as: Int.self) == large.utf8.count)
-            let unnested = try connection.query("SELECT item FROM unnest(\(items)::text[]) WITH ORDINALITY AS t(item, n) ORDER BY n")
+            let unnested = try connection.query(
+                "SELECT item FROM unnest(\(items)::text[]) WITH ORDINALITY AS t(item, n) ORDER BY n")
             #expect(try unnested.map { try $0.decode("item", as: String.self) } == items)
         }
     }
@@ -75,7 +78,9 @@ import Testing
             }
         }
         let found = try database.withConnection {
-            try $0.query("SELECT id FROM layer_test WHERE id = ANY(\([kept, dropped]))").map { try $0.decode("id", as: String.self) }
+            try $0.query("SELECT id FROM layer_test WHERE id = ANY(\([kept, dropped]))").map {
+                try $0.decode("id", as: String.self)
+            }
         }
         #expect(found == [kept])
     }
@@ -86,7 +91,8 @@ import Testing
         let value = try database.withTransaction { connection -> Int in
             attempts += 1
             if attempts < 3 {
-                try connection.runScript("DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = 'serialization_failure'; END $$")
+                try connection.runScript(
+                    "DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = 'serialization_failure'; END $$")
             }
             return attempts
         }
@@ -122,8 +128,9 @@ import Testing
     }
 
     @Test func anUnreachableServerIsATemporaryErrorThatSaysWhatToCheck() throws {
-        let database = Database(configuration: PostgresConfiguration(url: "postgresql://postgres@127.0.0.1:1/none", connectTimeoutSeconds: 2),
-                                logger: TestDatabase.logger)
+        let database = Database(
+            configuration: PostgresConfiguration(url: "postgresql://postgres@127.0.0.1:1/none", connectTimeoutSeconds: 2),
+            logger: TestDatabase.logger)
         do {
             try database.withTransaction { _ in }
             Issue.record("expected a connection failure")
@@ -160,7 +167,8 @@ import Testing
         let database = try TestDatabase.make()
         do {
             try database.withTransaction { connection in
-                try connection.query("""
+                try connection.query(
+                    """
                     INSERT INTO customers (programme_id, external_id) VALUES ('default', \(TestDatabase.unique("x"))),
                     ('default', \("same")), ('default', \("same"))
                     """)
@@ -176,7 +184,8 @@ import Testing
         try database.withConnection { connection in
             for value in 0..<5 { try connection.query("SELECT \(value)::int + 1 AS next") }
             let prepared: Int = try connection.query(
-                "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = \("SELECT $1::int + 1 AS next")").one().decode("n")
+                "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = \("SELECT $1::int + 1 AS next")"
+            ).one().decode("n")
             #expect(prepared == 1)
         }
     }

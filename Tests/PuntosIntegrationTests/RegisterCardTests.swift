@@ -29,7 +29,9 @@ import Testing
 
     @Test func issuesAVirtualCardWithACheckDigitToANewCustomer() throws {
         let id = TestDatabase.unique("C"), line = Int.random(in: 1000...9999)
-        let view = try run(#"{"kind":"issue","customer":{"external_id":"\#(id)","email":" Zoe.\#(id)@Example.COM ","phone":"(555) 010-\#(line)","name":"Zoë"}}"#)
+        let view = try run(
+            #"{"kind":"issue","customer":{"external_id":"\#(id)","email":" Zoe.\#(id)@Example.COM ","phone":"(555) 010-\#(line)","name":"Zoë"}}"#
+        )
         #expect(view.card.origin == "virtual")
         #expect(view.card.status == "active")
         #expect(view.card.number.hasPrefix("7789"))
@@ -62,7 +64,8 @@ import Testing
         let key = TestDatabase.unique("key"), number = printedNumber(), owner = TestDatabase.unique("C")
         _ = try run(#"{"kind":"link","card_number":"\#(number)","customer":{"external_id":"\#(owner)"}}"#)
         let other = TestDatabase.unique("C")
-        let event = #"{"kind":"link","idempotency_key":"\#(key)","card_number":"\#(number)","customer":{"external_id":"\#(other)"}}"#
+        let event =
+            #"{"kind":"link","idempotency_key":"\#(key)","card_number":"\#(number)","customer":{"external_id":"\#(other)"}}"#
         #expect(try failure(event)?.code == "card_taken")
         #expect(try failure(event)?.code == "card_taken")
     }
@@ -74,7 +77,8 @@ import Testing
         #expect(view.card.number == number)
         #expect(view.card.origin == "printed")
         #expect(try run(#"{"kind":"link","card_number":"\#(number)","customer":{"external_id":"\#(owner)"}}"#) == view)
-        let taken = try failure(#"{"kind":"link","card_number":"\#(number)","customer":{"external_id":"\#(TestDatabase.unique("C"))"}}"#)
+        let taken = try failure(
+            #"{"kind":"link","card_number":"\#(number)","customer":{"external_id":"\#(TestDatabase.unique("C"))"}}"#)
         #expect(taken?.code == "card_taken")
         #expect(taken?.field == "card_number")
         var mistyped = Array(number)
@@ -87,7 +91,8 @@ import Testing
     @Test func looksUpByNumberEmailPhoneAndExternalId() throws {
         let id = TestDatabase.unique("C")
         let phone = "+7 916 \(Int.random(in: 100...999)) \(Int.random(in: 10...99)) \(Int.random(in: 10...99))"
-        let view = try run(#"{"kind":"issue","customer":{"external_id":"\#(id)","email":"\#(id)@example.com","phone":"\#(phone)"}}"#)
+        let view = try run(
+            #"{"kind":"issue","customer":{"external_id":"\#(id)","email":"\#(id)@example.com","phone":"\#(phone)"}}"#)
         #expect(try run(#"{"kind":"lookup","card_number":"\#(view.card.number)"}"#) == view)
         #expect(try run(#"{"kind":"lookup","email":"\#(id.uppercased())@EXAMPLE.com"}"#) == view)
         #expect(try run(#"{"kind":"lookup","phone":"\#(phone.replacingOccurrences(of: " ", with: ""))"}"#) == view)
@@ -100,19 +105,29 @@ import Testing
 
     @Test func recordsTheAgreementWithItsVersionAndTime() throws {
         let view = try run(#"{"kind":"issue","customer":{"external_id":"\#(TestDatabase.unique("C"))"}}"#)
-        let accepted = try run(#"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v1","accepted_at":"2026-03-01T09:00:00Z"}"#)
+        let accepted = try run(
+            #"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v1","accepted_at":"2026-03-01T09:00:00Z"}"#
+        )
         #expect(accepted.agreement?.version == "v1")
         #expect(accepted.agreement?.acceptedAt == Timestamp.parse("2026-03-01T09:00:00Z"))
         // A later version is recorded; points still count from the first acceptance.
-        let later = try run(#"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v2","accepted_at":"2026-06-01T09:00:00Z"}"#)
+        let later = try run(
+            #"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v2","accepted_at":"2026-06-01T09:00:00Z"}"#
+        )
         #expect(later.agreement?.version == "v2")
         #expect(later.agreement?.firstAcceptedAt == Timestamp.parse("2026-03-01T09:00:00Z"))
         // Accepting a version again changes nothing.
-        let again = try run(#"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v1","accepted_at":"2026-07-01T09:00:00Z"}"#)
+        let again = try run(
+            #"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v1","accepted_at":"2026-07-01T09:00:00Z"}"#
+        )
         #expect(again.agreement == later.agreement)
-        let future = try failure(#"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v3","accepted_at":"2999-01-01T00:00:00Z"}"#)
+        let future = try failure(
+            #"{"kind":"accept_agreement","card_number":"\#(view.card.number)","version":"v3","accepted_at":"2999-01-01T00:00:00Z"}"#
+        )
         #expect(future?.field == "accepted_at")
-        #expect(try failure(#"{"kind":"accept_agreement","card_number":"\#(printedNumber())","version":"v1"}"#)?.code == "card_not_found")
+        #expect(
+            try failure(#"{"kind":"accept_agreement","card_number":"\#(printedNumber())","version":"v1"}"#)?.code
+                == "card_not_found")
     }
 
     @Test func blocksAndReplacesWithoutLosingTheCustomer() throws {
@@ -122,10 +137,13 @@ import Testing
         #expect(blocked.card.status == "blocked")
         #expect(blocked.card.statusReason == "lost")
         #expect(try run(#"{"kind":"block","card_number":"\#(original.card.number)","reason":"lost"}"#).card.status == "blocked")
-        #expect(try failure(#"{"kind":"accept_agreement","card_number":"\#(original.card.number)","version":"v2"}"#)?.code == "card_blocked")
+        #expect(
+            try failure(#"{"kind":"accept_agreement","card_number":"\#(original.card.number)","version":"v2"}"#)?.code
+                == "card_blocked")
 
         let printed = printedNumber()
-        let replacement = try run(#"{"kind":"replace","card_number":"\#(original.card.number)","new_card_number":"\#(printed)","reason":"lost"}"#)
+        let replacement = try run(
+            #"{"kind":"replace","card_number":"\#(original.card.number)","new_card_number":"\#(printed)","reason":"lost"}"#)
         #expect(replacement.card.number == printed)
         #expect(replacement.card.status == "active")
         #expect(replacement.customer == original.customer)
@@ -134,8 +152,13 @@ import Testing
         #expect(old.card.status == "replaced")
         #expect(old.card.replacedBy == printed)
         // The same replacement again answers with the same card; another one is refused.
-        #expect(try run(#"{"kind":"replace","card_number":"\#(original.card.number)","new_card_number":"\#(printed)","reason":"lost"}"#) == replacement)
-        #expect(try failure(#"{"kind":"replace","card_number":"\#(original.card.number)","new_card_number":"\#(printedNumber())"}"#)?.code == "card_replaced")
+        #expect(
+            try run(
+                #"{"kind":"replace","card_number":"\#(original.card.number)","new_card_number":"\#(printed)","reason":"lost"}"#)
+                == replacement)
+        #expect(
+            try failure(#"{"kind":"replace","card_number":"\#(original.card.number)","new_card_number":"\#(printedNumber())"}"#)?
+                .code == "card_replaced")
         #expect(try failure(#"{"kind":"block","card_number":"\#(original.card.number)","reason":"x"}"#)?.code == "card_replaced")
         // Looking the customer up now finds the replacement.
         #expect(try run(#"{"kind":"lookup","external_id":"\#(original.customer.externalId!)"}"#).card.number == printed)
@@ -187,15 +210,22 @@ import Testing
                 return nil
             }
         }
-        #expect(violation("""
-            INSERT INTO cards (number, programme_id, customer_id, origin) VALUES ('7789000000000011', 'default', \(view.customer.id), 'printed')
-            """) == .checkViolation)
-        #expect(violation("INSERT INTO customers (programme_id, email) VALUES ('default', \("Upper@Example.com"))") == .checkViolation)
+        #expect(
+            violation(
+                """
+                INSERT INTO cards (number, programme_id, customer_id, origin) VALUES ('7789000000000011', 'default', \(view.customer.id), 'printed')
+                """) == .checkViolation)
+        #expect(
+            violation("INSERT INTO customers (programme_id, email) VALUES ('default', \("Upper@Example.com"))") == .checkViolation
+        )
         #expect(violation("INSERT INTO customers (programme_id, phone) VALUES ('default', \("5551234"))") == .checkViolation)
-        #expect(violation("""
-            INSERT INTO cards (number, programme_id, customer_id, origin) VALUES (\(printedNumber()), 'default', \(view.customer.id), 'printed')
-            """) == .uniqueViolation)  // a second active card
-        #expect(violation("UPDATE card_events SET reason = 'rewritten' WHERE card_number = \(view.card.number)") == SQLState("23001"))
+        #expect(
+            violation(
+                """
+                INSERT INTO cards (number, programme_id, customer_id, origin) VALUES (\(printedNumber()), 'default', \(view.customer.id), 'printed')
+                """) == .uniqueViolation)  // a second active card
+        #expect(
+            violation("UPDATE card_events SET reason = 'rewritten' WHERE card_number = \(view.card.number)") == SQLState("23001"))
         #expect(violation("DELETE FROM card_events WHERE card_number = \(view.card.number)") == SQLState("23001"))
     }
 

@@ -24,7 +24,8 @@ import Testing
     func messages(withBodyContaining marker: String, table: String = "puntos_queue_messages") throws -> Int {
         let database = try TestDatabase.make()
         defer { database.close() }
-        let sql: SQL = table == "puntos_queue_messages"
+        let sql: SQL =
+            table == "puntos_queue_messages"
             ? "SELECT count(*) AS n FROM puntos_queue_messages WHERE strpos(body, \(marker)) > 0"
             : "SELECT count(*) AS n FROM puntos_queue_dead_letters WHERE strpos(body, \(marker)) > 0"
         return try database.withConnection { try $0.query(sql).one().decode("n", as: Int.self) }
@@ -44,7 +45,8 @@ import Testing
         let runtime = try LocalRuntime()
         defer { #expect(runtime.stop() == 0) }
         let externalId = TestDatabase.unique("LR")
-        let issue = #"{"idempotency_key":"\#(externalId)","customer":{"external_id":"\#(externalId)","email":"\#(externalId)@example.com"}}"#
+        let issue =
+            #"{"idempotency_key":"\#(externalId)","customer":{"external_id":"\#(externalId)","email":"\#(externalId)@example.com"}}"#
         let issued = try runtime.signed("POST", "/cards", body: issue)
         #expect(issued.status == 200, "\(String(decoding: issued.body, as: UTF8.self))")
         #expect(issued.header("x-request-id")?.isEmpty == false)
@@ -97,9 +99,12 @@ import Testing
         }
         #expect(try post([]).status == 401)  // missing
         #expect(try post(LocalRuntime.signature(secret: "wrong", method: "POST", target: "/test/echo", body: body)).status == 401)
-        #expect(try post(LocalRuntime.signature(caller: "nobody", secret: "x", method: "POST", target: "/test/echo", body: body)).status == 401)
+        #expect(
+            try post(LocalRuntime.signature(caller: "nobody", secret: "x", method: "POST", target: "/test/echo", body: body))
+                .status == 401)
         let stale = Int(Date().timeIntervalSince1970) - 301
-        #expect(try post(LocalRuntime.signature(method: "POST", target: "/test/echo", body: body, timestamp: stale)).status == 401)
+        #expect(
+            try post(LocalRuntime.signature(method: "POST", target: "/test/echo", body: body, timestamp: stale)).status == 401)
         #expect(try post(LocalRuntime.signature(method: "POST", target: "/other", body: body)).status == 401)
         let good = LocalRuntime.signature(method: "POST", target: "/test/echo", body: body)
         #expect(try post(good).status == 200)
@@ -116,8 +121,10 @@ import Testing
         func aws(_ payload: String, function: String = "puntos-test-echo") throws -> (Int32, String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["aws", "lambda", "invoke", "--endpoint-url", runtime.base, "--function-name", function,
-                                 "--payload", payload, output.path]
+            process.arguments = [
+                "aws", "lambda", "invoke", "--endpoint-url", runtime.base, "--function-name", function,
+                "--payload", payload, output.path,
+            ]
             var environment = ProcessInfo.processInfo.environment
             environment["AWS_ACCESS_KEY_ID"] = "local"
             environment["AWS_SECRET_ACCESS_KEY"] = "local"
@@ -146,7 +153,8 @@ import Testing
         let runtime = try LocalRuntime()
         defer { #expect(runtime.stop() == 0) }
         let key = TestDatabase.unique("q2")
-        let enqueued = try runtime.signed("POST", "/queues/EchoQueue/messages", body: #"{"kind":"q","key":"\#(key)","fail_times":2}"#)
+        let enqueued = try runtime.signed(
+            "POST", "/queues/EchoQueue/messages", body: #"{"kind":"q","key":"\#(key)","fail_times":2}"#)
         #expect(enqueued.status == 201)
         #expect(try eventually { try attempts(key) == 3 && messages(withBodyContaining: key) == 0 })
         #expect(try messages(withBodyContaining: key, table: "dead") == 0)
@@ -188,10 +196,12 @@ import Testing
         let database = try TestDatabase.make()
         defer { database.close() }
         // One transaction, so that the batch is claimed together.
-        let bodies = keys.map { #"{"kind":"q","key":"\#($0)","fail_times":0}"# } + [#"{"kind":"q","key":"\#(failing)","fail_times":1}"#]
+        let bodies =
+            keys.map { #"{"kind":"q","key":"\#($0)","fail_times":0}"# } + [#"{"kind":"q","key":"\#(failing)","fail_times":1}"#]
         let array = "[" + bodies.joined(separator: ",") + "]"
         try database.withTransaction { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO puntos_queue_messages (queue, body) SELECT 'EchoQueue', value FROM jsonb_array_elements_text(\(array)::jsonb)
                 """)
             try connection.query("SELECT pg_notify('puntos_queue', 'EchoQueue')")
@@ -222,7 +232,10 @@ import Testing
 
         // Queue: the message held by the killed worker is delivered again and succeeds.
         let key = TestDatabase.unique("kill")
-        #expect(try runtime.signed("POST", "/queues/EchoQueue/messages", body: #"{"kind":"q","key":"\#(key)","fail_times":0,"sleep_ms":1500}"#).status == 201)
+        #expect(
+            try runtime.signed(
+                "POST", "/queues/EchoQueue/messages", body: #"{"kind":"q","key":"\#(key)","fail_times":0,"sleep_ms":1500}"#
+            ).status == 201)
         #expect(try eventually { try attempts(key) == 1 })
         usleep(300_000)
         for pid in runtime.workers(of: "puntos-test-echo") { kill(pid, SIGKILL) }

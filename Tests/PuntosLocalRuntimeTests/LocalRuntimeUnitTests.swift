@@ -1,5 +1,8 @@
 import Foundation
+import PuntosDomain
+import PuntosRuntime
 import Testing
+
 @testable import puntos
 
 /// The pure parts of `puntos up`: template, routes, schedules, signatures, backoff.
@@ -11,8 +14,10 @@ import Testing
     @Test func deployYAMLDescribesEveryFunction() throws {
         let template = try Self.template()
         let names = Set(template.functions.map(\.name))
-        for name in ["register-card", "accrue", "redeem", "balance", "expire", "subscribe", "unsubscribe", "notify-price-drop",
-                     "notify-stock", "deliver"] {
+        for name in [
+            "register-card", "accrue", "redeem", "balance", "expire", "subscribe", "unsubscribe", "notify-price-drop",
+            "notify-stock", "deliver",
+        ] {
             #expect(names.contains(name), "\(name) is missing from deploy.yaml")
         }
         #expect(template.parameters["DatabaseUrl"] == "postgresql://x/y")  // from DATABASE_URL
@@ -41,7 +46,9 @@ import Testing
             Issue.record("no match"); return
         }
         #expect(agreement.pathParameters == ["card_number": "7789000000000010"])
-        guard case .found(let balance) = table.match(method: "GET", path: "/cards/123/balance") else { Issue.record("no match"); return }
+        guard case .found(let balance) = table.match(method: "GET", path: "/cards/123/balance") else {
+            Issue.record("no match"); return
+        }
         #expect(balance.function == "balance")
         if case .methodNotAllowed = table.match(method: "DELETE", path: "/cards") {} else { Issue.record("expected 405") }
         if case .notFound = table.match(method: "GET", path: "/nothing") {} else { Issue.record("expected 404") }
@@ -68,8 +75,9 @@ import Testing
             return "v1=" + HMACSHA256Hex.code(message, secret)
         }
         func check(_ caller: String?, _ timestamp: Int?, _ signature: String?) -> Result<String, AuthenticationFailure> {
-            authenticator.authenticate(caller: caller, timestamp: timestamp.map(String.init), signature: signature, method: "POST",
-                                       target: "/cards", body: body, now: now)
+            authenticator.authenticate(
+                caller: caller, timestamp: timestamp.map(String.init), signature: signature, method: "POST",
+                target: "/cards", body: body, now: now)
         }
         let t = Int(now.timeIntervalSince1970)
         #expect(check("pos", t, sign("s3cret", t)) == .success("pos"))
@@ -82,8 +90,6 @@ import Testing
     }
 }
 
-import PuntosRuntime
-
 enum HMACSHA256Hex {
     static func code(_ message: Data, _ secret: String) -> String {
         HMACSHA256.authenticationCode(for: message, key: Data(secret.utf8)).hexString
@@ -95,8 +101,6 @@ enum FunctionProcessRoot {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 }
-
-import PuntosDomain
 
 /// deploy.yaml and the handlers agree: every route a handler maps to an event kind is in the template
 /// for that function, and the template routes nothing to a function that does not know the route.

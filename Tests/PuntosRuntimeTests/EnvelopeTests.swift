@@ -7,8 +7,10 @@ import Testing
 @Suite struct EnvelopeTests {
     let runner = FunctionRunner(EchoHandler())
     // The echo handler never touches the database; the connection is made only on first use.
-    let context = FunctionContext.make(database: Database(configuration: PostgresConfiguration(url: "postgresql://127.0.0.1:1/none"),
-                                                          logger: Logger(label: "test")))
+    let context = FunctionContext.make(
+        database: Database(
+            configuration: PostgresConfiguration(url: "postgresql://127.0.0.1:1/none"),
+            logger: Logger(label: "test")))
 
     func invoke(_ json: String) -> Result<Data, FunctionError> { runner.invoke(Data(json.utf8), context: context) }
 
@@ -43,7 +45,8 @@ import Testing
                  "body":\(encodedBody),"isBase64Encoded":\(base64)}
                 """
             let response = try object(invoke(request))
-            let errorBody = try JSONSerialization.jsonObject(with: Data((response["body"] as? String ?? "").utf8)) as? [String: Any]
+            let errorBody =
+                try JSONSerialization.jsonObject(with: Data((response["body"] as? String ?? "").utf8)) as? [String: Any]
             return (response["statusCode"] as? Int ?? 0, errorBody?["error"] as? [String: Any] ?? [:])
         }
         #expect(try status(#"{"fail":"refuse"}"#).0 == 422)
@@ -68,15 +71,19 @@ import Testing
     }
 
     @Test func schedulesRunTheScheduledKindOrTheirDetail() throws {
-        let empty = #"{"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","time":"2026-11-22T00:00:00Z","resources":[],"detail":{}}"#
+        let empty =
+            #"{"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","time":"2026-11-22T00:00:00Z","resources":[],"detail":{}}"#
         #expect(try object(invoke(empty))["kind"] as? String == "tick")
-        let detailed = #"{"version":"0","id":"e2","detail-type":"Scheduled Event","source":"aws.events","detail":{"kind":"say","word":"now"}}"#
+        let detailed =
+            #"{"version":"0","id":"e2","detail-type":"Scheduled Event","source":"aws.events","detail":{"kind":"say","word":"now"}}"#
         #expect(try object(invoke(detailed))["word"] as? String == "now")
     }
 
     @Test func domainEventsThatLookLikeEnvelopesAreNotMistaken() throws {
         // A domain event may carry a "version" field; only version 2.0 with a routeKey is an HTTP request.
-        let answer = try object(invoke(#"{"kind":"say","word":"v","version":"2026-01"}"#.replacingOccurrences(of: #","version":"2026-01""#, with: "")))
+        let answer = try object(
+            invoke(#"{"kind":"say","word":"v","version":"2026-01"}"#.replacingOccurrences(of: #","version":"2026-01""#, with: ""))
+        )
         #expect(answer["word"] as? String == "v")
         #expect(try Envelope.detect(Data(#"{"kind":"accept","version":"2.0"}"#.utf8)) == .plain)
         #expect(try Envelope.detect(Data(#"{"Records":[{"eventSource":"aws:s3"}]}"#.utf8)) == .plain)

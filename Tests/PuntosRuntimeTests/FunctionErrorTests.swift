@@ -34,8 +34,9 @@ import Testing
         #expect(FunctionError(converting: refused).exitCode == 75)
         let busy = PostgresError(code: .server, sqlState: .serializationFailure, message: "could not serialize")
         #expect(FunctionError(converting: busy).kind == .temporary)
-        let violation = PostgresError(code: .server, sqlState: .checkViolation, message: "violates check",
-                                      detail: "Failing row contains (secret@example.com)")
+        let violation = PostgresError(
+            code: .server, sqlState: .checkViolation, message: "violates check",
+            detail: "Failing row contains (secret@example.com)")
         let converted = FunctionError(converting: violation)
         #expect(converted.kind == .bug)
         #expect(!converted.message.contains("secret@example.com"))

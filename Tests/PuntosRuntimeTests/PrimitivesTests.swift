@@ -22,7 +22,9 @@ import Testing
         #expect(Timestamp.parse(text)?.timeIntervalSince1970 == seconds)
     }
 
-    @Test(arguments: ["", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-22T25:00:00Z", "2026-11-22T10:00:00", "yesterday"])
+    @Test(arguments: [
+        "", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-22T25:00:00Z", "2026-11-22T10:00:00", "yesterday",
+    ])
     func refusesWhatIsNotATimestamp(_ text: String) {
         #expect(Timestamp.parse(text) == nil)
     }
@@ -103,7 +105,8 @@ final class LineBox: @unchecked Sendable {  // guarded by `lock`
     }
 
     @Test func sha256AndBase64URL() {
-        #expect(SHA256Digest.hash(Data("abc".utf8)).hexString == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256Digest.hash(Data("abc".utf8)).hexString == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let bytes = Data([0xfb, 0xff, 0x3e])
         #expect(bytes.base64URLEncoded == "-_8-")
         #expect(Data(base64URLEncoded: "-_8-") == bytes)

@@ -33,8 +33,10 @@ public struct FunctionProcess {
     }
 
     /// Runs `name` with `arguments`, `input` on stdin and `environment` added to this process's.
-    public static func run(_ name: String, arguments: [String] = [], input: Data = Data(),
-                           environment: [String: String] = [:]) throws -> Outcome {
+    public static func run(
+        _ name: String, arguments: [String] = [], input: Data = Data(),
+        environment: [String: String] = [:]
+    ) throws -> Outcome {
         // A function may exit before reading all its input (a refused 10 MB body): the write must not kill us.
         signal(SIGPIPE, SIG_IGN)
         let process = Process()

@@ -18,8 +18,11 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = FunctionProcess.binDirectory.appendingPathComponent("puntos")
-        process.arguments = ["up", "--template", "Tests/Fixtures/deploy.test.yaml", "--port", String(port), "--no-migrate",
-                             "--queue-backoff-ms", "50", "--worker-wait-ms", "3000"] + arguments
+        process.arguments =
+            [
+                "up", "--template", "Tests/Fixtures/deploy.test.yaml", "--port", String(port), "--no-migrate",
+                "--queue-backoff-ms", "50", "--worker-wait-ms", "3000",
+            ] + arguments
         process.currentDirectoryURL = FunctionProcess.projectRoot
         var environment = ProcessInfo.processInfo.environment
         environment["LOG_LEVEL"] = "info"
@@ -55,14 +58,20 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
         try HTTPClient().perform(HTTPRequest(url: base + path, headers: headers, timeoutSeconds: 30))
     }
 
-    public func send(_ method: String, _ path: String, body: String = "", headers: [(name: String, value: String)] = []) throws -> HTTPResponse {
-        try HTTPClient().perform(HTTPRequest(method: method, url: base + path, headers: headers,
-                                             body: method == "GET" && body.isEmpty ? nil : Data(body.utf8), timeoutSeconds: 30))
+    public func send(_ method: String, _ path: String, body: String = "", headers: [(name: String, value: String)] = []) throws
+        -> HTTPResponse
+    {
+        try HTTPClient().perform(
+            HTTPRequest(
+                method: method, url: base + path, headers: headers,
+                body: method == "GET" && body.isEmpty ? nil : Data(body.utf8), timeoutSeconds: 30))
     }
 
     /// The three signature headers for a request, as a webhook caller computes them.
-    public static func signature(caller: String = "pos", secret: String? = nil, method: String, target: String, body: String,
-                                 timestamp: Int = Int(Date().timeIntervalSince1970)) -> [(name: String, value: String)] {
+    public static func signature(
+        caller: String = "pos", secret: String? = nil, method: String, target: String, body: String,
+        timestamp: Int = Int(Date().timeIntervalSince1970)
+    ) -> [(name: String, value: String)] {
         let key = secret ?? secrets[caller] ?? ""
         let message = Data("\(timestamp).\(method).\(target).\(body)".utf8)
         let code = HMACSHA256.authenticationCode(for: message, key: Data(key.utf8)).hexString
@@ -78,11 +87,13 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
     public func workers(of function: String) -> [Int32] {
         var pids: [Int32] = []
         for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/task")) ?? [] {
-            let text = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(task)/children", encoding: .utf8)) ?? ""
+            let text =
+                (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(task)/children", encoding: .utf8)) ?? ""
             pids += text.split(separator: " ").compactMap { Int32($0) }
         }
         return Array(Set(pids)).filter { pid in
-            let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             return name.map { function.hasPrefix($0) } ?? false
         }
     }
@@ -97,9 +108,13 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard bound == 0 else { throw Failure(description: "bind failed: errno \(errno)") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

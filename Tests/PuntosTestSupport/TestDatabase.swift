@@ -25,8 +25,9 @@ public enum TestDatabase {
     /// A `Database` on the migrated test database; fails the test if it cannot connect.
     public static func make(statementTimeoutMilliseconds: Int = 10_000) throws -> Database {
         let database = Database(
-            configuration: PostgresConfiguration(url: try url(), statementTimeoutMilliseconds: statementTimeoutMilliseconds,
-                                                 applicationName: "puntos-tests"),
+            configuration: PostgresConfiguration(
+                url: try url(), statementTimeoutMilliseconds: statementTimeoutMilliseconds,
+                applicationName: "puntos-tests"),
             logger: logger)
         _ = try database.connect()
         return database
@@ -49,11 +50,15 @@ public enum TestDatabase {
         admin.close()
         var components = URLComponents(string: adminURL)!
         components.path = "/\(name)"
-        return (components.string!, {
-            guard let admin = try? PostgresConnection(configuration: PostgresConfiguration(url: adminURL), logger: logger) else { return }
-            try? admin.runScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            admin.close()
-        })
+        return (
+            components.string!,
+            {
+                guard let admin = try? PostgresConnection(configuration: PostgresConfiguration(url: adminURL), logger: logger)
+                else { return }
+                try? admin.runScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                admin.close()
+            }
+        )
     }
 
     /// A unique suffix for test data, so that tests running in parallel never share customers or cards.

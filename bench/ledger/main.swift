@@ -13,7 +13,9 @@ import PuntosRuntime
 let logger = Logger(label: "bench")
 let url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
 func database() -> Database {
-    Database(configuration: PostgresConfiguration(url: url, statementTimeoutMilliseconds: 300_000, applicationName: "bench-ledger"), logger: logger)
+    Database(
+        configuration: PostgresConfiguration(url: url, statementTimeoutMilliseconds: 300_000, applicationName: "bench-ledger"),
+        logger: logger)
 }
 func context(_ db: Database) -> FunctionContext { FunctionContext.make(database: db, logger: logger) }
 
@@ -32,7 +34,11 @@ final class Counter: @unchecked Sendable {
     let lock = NSLock()
     var total = 0
     var failures = 0
-    func add(_ n: Int, _ f: Int) { lock.withLock { total += n; failures += f } }
+    func add(_ n: Int, _ f: Int) {
+        lock.withLock {
+            total += n; failures += f
+        }
+    }
 }
 
 let arguments = CommandLine.arguments
@@ -51,9 +57,11 @@ case "accrue":
             var done = 0, failed = 0
             let end = Date().addingTimeInterval(seconds)
             while Date() < end {
-                let event = #"{"kind":"invoice","card_number":"\#(card)","number":"BENCH-\#(run)-\#(worker)-\#(done + failed)","order_number":"O-\#(done)","date":"2026-06-01T10:00:00Z","currency":"USD","lines":[{"sku":"SKU-1","brand":"Acme","quantity":2,"amount":19.99},{"sku":"SKU-2","quantity":1,"amount":5.50}]}"#
+                let event =
+                    #"{"kind":"invoice","card_number":"\#(card)","number":"BENCH-\#(run)-\#(worker)-\#(done + failed)","order_number":"O-\#(done)","date":"2026-06-01T10:00:00Z","currency":"USD","lines":[{"sku":"SKU-1","brand":"Acme","quantity":2,"amount":19.99},{"sku":"SKU-2","quantity":1,"amount":5.50}]}"#
                 do {
-                    _ = try Accrue().handle(try EventDecoding.decode(AccrueEvent.self, from: Data(event.utf8)), context: context(db))
+                    _ = try Accrue().handle(
+                        try EventDecoding.decode(AccrueEvent.self, from: Data(event.utf8)), context: context(db))
                     done += 1
                 } catch { failed += 1 }
             }
@@ -70,17 +78,20 @@ case "statement":
     // the bulk load and the balance set once to the sum, as the trigger would have left it.
     try db.withTransaction { connection in
         try connection.runScript("SET LOCAL session_replication_role = replica")
-        try connection.query("""
+        try connection.query(
+            """
             INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, invoice_number, order_number,
                                         reason, source)
             SELECT 'default', c.customer_id, c.number, 'adjustment', 0 * g + 1, 'INV-' || g, 'ORD-' || g, 'bench', 'bench'
             FROM cards c, generate_series(1, \(entries)) g WHERE c.number = \(card)
             """)
-        try connection.query("""
+        try connection.query(
+            """
             INSERT INTO lots (customer_id, points, remaining, activates_at, active)
             SELECT customer_id, \(Int64(entries)), \(Int64(entries)), now(), true FROM cards WHERE number = \(card)
             """)
-        try connection.query("""
+        try connection.query(
+            """
             INSERT INTO accounts (customer_id, programme_id, available)
             SELECT customer_id, 'default', \(Int64(entries)) FROM cards WHERE number = \(card)
             ON CONFLICT (customer_id) DO UPDATE SET available = accounts.available + EXCLUDED.available
@@ -93,15 +104,18 @@ case "statement":
         let cursorField = cursor.map { #","cursor":"\#($0)""# } ?? ""
         let event = #"{"kind":"statement","card_number":"\#(card)","limit":50\#(cursorField)}"#
         let started = DispatchTime.now().uptimeNanoseconds
-        let result = try Balance().handle(try EventDecoding.decode(BalanceEvent.self, from: Data(event.utf8)), context: context(db))
+        let result = try Balance().handle(
+            try EventDecoding.decode(BalanceEvent.self, from: Data(event.utf8)), context: context(db))
         latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
         precondition(result.entries?.count == 50)
         // Walk pages: every tenth call starts again at the newest page.
         cursor = index % 10 == 9 ? nil : result.nextCursor
     }
     latencies.sort()
-    print(String(format: "statement entries=%d page=50 calls=%d median_ms=%.2f p95_ms=%.2f", entries, calls,
-                 latencies[latencies.count / 2], latencies[latencies.count * 95 / 100]))
+    print(
+        String(
+            format: "statement entries=%d page=50 calls=%d median_ms=%.2f p95_ms=%.2f", entries, calls,
+            latencies[latencies.count / 2], latencies[latencies.count * 95 / 100]))
 default:
     print("usage: bench-ledger accrue WORKERS SECONDS | statement ENTRIES CALLS")
 }

@@ -35,10 +35,14 @@ public struct Accrue: FunctionHandler {
         _ body: (LedgerStore) throws -> AccrueResult
     ) throws -> AccrueResult {
         let programmeID = try Validate.programme(id)
-        return try Idempotency.run(database: context.database, programme: programmeID, scope: "accrue.\(scope)",
-                                   key: key, request: request) { connection in
-            try body(LedgerStore(connection: connection, settings: try LedgerSettings.load(programmeID, from: connection),
-                                 requestId: context.requestId, now: context.now))
+        return try Idempotency.run(
+            database: context.database, programme: programmeID, scope: "accrue.\(scope)",
+            key: key, request: request
+        ) { connection in
+            try body(
+                LedgerStore(
+                    connection: connection, settings: try LedgerSettings.load(programmeID, from: connection),
+                    requestId: context.requestId, now: context.now))
         }
     }
 
@@ -46,7 +50,8 @@ public struct Accrue: FunctionHandler {
         switch (cardNumber, externalId) {
         case (let card?, nil): return (try Validate.cardNumber(card, field: "card_number").digits, nil)
         case (nil, let external?): return (nil, try Validate.text(external, field: "external_id", maxLength: 128))
-        default: throw FunctionError.badInput("invalid_value", field: "card_number", "give exactly one of card_number and external_id")
+        default:
+            throw FunctionError.badInput("invalid_value", field: "card_number", "give exactly one of card_number and external_id")
         }
     }
 
@@ -69,8 +74,10 @@ public struct Accrue: FunctionHandler {
             var expiryDays: Int?
             enum CodingKeys: String, CodingKey { case earning, expiry, pendingDays = "pending_days", expiryDays = "expiry_days" }
         }
-        let data = try JSONCoding.encode(Rule(earning: inForce, pendingDays: settings.pendingDays, expiry: settings.expiry,
-                                              expiryDays: settings.expiryDays))
+        let data = try JSONCoding.encode(
+            Rule(
+                earning: inForce, pendingDays: settings.pendingDays, expiry: settings.expiry,
+                expiryDays: settings.expiryDays))
         return JSONText(String(decoding: data, as: UTF8.self))
     }
 
@@ -84,7 +91,9 @@ public struct Accrue: FunctionHandler {
         let region = try Validate.optionalText(event.region, field: "region", maxLength: 64)
         try Self.date(event.date, field: "date", now: context.now)
         let lines = try LineValidation.lines(event.lines)
-        return try write("invoice", programme: event.programme, key: event.idempotencyKey ?? "invoice:\(number)", request: event, context) { store in
+        return try write(
+            "invoice", programme: event.programme, key: event.idempotencyKey ?? "invoice:\(number)", request: event, context
+        ) { store in
             let settings = store.settings
             try LineValidation.currency(event.currency, programme: settings.programme)
             var account = try store.lockAccount(cardNumber: cardNumber, externalId: externalId)
@@ -105,24 +114,32 @@ public struct Accrue: FunctionHandler {
             let stored = zip(lines, earnings).map { StoredLine(line: $0, earning: $1) }
             let linesJSON = JSONText(String(decoding: try JSONCoding.encode(stored), as: UTF8.self))
             let points = status == "not_eligible" ? 0 : total
-            guard let invoiceId: Int64 = try store.connection.query("""
-                INSERT INTO invoices (programme_id, number, order_number, customer_id, card_number, channel, region,
-                                      invoiced_at, currency, status, points, lines)
-                VALUES (\(settings.programme.id), \(number), \(orderNumber), \(account.customerId), \(account.cardNumber),
-                        \(channel), \(region), \(event.date), \(event.currency), \(status), \(points), \(linesJSON)::jsonb)
-                ON CONFLICT (programme_id, number) DO NOTHING RETURNING id
-                """).first?.decode("id") else {
-                throw FunctionError.conflict("invoice_exists", field: "number", "invoice \(number) was already recorded with other contents")
+            guard
+                let invoiceId: Int64 = try store.connection.query(
+                    """
+                    INSERT INTO invoices (programme_id, number, order_number, customer_id, card_number, channel, region,
+                                          invoiced_at, currency, status, points, lines)
+                    VALUES (\(settings.programme.id), \(number), \(orderNumber), \(account.customerId), \(account.cardNumber),
+                            \(channel), \(region), \(event.date), \(event.currency), \(status), \(points), \(linesJSON)::jsonb)
+                    ON CONFLICT (programme_id, number) DO NOTHING RETURNING id
+                    """
+                ).first?.decode("id")
+            else {
+                throw FunctionError.conflict(
+                    "invoice_exists", field: "number", "invoice \(number) was already recorded with other contents")
             }
             if status == "accrued" {
                 let applied = Set(earnings.flatMap(\.promotions))
-                try store.credit(&account, points: points, invoiceId: invoiceId,
-                                 facts: .init(kind: "accrual", invoiceNumber: number, orderNumber: orderNumber,
-                                              rule: try Self.rule(rules, applied: applied, settings), source: "accrue.invoice"),
-                                 pendingWindow: true, notice: "points_earned")
+                try store.credit(
+                    &account, points: points, invoiceId: invoiceId,
+                    facts: .init(
+                        kind: "accrual", invoiceNumber: number, orderNumber: orderNumber,
+                        rule: try Self.rule(rules, applied: applied, settings), source: "accrue.invoice"),
+                    pendingWindow: true, notice: "points_earned")
             }
-            return AccrueResult(invoiceNumber: number, orderNumber: orderNumber, status: status, points: points, reason: reason,
-                                lines: earnings, uncollected: nil, balance: store.balance(account))
+            return AccrueResult(
+                invoiceNumber: number, orderNumber: orderNumber, status: status, points: points, reason: reason,
+                lines: earnings, uncollected: nil, balance: store.balance(account))
         }
     }
 
@@ -130,27 +147,33 @@ public struct Accrue: FunctionHandler {
         let number = try Validate.text(event.invoiceNumber, field: "invoice_number", maxLength: 64)
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
         let scope = approve ? "approve" : "reject"
-        return try write(scope, programme: event.programme, key: event.idempotencyKey ?? "\(scope):\(number)", request: event, context) { store in
+        return try write(
+            scope, programme: event.programme, key: event.idempotencyKey ?? "\(scope):\(number)", request: event, context
+        ) { store in
             // The account first, then the invoice: every ledger write takes its locks in that order.
             var account = try store.lockCustomer(try InvoiceRecord.customerId(number, store: store))
             let invoice = try InvoiceRecord.lock(number, store: store)
             guard invoice.status == "pending_moderation" else {
-                throw FunctionError.refused("not_pending_moderation", field: "invoice_number", "invoice \(number) is \(invoice.status)")
+                throw FunctionError.refused(
+                    "not_pending_moderation", field: "invoice_number", "invoice \(number) is \(invoice.status)")
             }
             let status = approve ? "accrued" : "rejected"
             try store.connection.query("UPDATE invoices SET status = \(status) WHERE id = \(invoice.id)")
             if approve {
                 let rules = try store.settings.earningRules(at: invoice.invoicedAt, connection: store.connection)
                 let applied = Set(invoice.lines.flatMap(\.promotions))
-                try store.credit(&account, points: invoice.points, invoiceId: invoice.id,
-                                 facts: .init(kind: "accrual", invoiceNumber: number, orderNumber: invoice.orderNumber,
-                                              rule: try Self.rule(rules, applied: applied, store.settings), reason: reason,
-                                              source: "accrue.approve"),
-                                 pendingWindow: true, notice: "points_earned")
+                try store.credit(
+                    &account, points: invoice.points, invoiceId: invoice.id,
+                    facts: .init(
+                        kind: "accrual", invoiceNumber: number, orderNumber: invoice.orderNumber,
+                        rule: try Self.rule(rules, applied: applied, store.settings), reason: reason,
+                        source: "accrue.approve"),
+                    pendingWindow: true, notice: "points_earned")
             }
-            return AccrueResult(invoiceNumber: number, orderNumber: invoice.orderNumber, status: status,
-                                points: approve ? invoice.points : 0, reason: reason, lines: nil, uncollected: nil,
-                                balance: store.balance(account))
+            return AccrueResult(
+                invoiceNumber: number, orderNumber: invoice.orderNumber, status: status,
+                points: approve ? invoice.points : 0, reason: reason, lines: nil, uncollected: nil,
+                balance: store.balance(account))
         }
     }
 
@@ -160,22 +183,26 @@ public struct Accrue: FunctionHandler {
         let (cardNumber, externalId) = try Self.cardOrCustomer(event.cardNumber, event.externalId)
         let reason = try Validate.text(event.reason, field: "reason", maxLength: 500)
         guard event.points != 0, abs(event.points) <= 100_000_000 else {
-            throw FunctionError.badInput("invalid_value", field: "points", "points must be non-zero and at most 100000000 either way")
+            throw FunctionError.badInput(
+                "invalid_value", field: "points", "points must be non-zero and at most 100000000 either way")
         }
         return try write("adjust", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             var account = try store.lockAccount(cardNumber: cardNumber, externalId: externalId)
             let facts = LedgerStore.EntryFacts(kind: "adjustment", reason: reason, source: "accrue.adjust")
             if event.points > 0 {
-                try store.credit(&account, points: event.points, invoiceId: nil, facts: facts, pendingWindow: false, notice: "points_adjusted")
+                try store.credit(
+                    &account, points: event.points, invoiceId: nil, facts: facts, pendingWindow: false, notice: "points_adjusted")
             } else {
                 let take = LotPlan.take(-event.points, from: try store.spendableLots(customerId: account.customerId))
                 if take.shortfall > 0 && !store.settings.allowNegative {
-                    throw FunctionError.refused("insufficient_points", field: "points", "the card has \(max(account.available, 0)) points available")
+                    throw FunctionError.refused(
+                        "insufficient_points", field: "points", "the card has \(max(account.available, 0)) points available")
                 }
                 try store.append(&account, facts, available: event.points, draws: take.draws, notice: "points_adjusted")
             }
-            return AccrueResult(invoiceNumber: nil, orderNumber: nil, status: "adjusted", points: event.points, reason: reason,
-                                lines: nil, uncollected: nil, balance: store.balance(account))
+            return AccrueResult(
+                invoiceNumber: nil, orderNumber: nil, status: "adjusted", points: event.points, reason: reason,
+                lines: nil, uncollected: nil, balance: store.balance(account))
         }
     }
 }
@@ -222,19 +249,27 @@ struct InvoiceRecord {
 
     /// The invoice's customer, read without a lock so that the account can be locked first.
     static func customerId(_ number: String, store: LedgerStore) throws -> Int64 {
-        guard let row = try store.connection.query("""
-            SELECT customer_id FROM invoices WHERE programme_id = \(store.settings.programme.id) AND number = \(number)
-            """).first else {
+        guard
+            let row = try store.connection.query(
+                """
+                SELECT customer_id FROM invoices WHERE programme_id = \(store.settings.programme.id) AND number = \(number)
+                """
+            ).first
+        else {
             throw FunctionError.notFound("invoice_not_found", field: "invoice_number", "there is no invoice \(number)")
         }
         return try row.decode("customer_id")
     }
 
     static func lock(_ number: String, store: LedgerStore) throws -> InvoiceRecord {
-        guard let row = try store.connection.query("""
-            SELECT id, number, customer_id, order_number, status, points, invoiced_at, lines::text AS lines FROM invoices
-            WHERE programme_id = \(store.settings.programme.id) AND number = \(number) FOR UPDATE
-            """).first else {
+        guard
+            let row = try store.connection.query(
+                """
+                SELECT id, number, customer_id, order_number, status, points, invoiced_at, lines::text AS lines FROM invoices
+                WHERE programme_id = \(store.settings.programme.id) AND number = \(number) FOR UPDATE
+                """
+            ).first
+        else {
             throw FunctionError.notFound("invoice_not_found", field: "invoice_number", "there is no invoice \(number)")
         }
         return try InvoiceRecord(row)

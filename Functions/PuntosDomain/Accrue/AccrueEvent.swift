@@ -70,7 +70,10 @@ public enum AccrueEvent: Sendable, Decodable {
             paidWithPoints = try c.decodeIfPresent(Decimal.self, forKey: .paidWithPoints)
         }
 
-        public init(sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal, paidWithPoints: Decimal? = nil) {
+        public init(
+            sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal,
+            paidWithPoints: Decimal? = nil
+        ) {
             self.sku = sku
             self.brand = brand
             self.category = category
@@ -100,7 +103,7 @@ public enum AccrueEvent: Sendable, Decodable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, number, channel, region, date, currency, lines, moderation
             case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
-                 orderNumber = "order_number"
+                orderNumber = "order_number"
         }
     }
 
@@ -169,7 +172,7 @@ public enum AccrueEvent: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, points, reason, idempotencyKey = "idempotency_key", cardNumber = "card_number",
-                 externalId = "external_id"
+                externalId = "external_id"
         }
     }
 }

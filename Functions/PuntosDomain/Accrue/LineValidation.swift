@@ -18,11 +18,13 @@ public enum LineValidation {
             let paid = line.paidWithPoints ?? 0
             try money(paid, field: "\(at).paid_with_points")
             guard paid <= line.amount else {
-                throw FunctionError.badInput("invalid_value", field: "\(at).paid_with_points", "paid_with_points must not exceed amount")
+                throw FunctionError.badInput(
+                    "invalid_value", field: "\(at).paid_with_points", "paid_with_points must not exceed amount")
             }
-            return EarnLine(sku: sku, brand: try Validate.optionalText(line.brand, field: "\(at).brand", maxLength: 128),
-                            category: try Validate.optionalText(line.category, field: "\(at).category", maxLength: 128),
-                            quantity: line.quantity, amount: line.amount, paidWithPoints: paid)
+            return EarnLine(
+                sku: sku, brand: try Validate.optionalText(line.brand, field: "\(at).brand", maxLength: 128),
+                category: try Validate.optionalText(line.category, field: "\(at).category", maxLength: 128),
+                quantity: line.quantity, amount: line.amount, paidWithPoints: paid)
         }
     }
 
@@ -40,8 +42,9 @@ public enum LineValidation {
             throw FunctionError.badInput("invalid_currency", field: "currency", "currency must be an ISO 4217 code such as USD")
         }
         guard value == programme.currency else {
-            throw FunctionError.badInput("unknown_currency", field: "currency",
-                                         "programme \(programme.id) keeps its points in \(programme.currency), not \(value)")
+            throw FunctionError.badInput(
+                "unknown_currency", field: "currency",
+                "programme \(programme.id) keeps its points in \(programme.currency), not \(value)")
         }
     }
 

@@ -31,7 +31,7 @@ public enum Money {
         let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         let parts = body.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              parts.count == 1 || !parts[1].isEmpty
+            parts.count == 1 || !parts[1].isEmpty
         else { return nil }
         return Decimal(string: text)
     }
@@ -52,7 +52,8 @@ public enum Money {
     /// A price in a feed or subscription: not negative, at most 4 decimals, below 10^14.
     public static func validate(_ value: Decimal, field: String, allowZero: Bool = true) throws -> Decimal {
         guard !value.isNaN, allowZero ? value >= 0 : value > 0 else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must be \(allowZero ? "zero or more" : "more than zero")")
+            throw FunctionError.badInput(
+                "invalid_value", field: field, "\(field) must be \(allowZero ? "zero or more" : "more than zero")")
         }
         guard value < Decimal(string: "100000000000000")! else {
             throw FunctionError.badInput("invalid_value", field: field, "\(field) is too large")
@@ -67,7 +68,8 @@ public enum Money {
     /// A currency code: three upper-case letters.
     public static func currency(_ value: String, field: String) throws -> String {
         guard value.count == 3, value.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-            throw FunctionError.badInput("invalid_currency", field: field, "\(field) must be an ISO 4217 code such as USD, EUR or RUB")
+            throw FunctionError.badInput(
+                "invalid_currency", field: field, "\(field) must be an ISO 4217 code such as USD, EUR or RUB")
         }
         return value
     }

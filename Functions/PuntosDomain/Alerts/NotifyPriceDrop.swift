@@ -39,7 +39,8 @@ public struct NotifyPriceDrop: FunctionHandler {
         for (index, item) in items.enumerated() {
             let sku = try Validate.text(item.sku, field: "items[\(index)].sku", maxLength: 128)
             guard seen.insert(sku).inserted else {
-                throw FunctionError.badInput("duplicate_sku", field: "items[\(index)].sku", "sku \(sku) appears twice in the feed")
+                throw FunctionError.badInput(
+                    "duplicate_sku", field: "items[\(index)].sku", "sku \(sku) appears twice in the feed")
             }
             feed.skus.append(sku)
             feed.prices.append(Money.text(try Money.validate(item.price.value, field: "items[\(index)].price")))
@@ -53,9 +54,12 @@ public struct NotifyPriceDrop: FunctionHandler {
     /// One statement: records the prices, finds every satisfied subscription (same store and
     /// currency, in stock, not expired; the rule of `PriceRule`), writes one notice each (a dedupe key
     /// per subscription and price), and makes the new price the baseline.
-    static func fire(_ feed: Feed, programme: String, store: String, currency: String, now: Date,
-                     _ connection: PostgresConnection) throws -> NotifyPriceDropOutput {
-        let row = try connection.query("""
+    static func fire(
+        _ feed: Feed, programme: String, store: String, currency: String, now: Date,
+        _ connection: PostgresConnection
+    ) throws -> NotifyPriceDropOutput {
+        let row = try connection.query(
+            """
             WITH feed AS (
                 SELECT f.sku, f.price, coalesce(f.in_stock, st.sellable, true) AS in_stock, f.name, f.url
                 FROM unnest(\(feed.skus)::text[], \(feed.prices)::numeric[], \(feed.inStock)::boolean[],
@@ -97,7 +101,9 @@ public struct NotifyPriceDrop: FunctionHandler {
             )
             SELECT (SELECT count(*) FROM feed) AS items, (SELECT count(*) FROM fired) AS fired,
                    (SELECT count(*) FROM written) AS notices
-            """).one()
-        return NotifyPriceDropOutput(items: try row.decode("items"), fired: try row.decode("fired"), notices: try row.decode("notices"))
+            """
+        ).one()
+        return NotifyPriceDropOutput(
+            items: try row.decode("items"), fired: try row.decode("fired"), notices: try row.decode("notices"))
     }
 }

@@ -61,9 +61,10 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
             }
             items = try container.decode([Item].self, forKey: .items)
         } else {
-            var item = Item(sku: try container.decode(String.self, forKey: .sku),
-                            price: try container.decode(DecimalInput.self, forKey: .price).value,
-                            inStock: try container.decodeIfPresent(Bool.self, forKey: .inStock))
+            var item = Item(
+                sku: try container.decode(String.self, forKey: .sku),
+                price: try container.decode(DecimalInput.self, forKey: .price).value,
+                inStock: try container.decodeIfPresent(Bool.self, forKey: .inStock))
             item.name = try container.decodeIfPresent(String.self, forKey: .name)
             item.url = try container.decodeIfPresent(String.self, forKey: .url)
             items = [item]

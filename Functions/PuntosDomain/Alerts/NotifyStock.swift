@@ -14,7 +14,8 @@ public struct NotifyStock: FunctionHandler {
     public func handle(_ event: NotifyStockEvent, context: FunctionContext) throws -> NotifyStockOutput {
         switch event {
         case .stock(let stock): try record(stock, context)
-        case .waves: try context.database.withTransaction { connection in
+        case .waves:
+            try context.database.withTransaction { connection in
                 try Self.fire(programme: nil, store: nil, skus: [], items: 0, restocked: 0, now: context.now, connection)
             }
         }
@@ -23,7 +24,9 @@ public struct NotifyStock: FunctionHandler {
     private func record(_ event: NotifyStockEvent.Stock, _ context: FunctionContext) throws -> NotifyStockOutput {
         let programme = try Validate.programme(event.programme)
         let store = try Validate.text(event.store, field: "store", maxLength: 64)
-        guard !event.items.isEmpty else { throw FunctionError.badInput("invalid_value", field: "items", "items must not be empty") }
+        guard !event.items.isEmpty else {
+            throw FunctionError.badInput("invalid_value", field: "items", "items must not be empty")
+        }
         guard event.items.count <= Self.maximumItems else {
             throw FunctionError.badInput("invalid_value", field: "items", "at most \(Self.maximumItems) items in one event")
         }
@@ -32,10 +35,12 @@ public struct NotifyStock: FunctionHandler {
         }
         if let minutes = event.waveIntervalMinutes {
             guard (1...10_080).contains(minutes) else {
-                throw FunctionError.badInput("invalid_value", field: "wave_interval_minutes", "wave_interval_minutes must be 1 to 10080")
+                throw FunctionError.badInput(
+                    "invalid_value", field: "wave_interval_minutes", "wave_interval_minutes must be 1 to 10080")
             }
             guard event.waveSize != nil else {
-                throw FunctionError.badInput("invalid_value", field: "wave_interval_minutes", "wave_interval_minutes needs wave_size")
+                throw FunctionError.badInput(
+                    "invalid_value", field: "wave_interval_minutes", "wave_interval_minutes needs wave_size")
             }
         }
         var skus: [String] = [], quantities: [Int] = []
@@ -43,7 +48,8 @@ public struct NotifyStock: FunctionHandler {
         for (index, item) in event.items.enumerated() {
             let sku = try Validate.text(item.sku, field: "items[\(index)].sku", maxLength: 128)
             guard seen.insert(sku).inserted else {
-                throw FunctionError.badInput("duplicate_sku", field: "items[\(index)].sku", "sku \(sku) appears twice in the event")
+                throw FunctionError.badInput(
+                    "duplicate_sku", field: "items[\(index)].sku", "sku \(sku) appears twice in the event")
             }
             guard (-1_000_000_000...1_000_000_000).contains(item.quantity) else {
                 throw FunctionError.badInput("invalid_value", field: "items[\(index)].quantity", "quantity is out of range")
@@ -56,7 +62,8 @@ public struct NotifyStock: FunctionHandler {
             _ = try Programme.load(programme, from: connection)
             // The new levels; a change from not sellable to sellable opens a new restock. A scheduled wave
             // stays scheduled through a flap, so flapping cannot speed the waves up.
-            let restocked = try connection.query("""
+            let restocked = try connection.query(
+                """
                 INSERT INTO product_stock AS p (programme_id, store, sku, quantity, sellable, restock_seq, restocked_at,
                                                 wave_size, wave_interval, updated_at)
                 SELECT \(programme), \(store), f.sku, f.quantity, f.quantity > 0, CASE WHEN f.quantity > 0 THEN 1 ELSE 0 END,
@@ -70,20 +77,25 @@ public struct NotifyStock: FunctionHandler {
                     wave_size = coalesce(excluded.wave_size, p.wave_size), wave_interval = coalesce(excluded.wave_interval, p.wave_interval),
                     updated_at = excluded.updated_at
                 RETURNING restocked_at = updated_at AS restocked
-                """).filter { (try? $0.decode("restocked", as: Bool.self)) == true }.count
-            return try Self.fire(programme: programme, store: store, skus: skus, items: skus.count, restocked: restocked,
-                                 now: context.now, connection)
+                """
+            ).filter { (try? $0.decode("restocked", as: Bool.self)) == true }.count
+            return try Self.fire(
+                programme: programme, store: store, skus: skus, items: skus.count, restocked: restocked,
+                now: context.now, connection)
         }
     }
 
     /// One statement: the subscriptions of sellable skus (the event's, or those whose next wave is
     /// due) that `StockRule` fires, oldest first, at most a wave each; one notice per subscription and
     /// restock; the next wave scheduled while subscribers wait.
-    static func fire(programme: String?, store: String?, skus: [String], items: Int, restocked: Int, now: Date,
-                     _ connection: PostgresConnection) throws -> NotifyStockOutput {
+    static func fire(
+        programme: String?, store: String?, skus: [String], items: Int, restocked: Int, now: Date,
+        _ connection: PostgresConnection
+    ) throws -> NotifyStockOutput {
         let waves = programme == nil
         let cooldown = "\(Int(StockRule.cooldownSeconds)) seconds"
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             WITH candidates AS (
                 SELECT p.programme_id, p.store, p.sku, p.quantity, p.restock_seq, p.wave_size
                 FROM product_stock p
@@ -130,8 +142,10 @@ public struct NotifyStock: FunctionHandler {
             SELECT (SELECT count(*) FROM fired) AS fired, (SELECT count(*) FROM written) AS notices,
                    (SELECT count(*) FROM eligible) - (SELECT count(*) FROM chosen) AS waiting,
                    (SELECT count(*) FROM scheduled) AS scheduled
-            """).one()
-        return NotifyStockOutput(items: items, restocked: restocked, fired: try row.decode("fired"),
-                                 notices: try row.decode("notices"), waiting: try row.decode("waiting"))
+            """
+        ).one()
+        return NotifyStockOutput(
+            items: items, restocked: restocked, fired: try row.decode("fired"),
+            notices: try row.decode("notices"), waiting: try row.decode("waiting"))
     }
 }

@@ -22,8 +22,9 @@ public enum NotifyStockEvent: Sendable, Decodable {
             try decoder.rejectUnknownKeys(Waves.CodingKeys.self)
             self = .waves(try Waves(from: decoder))
         default:
-            throw FunctionError.badInput("unknown_kind", field: "kind",
-                                         "kind \"\(kind)\" is not a notify-stock event; expected one of: \(Self.kinds.joined(separator: ", "))")
+            throw FunctionError.badInput(
+                "unknown_kind", field: "kind",
+                "kind \"\(kind)\" is not a notify-stock event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }
 
@@ -57,10 +58,12 @@ public enum NotifyStockEvent: Sendable, Decodable {
         public var waveIntervalMinutes: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, store, items, sku, quantity, waveSize = "wave_size", waveIntervalMinutes = "wave_interval_minutes"
+            case kind, programme, store, items, sku, quantity, waveSize = "wave_size", waveIntervalMinutes =
+                "wave_interval_minutes"
         }
 
-        public init(programme: String? = nil, store: String, items: [Item], waveSize: Int? = nil, waveIntervalMinutes: Int? = nil) {
+        public init(programme: String? = nil, store: String, items: [Item], waveSize: Int? = nil, waveIntervalMinutes: Int? = nil)
+        {
             self.programme = programme
             self.store = store
             self.items = items
@@ -76,11 +79,16 @@ public enum NotifyStockEvent: Sendable, Decodable {
             waveIntervalMinutes = try container.decodeIfPresent(Int.self, forKey: .waveIntervalMinutes)
             if container.contains(.items) {
                 for key in [CodingKeys.sku, .quantity] where container.contains(key) {
-                    throw FunctionError.badInput("invalid_value", field: key.stringValue, "give either items or one sku, not both")
+                    throw FunctionError.badInput(
+                        "invalid_value", field: key.stringValue, "give either items or one sku, not both")
                 }
                 items = try container.decode([Item].self, forKey: .items)
             } else {
-                items = [Item(sku: try container.decode(String.self, forKey: .sku), quantity: try container.decode(Int.self, forKey: .quantity))]
+                items = [
+                    Item(
+                        sku: try container.decode(String.self, forKey: .sku),
+                        quantity: try container.decode(Int.self, forKey: .quantity))
+                ]
             }
         }
     }

@@ -50,8 +50,9 @@ public struct Subscribe: FunctionHandler {
         if let text = event.rearm {
             let allowed: [RearmPolicy] = isPrice ? [.furtherDrop, .once] : [.everyRestock, .once]
             guard let policy = RearmPolicy(rawValue: text), allowed.contains(policy) else {
-                throw FunctionError.badInput("invalid_value", field: "rearm",
-                                             "rearm must be one of: \(allowed.map(\.rawValue).joined(separator: ", "))")
+                throw FunctionError.badInput(
+                    "invalid_value", field: "rearm",
+                    "rearm must be one of: \(allowed.map(\.rawValue).joined(separator: ", "))")
             }
             rearm = policy
         } else {
@@ -67,10 +68,11 @@ public struct Subscribe: FunctionHandler {
         guard (1...366).contains(expiresInDays) else {
             throw FunctionError.badInput("invalid_value", field: "expires_in_days", "expires_in_days must be 1 to 366")
         }
-        var terms = Terms(store: store, sku: sku, productName: productName, currency: nil, rearm: rearm,
-                          channel: event.channel, locale: try Validate.locale(event.locale, field: "locale"),
-                          timeZone: try Validate.optionalText(event.timeZone, field: "time_zone", maxLength: 64),
-                          expiresInDays: expiresInDays)
+        var terms = Terms(
+            store: store, sku: sku, productName: productName, currency: nil, rearm: rearm,
+            channel: event.channel, locale: try Validate.locale(event.locale, field: "locale"),
+            timeZone: try Validate.optionalText(event.timeZone, field: "time_zone", maxLength: 64),
+            expiresInDays: expiresInDays)
         if isPrice {
             guard let currency = event.currency else {
                 throw FunctionError.badInput("missing_field", field: "currency", "currency is required for a price alert")
@@ -80,22 +82,28 @@ public struct Subscribe: FunctionHandler {
                 throw FunctionError.badInput("invalid_value", field: "min_quantity", "min_quantity is for stock alerts")
             }
             terms.rule.targetPrice = try event.targetPrice.map { try Money.validate($0.value, field: "target_price") }
-            terms.rule.minDropAmount = try event.minDropAmount.map { try Money.validate($0.value, field: "min_drop_amount", allowZero: false) }
+            terms.rule.minDropAmount = try event.minDropAmount.map {
+                try Money.validate($0.value, field: "min_drop_amount", allowZero: false)
+            }
             if let percent = event.minDropPercent?.value {
                 guard percent > 0, percent < 100 else {
-                    throw FunctionError.badInput("invalid_value", field: "min_drop_percent", "min_drop_percent must be above 0 and below 100")
+                    throw FunctionError.badInput(
+                        "invalid_value", field: "min_drop_percent", "min_drop_percent must be above 0 and below 100")
                 }
                 terms.rule.minDropPercent = try Money.validate(percent, field: "min_drop_percent")
             }
             guard terms.rule.targetPrice != nil || terms.rule.minDropAmount != nil || terms.rule.minDropPercent != nil else {
-                throw FunctionError.badInput("missing_field", field: "target_price",
-                                             "a price alert needs target_price, min_drop_percent or min_drop_amount")
+                throw FunctionError.badInput(
+                    "missing_field", field: "target_price",
+                    "a price alert needs target_price, min_drop_percent or min_drop_amount")
             }
             terms.currentPrice = try event.currentPrice.map { try Money.validate($0.value, field: "current_price") }
         } else {
-            for (value, field) in [(event.currency != nil, "currency"), (event.targetPrice != nil, "target_price"),
-                                   (event.minDropPercent != nil, "min_drop_percent"), (event.minDropAmount != nil, "min_drop_amount"),
-                                   (event.currentPrice != nil, "current_price")] where value {
+            for (value, field) in [
+                (event.currency != nil, "currency"), (event.targetPrice != nil, "target_price"),
+                (event.minDropPercent != nil, "min_drop_percent"), (event.minDropAmount != nil, "min_drop_amount"),
+                (event.currentPrice != nil, "current_price"),
+            ] where value {
                 throw FunctionError.badInput("invalid_value", field: field, "\(field) is for price alerts")
             }
             if let minQuantity = event.minQuantity, !(1...1_000_000).contains(minQuantity) {
@@ -119,16 +127,19 @@ public struct Subscribe: FunctionHandler {
                     throw FunctionError.badInput("invalid_value", field: "time_zone", "time_zone is kept for customers only")
                 }
                 guard try store.isValidTimeZone(timeZone) else {
-                    throw FunctionError.badInput("invalid_value", field: "time_zone", "time_zone must be an IANA zone such as Europe/Madrid")
+                    throw FunctionError.badInput(
+                        "invalid_value", field: "time_zone", "time_zone must be an IANA zone such as Europe/Madrid")
                 }
             }
             var baseline: Decimal?
             var knownRestock: Int?
             if kind == "price" {
-                baseline = try terms.currentPrice ?? store.lastPrice(store: terms.store, sku: terms.sku, currency: terms.currency!)
+                baseline =
+                    try terms.currentPrice ?? store.lastPrice(store: terms.store, sku: terms.sku, currency: terms.currency!)
                 if baseline == nil, terms.rule.minDropPercent != nil || terms.rule.minDropAmount != nil {
-                    throw FunctionError.refused("price_unknown", field: "current_price",
-                                                "a drop needs the price now: give current_price, or send the price feed first")
+                    throw FunctionError.refused(
+                        "price_unknown", field: "current_price",
+                        "a drop needs the price now: give current_price, or send the price feed first")
                 }
             } else {
                 knownRestock = try store.knownRestock(store: terms.store, sku: terms.sku, minQuantity: terms.minQuantity ?? 1)
@@ -137,12 +148,14 @@ public struct Subscribe: FunctionHandler {
             let now = context.now
             let expiresAt = now.addingTimeInterval(Double(terms.expiresInDays) * 86_400)
             // An expired subscription no longer holds the person's one live slot.
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE alert_subscriptions SET status = 'expired'
                 WHERE programme_id = \(programme) AND subscriber = \(subscriber.key) AND sku = \(terms.sku) AND kind = \(kind)
                   AND store = \(terms.store) AND status IN ('pending', 'active') AND expires_at <= \(now)
                 """)
-            let row = try connection.query("""
+            let row = try connection.query(
+                """
                 INSERT INTO alert_subscriptions (programme_id, customer_id, email, kind, store, sku, currency, product_name,
                     target_price, min_drop_percent, min_drop_amount, baseline_price, min_quantity, notified_restock, rearm,
                     channel, locale, status, created_at, confirmed_at, expires_at)
@@ -158,15 +171,20 @@ public struct Subscribe: FunctionHandler {
                     min_quantity = excluded.min_quantity, rearm = excluded.rearm, channel = excluded.channel,
                     locale = coalesce(excluded.locale, alert_subscriptions.locale), expires_at = excluded.expires_at
                 RETURNING *
-                """).one()
+                """
+            ).one()
             let view = try store.view(row)
             if isGuest {
-                if view.status == "pending" { try sendConfirmation(view, email: subscriber.email!, locale: terms.locale, connection, context) }
+                if view.status == "pending" {
+                    try sendConfirmation(view, email: subscriber.email!, locale: terms.locale, connection, context)
+                }
             } else {
                 // Subscribing is consent: an earlier "stop everything" no longer applies.
-                try connection.query("DELETE FROM unsubscribes WHERE programme_id = \(programme) AND address_key = \(subscriber.key)")
+                try connection.query(
+                    "DELETE FROM unsubscribes WHERE programme_id = \(programme) AND address_key = \(subscriber.key)")
                 if terms.timeZone != nil || terms.channel != nil {
-                    try connection.query("""
+                    try connection.query(
+                        """
                         INSERT INTO notification_settings (customer_id, time_zone, updated_at)
                         VALUES (\(subscriber.customerId), \(terms.timeZone), \(now))
                         ON CONFLICT (customer_id) DO UPDATE SET time_zone = coalesce(excluded.time_zone, notification_settings.time_zone),
@@ -179,17 +197,21 @@ public struct Subscribe: FunctionHandler {
     }
 
     /// The one message a guest gets before confirming: the signed, expiring link.
-    private func sendConfirmation(_ view: SubscriptionView, email: String, locale: String?,
-                                  _ connection: PostgresConnection, _ context: FunctionContext) throws {
+    private func sendConfirmation(
+        _ view: SubscriptionView, email: String, locale: String?,
+        _ connection: PostgresConnection, _ context: FunctionContext
+    ) throws {
         let expires = Int64(context.now.timeIntervalSince1970 + configuration.confirmTTLSeconds)
-        let token = SignedToken(purpose: .confirm, id: view.id, expires: expires).encoded(secret: try configuration.requireSecret())
+        let token = SignedToken(purpose: .confirm, id: view.id, expires: expires).encoded(
+            secret: try configuration.requireSecret())
         let payload: [String: JSONValue] = [
             "confirm_url": .string(configuration.confirmURL(token)), "sku": .string(view.sku), "store": .string(view.store),
             "alert": .string(view.kind), "product_name": view.productName.map(JSONValue.string) ?? .null,
             "confirm_expires_at": .string(Timestamp.format(Date(timeIntervalSince1970: Double(expires)))),
         ]
         let json = JSONText(String(decoding: try JSONCoding.encode(JSONValue.object(payload)), as: UTF8.self))
-        try connection.query("""
+        try connection.query(
+            """
             INSERT INTO notices (programme_id, email, kind, dedupe_key, payload, locale, channel)
             SELECT programme_id, email, 'alert_confirm', 'alert_confirm:' || id, \(json)::jsonb, \(locale), 'email'
             FROM alert_subscriptions WHERE id = \(view.id)
@@ -208,7 +230,8 @@ public struct Subscribe: FunctionHandler {
             throw FunctionError.badInput("invalid_token", field: "token", "the confirmation link is not valid")
         }
         return try context.database.withTransaction { connection in
-            let updated = try connection.query("""
+            let updated = try connection.query(
+                """
                 UPDATE alert_subscriptions SET status = 'active', confirmed_at = \(context.now)
                 WHERE id = \(token.id) AND status = 'pending' AND expires_at > \(context.now)
                 RETURNING *
@@ -216,20 +239,24 @@ public struct Subscribe: FunctionHandler {
             let row: PostgresRow
             if let first = updated.first {
                 row = first
-                try connection.query("""
+                try connection.query(
+                    """
                     DELETE FROM unsubscribes u USING alert_subscriptions s
                     WHERE s.id = \(token.id) AND u.programme_id = s.programme_id AND u.address_key = s.subscriber
                     """)
             } else {
                 guard let existing = try connection.query("SELECT * FROM alert_subscriptions WHERE id = \(token.id)").first,
-                      try existing.decode("status", as: String.self) == "active" else {
-                    throw FunctionError.notFound("subscription_not_found", field: "token", "the subscription was removed or has expired")
+                    try existing.decode("status", as: String.self) == "active"
+                else {
+                    throw FunctionError.notFound(
+                        "subscription_not_found", field: "token", "the subscription was removed or has expired")
                 }
                 row = existing  // confirmed already: the same answer again
             }
             let view = try SubscriptionStore(connection: connection, programme: try row.decode("programme_id")).view(row)
-            let html = HTMLPage.render(title: "Alert confirmed",
-                                       body: "<p>Thank you. We will tell you about \(HTMLPage.escape(view.productName ?? view.sku)).</p>")
+            let html = HTMLPage.render(
+                title: "Alert confirmed",
+                body: "<p>Thank you. We will tell you about \(HTMLPage.escape(view.productName ?? view.sku)).</p>")
             return SubscribeOutput(subscription: view, confirmationRequired: false, html: html)
         }
     }
@@ -239,7 +266,8 @@ public struct Subscribe: FunctionHandler {
         return try context.database.withTransaction(isolation: .repeatableRead) { connection in
             let store = SubscriptionStore(connection: connection, programme: programme)
             let subscriber = try store.subscriberKey(event.subscriber, field: "subscriber")
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 SELECT * FROM alert_subscriptions
                 WHERE programme_id = \(programme) AND subscriber = \(subscriber.key)
                   AND (status = 'fired' OR (status IN ('pending', 'active') AND expires_at > \(context.now)))
@@ -254,15 +282,17 @@ public struct Subscribe: FunctionHandler {
         return try context.database.withTransaction { connection in
             let store = SubscriptionStore(connection: connection, programme: programme)
             let subscriber = try store.subscriberKey(event.subscriber, field: "subscriber")
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 UPDATE alert_subscriptions SET status = CASE WHEN status = 'removed' THEN status ELSE 'removed' END,
                     removed_at = coalesce(removed_at, \(context.now))
                 WHERE id = \(event.subscriptionId) AND programme_id = \(programme) AND subscriber = \(subscriber.key)
                 RETURNING *
                 """)
             guard let row = rows.first else {
-                throw FunctionError.notFound("subscription_not_found", field: "subscription_id",
-                                             "the subscriber has no subscription \(event.subscriptionId)")
+                throw FunctionError.notFound(
+                    "subscription_not_found", field: "subscription_id",
+                    "the subscriber has no subscription \(event.subscriptionId)")
             }
             return SubscribeOutput(subscription: try store.view(row))
         }

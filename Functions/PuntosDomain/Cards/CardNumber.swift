@@ -26,8 +26,10 @@ public struct CardNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A new random number: `prefix`, random digits, and the check digit, `length` digits in all.
-    public static func generate(prefix: String, length: Int,
-                                using generator: inout some RandomNumberGenerator) -> CardNumber {
+    public static func generate(
+        prefix: String, length: Int,
+        using generator: inout some RandomNumberGenerator
+    ) -> CardNumber {
         precondition(prefix.count < length, "the card prefix must be shorter than the card")
         var payload = prefix
         while payload.count < length - 1 {

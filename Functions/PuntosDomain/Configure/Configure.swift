@@ -24,8 +24,9 @@ public enum ConfigureEvent: Sendable, Decodable {
             try decoder.rejectUnknownKeys(Segment.CodingKeys.self)
             self = .segment(try Segment(from: decoder))
         default:
-            throw FunctionError.badInput("unknown_kind", field: "kind",
-                                         "kind \"\(kind)\" is not a configure event; expected one of: \(Self.kinds.joined(separator: ", "))")
+            throw FunctionError.badInput(
+                "unknown_kind", field: "kind",
+                "kind \"\(kind)\" is not a configure event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }
 
@@ -53,9 +54,9 @@ public enum ConfigureEvent: Sendable, Decodable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, rounding, expiry, regions, channels
             case idempotencyKey = "idempotency_key", pointsPerUnit = "points_per_unit", minRedemption = "min_redemption",
-                 pointValue = "point_value", maxOrderShare = "max_order_share", pendingDays = "pending_days",
-                 expiryDays = "expiry_days", expiryNoticeDays = "expiry_notice_days", allowNegative = "allow_negative",
-                 holdMinutes = "hold_minutes", agreementRequired = "agreement_required"
+                pointValue = "point_value", maxOrderShare = "max_order_share", pendingDays = "pending_days",
+                expiryDays = "expiry_days", expiryNoticeDays = "expiry_notice_days", allowNegative = "allow_negative",
+                holdMinutes = "hold_minutes", agreementRequired = "agreement_required"
         }
     }
 
@@ -112,8 +113,8 @@ public struct ConfigureResult: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case programme, currency, rounding, expiry, regions, channels, promotion, segment
         case pointsPerUnit = "points_per_unit", minRedemption = "min_redemption", pointValue = "point_value",
-             maxOrderShare = "max_order_share", pendingDays = "pending_days", expiryDays = "expiry_days",
-             allowNegative = "allow_negative"
+            maxOrderShare = "max_order_share", pendingDays = "pending_days", expiryDays = "expiry_days",
+            allowNegative = "allow_negative"
     }
 
     init(_ s: LedgerSettings) {
@@ -137,7 +138,9 @@ public struct ConfigureResult: Codable, Sendable, Equatable {
 /// afterwards record the rules in force when they were written.
 public struct Configure: FunctionHandler {
     public static let name = "configure"
-    public static let httpRoutes = ["PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment"]
+    public static let httpRoutes = [
+        "PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment",
+    ]
 
     public init() {}
 
@@ -153,29 +156,46 @@ public struct Configure: FunctionHandler {
 
     private func settings(_ e: ConfigureEvent.Settings, _ context: FunctionContext) throws -> ConfigureResult {
         let id = try Validate.programme(e.programme)
-        if let v = e.pointsPerUnit, !(v >= 0 && v <= 10_000) { throw bad("points_per_unit", "points_per_unit must be 0 to 10000") }
+        if let v = e.pointsPerUnit, !(v >= 0 && v <= 10_000) {
+            throw bad("points_per_unit", "points_per_unit must be 0 to 10000")
+        }
         if let v = e.rounding, Rounding(rawValue: v) == nil { throw bad("rounding", "rounding must be down, half_up or up") }
-        if let v = e.minRedemption, !(0...100_000_000).contains(v) { throw bad("min_redemption", "min_redemption must be 0 to 100000000") }
-        if let v = e.pointValue, !(v > 0 && v <= 1_000) { throw bad("point_value", "point_value must be above 0 and at most 1000") }
-        if let v = e.maxOrderShare, !(v > 0 && v <= 1) { throw bad("max_order_share", "max_order_share must be above 0 and at most 1") }
+        if let v = e.minRedemption, !(0...100_000_000).contains(v) {
+            throw bad("min_redemption", "min_redemption must be 0 to 100000000")
+        }
+        if let v = e.pointValue, !(v > 0 && v <= 1_000) {
+            throw bad("point_value", "point_value must be above 0 and at most 1000")
+        }
+        if let v = e.maxOrderShare, !(v > 0 && v <= 1) {
+            throw bad("max_order_share", "max_order_share must be above 0 and at most 1")
+        }
         if let v = e.pendingDays, !(0...365).contains(v) { throw bad("pending_days", "pending_days must be 0 to 365") }
-        if let v = e.expiry, !["none", "rolling", "end_of_year"].contains(v) { throw bad("expiry", "expiry must be none, rolling or end_of_year") }
+        if let v = e.expiry, !["none", "rolling", "end_of_year"].contains(v) {
+            throw bad("expiry", "expiry must be none, rolling or end_of_year")
+        }
         if let v = e.expiryDays, !(1...3650).contains(v) { throw bad("expiry_days", "expiry_days must be 1 to 3650") }
         if (e.expiry == "rolling") != (e.expiryDays != nil), e.expiry != nil || e.expiryDays != nil {
             throw bad("expiry_days", "expiry_days goes with expiry rolling, and only with it")
         }
-        if let v = e.expiryNoticeDays, !(0...365).contains(v) { throw bad("expiry_notice_days", "expiry_notice_days must be 0 to 365") }
+        if let v = e.expiryNoticeDays, !(0...365).contains(v) {
+            throw bad("expiry_notice_days", "expiry_notice_days must be 0 to 365")
+        }
         if let v = e.holdMinutes, !(1...1440).contains(v) { throw bad("hold_minutes", "hold_minutes must be 1 to 1440") }
-        let regions = try e.regions.map { try $0.enumerated().map { try Validate.text($1, field: "regions[\($0)]", maxLength: 64) } }
+        let regions = try e.regions.map {
+            try $0.enumerated().map { try Validate.text($1, field: "regions[\($0)]", maxLength: 64) }
+        }
         if let v = e.channels, v.isEmpty || !v.allSatisfy({ $0 == "online" || $0 == "offline" }) {
             throw bad("channels", "channels must list online and/or offline")
         }
         let setRegions = regions != nil
         let regionList: [String]? = regions.flatMap { $0.isEmpty ? nil : $0 }
         let setExpiry = e.expiry != nil
-        return try Idempotency.run(database: context.database, programme: id, scope: "configure.settings", key: e.idempotencyKey, request: e) { connection in
+        return try Idempotency.run(
+            database: context.database, programme: id, scope: "configure.settings", key: e.idempotencyKey, request: e
+        ) { connection in
             _ = try Programme.load(id, from: connection)
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE programmes SET
                     points_per_unit = coalesce(\(e.pointsPerUnit), points_per_unit), rounding = coalesce(\(e.rounding), rounding),
                     min_redemption = coalesce(\(e.minRedemption), min_redemption), point_value = coalesce(\(e.pointValue), point_value),
@@ -195,7 +215,9 @@ public struct Configure: FunctionHandler {
 
     private func promotion(_ e: ConfigureEvent.PromotionInput, _ context: FunctionContext) throws -> ConfigureResult {
         let id = try Validate.programme(e.programme)
-        guard (1...64).contains(e.code.count), e.code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }) else {
+        guard (1...64).contains(e.code.count),
+            e.code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+        else {
             throw bad("code", "code must be 1 to 64 letters, digits, _ . or -")
         }
         guard ["sku", "brand", "category", "segment", "channel"].contains(e.target) else {
@@ -206,18 +228,24 @@ public struct Configure: FunctionHandler {
         guard multiplier >= 0 && multiplier <= 100 else { throw bad("multiplier", "multiplier must be 0 to 100") }
         guard bonus >= 0 && bonus <= 1_000_000 else { throw bad("bonus_per_unit", "bonus_per_unit must be 0 to 1000000") }
         guard e.startsAt < e.endsAt else { throw bad("ends_at", "ends_at must be after starts_at") }
-        return try Idempotency.run(database: context.database, programme: id, scope: "configure.promotion", key: e.idempotencyKey, request: e) { connection in
+        return try Idempotency.run(
+            database: context.database, programme: id, scope: "configure.promotion", key: e.idempotencyKey, request: e
+        ) { connection in
             _ = try Programme.load(id, from: connection)
-            let inserted = try connection.query("""
+            let inserted = try connection.query(
+                """
                 INSERT INTO promotions (programme_id, code, target, value, multiplier, bonus_per_unit, starts_at, ends_at)
                 VALUES (\(id), \(e.code), \(e.target), \(value), \(multiplier), \(bonus), \(e.startsAt), \(e.endsAt))
                 ON CONFLICT (programme_id, code) DO NOTHING RETURNING id
                 """)
             guard !inserted.isEmpty else {
-                throw FunctionError.conflict("promotion_exists", field: "code", "promotion \(e.code) exists; promotions are not edited, end one and add another")
+                throw FunctionError.conflict(
+                    "promotion_exists", field: "code",
+                    "promotion \(e.code) exists; promotions are not edited, end one and add another")
             }
             var result = ConfigureResult(try LedgerSettings.load(id, from: connection))
-            result.promotion = Promotion(code: e.code, target: e.target, value: value, multiplier: multiplier, bonusPerUnit: bonus)
+            result.promotion = Promotion(
+                code: e.code, target: e.target, value: value, multiplier: multiplier, bonusPerUnit: bonus)
             return result
         }
     }
@@ -225,15 +253,22 @@ public struct Configure: FunctionHandler {
     private func segment(_ e: ConfigureEvent.Segment, _ context: FunctionContext) throws -> ConfigureResult {
         let id = try Validate.programme(e.programme)
         let card = try Validate.cardNumber(e.cardNumber, field: "card_number").digits
-        if let s = e.segment, !(1...64).contains(s.count) || !s.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "_-".contains($0)) }) {
+        if let s = e.segment,
+            !(1...64).contains(s.count) || !s.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "_-".contains($0)) })
+        {
             throw bad("segment", "segment must be 1 to 64 lower-case letters, digits, _ or -")
         }
-        return try Idempotency.run(database: context.database, programme: id, scope: "configure.segment", key: e.idempotencyKey, request: e) { connection in
-            let updated = try connection.query("""
+        return try Idempotency.run(
+            database: context.database, programme: id, scope: "configure.segment", key: e.idempotencyKey, request: e
+        ) { connection in
+            let updated = try connection.query(
+                """
                 UPDATE customers SET segment = \(e.segment)
                 WHERE id = (SELECT customer_id FROM cards WHERE number = \(card) AND programme_id = \(id)) RETURNING id
                 """)
-            guard !updated.isEmpty else { throw FunctionError.notFound("card_not_found", field: "card_number", "there is no such card") }
+            guard !updated.isEmpty else {
+                throw FunctionError.notFound("card_not_found", field: "card_number", "there is no such card")
+            }
             var result = ConfigureResult(try LedgerSettings.load(id, from: connection))
             result.segment = e.segment
             return result

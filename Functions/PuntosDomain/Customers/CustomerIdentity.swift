@@ -8,8 +8,10 @@ public struct CustomerIdentity: Sendable, Equatable {
     public var name: String?
     public var locale: String?
 
-    public init(externalId: String? = nil, email: EmailAddress? = nil, phone: PhoneNumber? = nil,
-                name: String? = nil, locale: String? = nil) {
+    public init(
+        externalId: String? = nil, email: EmailAddress? = nil, phone: PhoneNumber? = nil,
+        name: String? = nil, locale: String? = nil
+    ) {
         self.externalId = externalId
         self.email = email
         self.phone = phone
@@ -18,17 +20,22 @@ public struct CustomerIdentity: Sendable, Equatable {
     }
 
     /// Validates what an event says about a customer; at least one identifier is required.
-    public static func validate(_ input: RegisterCardEvent.CustomerInput, field: String,
-                                defaultCountryCode: String) throws -> CustomerIdentity {
+    public static func validate(
+        _ input: RegisterCardEvent.CustomerInput, field: String,
+        defaultCountryCode: String
+    ) throws -> CustomerIdentity {
         let identity = CustomerIdentity(
             externalId: try Validate.optionalText(input.externalId, field: "\(field).external_id", maxLength: 128),
             email: try input.email.map { try Validate.email($0, field: "\(field).email") },
-            phone: try input.phone.map { try Validate.phone($0, field: "\(field).phone", defaultCountryCode: defaultCountryCode) },
+            phone: try input.phone.map {
+                try Validate.phone($0, field: "\(field).phone", defaultCountryCode: defaultCountryCode)
+            },
             name: try Validate.optionalText(input.name, field: "\(field).name", maxLength: 200),
             locale: try Validate.locale(input.locale, field: "\(field).locale"))
         guard identity.externalId != nil || identity.email != nil || identity.phone != nil else {
-            throw FunctionError.badInput("missing_field", field: field,
-                                         "\(field) needs at least one of external_id, email and phone")
+            throw FunctionError.badInput(
+                "missing_field", field: field,
+                "\(field) needs at least one of external_id, email and phone")
         }
         return identity
     }

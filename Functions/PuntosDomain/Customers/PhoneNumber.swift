@@ -29,7 +29,7 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
         if !international {
             switch defaultCountryCode {
             case "7" where digits.count == 11 && digits.hasPrefix("8"),
-                 "7" where digits.count == 11 && digits.hasPrefix("7"):
+                "7" where digits.count == 11 && digits.hasPrefix("7"):
                 digits = String(digits.dropFirst())
             case "1" where digits.count == 11 && digits.hasPrefix("1"):
                 digits = String(digits.dropFirst())

@@ -10,13 +10,16 @@ public struct AlertsConfiguration: Sendable {
     public var publicURL: String
     public var confirmTTLSeconds: Double
 
-    public init(signingSecret: String? = nil, publicURL: String = "http://127.0.0.1:8080", confirmTTLSeconds: Double = 72 * 3600) {
+    public init(signingSecret: String? = nil, publicURL: String = "http://127.0.0.1:8080", confirmTTLSeconds: Double = 72 * 3600)
+    {
         self.signingSecret = signingSecret
         self.publicURL = publicURL
         self.confirmTTLSeconds = confirmTTLSeconds
     }
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> AlertsConfiguration {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> AlertsConfiguration
+    {
         var configuration = AlertsConfiguration()
         if let secret = environment["PUNTOS_SIGNING_SECRET"], !secret.isEmpty { configuration.signingSecret = secret }
         if let url = environment["PUNTOS_PUBLIC_URL"], !url.isEmpty {

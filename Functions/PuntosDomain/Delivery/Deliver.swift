@@ -13,8 +13,10 @@ public struct Deliver: FunctionHandler {
     let configuration: DeliveryConfiguration
     let random: @Sendable () -> Double
 
-    public init(configuration: DeliveryConfiguration = .fromEnvironment(),
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    public init(
+        configuration: DeliveryConfiguration = .fromEnvironment(),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.configuration = configuration
         self.random = random
     }
@@ -35,8 +37,9 @@ public struct Deliver: FunctionHandler {
             output.claimed += batch.notices.count
             var results: [NoticeResult] = []
             for group in Self.groups(batch.notices, configuration: configuration) {
-                results += deliver(group, batch: batch, sentInRun: &sentInRun, secret: secret, senders: senders,
-                                   output: &output, context)
+                results += deliver(
+                    group, batch: batch, sentInRun: &sentInRun, secret: secret, senders: senders,
+                    output: &output, context)
             }
             try record(results, context)
         }
@@ -61,7 +64,8 @@ public struct Deliver: FunctionHandler {
     private func claim(programme: String?, limit: Int, _ context: FunctionContext) throws -> Batch {
         let now = context.now
         return try context.database.withTransaction { connection in
-            let ids: [Int64] = try connection.query("""
+            let ids: [Int64] = try connection.query(
+                """
                 WITH due AS (
                     SELECT id FROM notices
                     WHERE status IN ('pending', 'sending') AND next_attempt_at <= \(now)
@@ -72,9 +76,11 @@ public struct Deliver: FunctionHandler {
                 UPDATE notices n SET status = 'sending', next_attempt_at = \(now.addingTimeInterval(Self.leaseSeconds))
                 FROM due WHERE n.id = due.id
                 RETURNING n.id
-                """).map { try $0.decode("id") }
+                """
+            ).map { try $0.decode("id") }
             guard !ids.isEmpty else { return Batch(notices: [], window: [:]) }
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 SELECT n.id, n.programme_id, n.kind, n.dedupe_key, n.payload::text AS payload, n.attempts, n.channel AS notice_channel,
                        coalesce(n.locale, c.locale) AS locale, c.name, n.customer_id, c.external_id,
                        coalesce(n.email, c.email) AS email, coalesce(n.phone, c.phone) AS phone,
@@ -102,27 +108,32 @@ public struct Deliver: FunctionHandler {
                 let payload = (try? JSONCoding.decoder().decode(JSONValue.self, from: Data(payloadText.utf8)))
                 let email: String? = try row.decodeIfPresent("email")
                 let phone: String? = try row.decodeIfPresent("phone")
-                notices.append(Notice(
-                    id: try row.decode("id"), programme: try row.decode("programme_id"), kind: try row.decode("kind"),
-                    dedupeKey: try row.decode("dedupe_key"), payload: { if case .object(let o)? = payload { o } else { [:] } }(),
-                    attempts: try row.decode("attempts"),
-                    channel: DeliveryChannel.resolve(notice: try row.decodeIfPresent("notice_channel"),
-                                                     preferred: try row.decodeIfPresent("preferred_channel"),
-                                                     hasEmail: email != nil, hasPhone: phone != nil,
-                                                     webhookConfigured: configuration.isConfigured(.webhook)),
-                    locale: try row.decodeIfPresent("locale"), name: try row.decodeIfPresent("name"),
-                    customerId: try row.decodeIfPresent("customer_id"), externalId: try row.decodeIfPresent("external_id"),
-                    email: email, phone: phone, dailyCap: try row.decodeIfPresent("daily_cap"),
-                    localMinute: try row.decode("local_minute"), recipientKey: try row.decode("recipient_key"),
-                    unsubscribed: try row.decode("unsubscribed"), subscriptionGone: try row.decode("subscription_gone")))
+                notices.append(
+                    Notice(
+                        id: try row.decode("id"), programme: try row.decode("programme_id"), kind: try row.decode("kind"),
+                        dedupeKey: try row.decode("dedupe_key"),
+                        payload: { if case .object(let o)? = payload { o } else { [:] } }(),
+                        attempts: try row.decode("attempts"),
+                        channel: DeliveryChannel.resolve(
+                            notice: try row.decodeIfPresent("notice_channel"),
+                            preferred: try row.decodeIfPresent("preferred_channel"),
+                            hasEmail: email != nil, hasPhone: phone != nil,
+                            webhookConfigured: configuration.isConfigured(.webhook)),
+                        locale: try row.decodeIfPresent("locale"), name: try row.decodeIfPresent("name"),
+                        customerId: try row.decodeIfPresent("customer_id"), externalId: try row.decodeIfPresent("external_id"),
+                        email: email, phone: phone, dailyCap: try row.decodeIfPresent("daily_cap"),
+                        localMinute: try row.decode("local_minute"), recipientKey: try row.decode("recipient_key"),
+                        unsubscribed: try row.decode("unsubscribed"), subscriptionGone: try row.decode("subscription_gone")))
             }
             let keys = Array(Set(notices.map(\.recipientKey)))
             var window: [String: (count: Int, freesAt: Date)] = [:]
-            for row in try connection.query("""
+            for row in try connection.query(
+                """
                 SELECT recipient_key, count(DISTINCT message_id) AS sent, min(at) AS oldest FROM delivery_attempts
                 WHERE outcome = 'sent' AND recipient_key = ANY(\(keys)::text[]) AND at > \(now)::timestamptz - interval '24 hours'
                 GROUP BY recipient_key
-                """) {
+                """)
+            {
                 let oldest: Date = try row.decode("oldest")
                 window[try row.decode("recipient_key")] = (try row.decode("sent"), oldest.addingTimeInterval(86_400))
             }
@@ -136,7 +147,8 @@ public struct Deliver: FunctionHandler {
         var order: [String] = []
         var byKey: [String: [Notice]] = [:]
         for notice in notices {
-            let key = notice.channel == .webhook || notice.channel == nil || notice.subscriptionGone || notice.kind == "alert_confirm"
+            let key =
+                notice.channel == .webhook || notice.channel == nil || notice.subscriptionGone || notice.kind == "alert_confirm"
                 ? "n:\(notice.id)" : "\(notice.recipientKey)|\(notice.channel!.rawValue)"
             if byKey[key] == nil { order.append(key) }
             byKey[key, default: []].append(notice)
@@ -157,14 +169,21 @@ public struct Deliver: FunctionHandler {
         var detail: String?
     }
 
-    private func deliver(_ group: [Notice], batch: Batch, sentInRun: inout [String: Int], secret: String, senders: Senders,
-                         output: inout DeliverOutput, _ context: FunctionContext) -> [NoticeResult] {
+    private func deliver(
+        _ group: [Notice], batch: Batch, sentInRun: inout [String: Int], secret: String, senders: Senders,
+        output: inout DeliverOutput, _ context: FunctionContext
+    ) -> [NoticeResult] {
         let first = group[0]
         let now = context.now
-        func all(_ status: String, outcome: String, next: Date? = nil, attempted: Bool = false, messageId: String? = nil,
-                 code: Int? = nil, detail: String? = nil) -> [NoticeResult] {
-            group.map { NoticeResult(notice: $0, status: status, nextAttemptAt: next, attempted: attempted, outcome: outcome,
-                                     messageId: messageId, responseCode: code, detail: detail) }
+        func all(
+            _ status: String, outcome: String, next: Date? = nil, attempted: Bool = false, messageId: String? = nil,
+            code: Int? = nil, detail: String? = nil
+        ) -> [NoticeResult] {
+            group.map {
+                NoticeResult(
+                    notice: $0, status: status, nextAttemptAt: next, attempted: attempted, outcome: outcome,
+                    messageId: messageId, responseCode: code, detail: detail)
+            }
         }
         if first.subscriptionGone {
             output.suppressed += group.count
@@ -172,17 +191,19 @@ public struct Deliver: FunctionHandler {
         }
         let window = batch.window[first.recipientKey]
         let channel = first.channel
-        let hasAddress = switch channel {
-        case .email?: first.email != nil
-        case .sms?: first.phone != nil
-        case .webhook?: true
-        case nil: false
-        }
+        let hasAddress =
+            switch channel {
+            case .email?: first.email != nil
+            case .sms?: first.phone != nil
+            case .webhook?: true
+            case nil: false
+            }
         let decision = DeliveryDecision.decide(
             channel: channel, hasAddress: hasAddress, configured: channel.map(configuration.isConfigured) ?? false,
             unsubscribed: group.contains(where: \.unsubscribed),
             sentInWindow: (window?.count ?? 0) + sentInRun[first.recipientKey, default: 0],
-            dailyCap: first.dailyCap ?? configuration.dailyCap, capFreesIn: window.map { $0.freesAt.timeIntervalSince(now) } ?? 3600,
+            dailyCap: first.dailyCap ?? configuration.dailyCap,
+            capFreesIn: window.map { $0.freesAt.timeIntervalSince(now) } ?? 3600,
             localMinute: first.localMinute, quietHours: configuration.quietHours,
             essential: group.allSatisfy { $0.kind == "alert_confirm" })
         switch decision {
@@ -200,18 +221,25 @@ public struct Deliver: FunctionHandler {
         }
         let token = SignedToken(purpose: .unsubscribe, id: first.id).encoded(secret: secret)
         let unsubscribeURL = configuration.links.unsubscribeURL(token)
-        let rendered = group.map { MessageTemplates.render(NoticeFacts(kind: $0.kind, name: $0.name, payload: $0.payload), locale: $0.locale) }
+        let rendered = group.map {
+            MessageTemplates.render(NoticeFacts(kind: $0.kind, name: $0.name, payload: $0.payload), locale: $0.locale)
+        }
         let messageId = MIMEMessage.messageID(dedupeKeys: group.map(\.dedupeKey), domain: configuration.mailDomain)
         let outcome: SendOutcome
         switch channel! {
         case .email:
-            outcome = senders.email(to: first.email!, message: Self.email(group, rendered: rendered, messageId: messageId,
-                                                                        unsubscribeURL: unsubscribeURL, now: now, configuration: configuration))
+            outcome = senders.email(
+                to: first.email!,
+                message: Self.email(
+                    group, rendered: rendered, messageId: messageId,
+                    unsubscribeURL: unsubscribeURL, now: now, configuration: configuration))
         case .sms:
-            outcome = senders.sms(to: first.phone!, text: Self.sms(rendered, locale: first.locale, unsubscribeURL: unsubscribeURL))
+            outcome = senders.sms(
+                to: first.phone!, text: Self.sms(rendered, locale: first.locale, unsubscribeURL: unsubscribeURL))
         case .webhook:
-            outcome = senders.webhook(id: "ntc_\(first.id)", timestamp: Int64(now.timeIntervalSince1970),
-                                      body: Self.webhookBody(first, rendered: rendered[0], unsubscribeURL: unsubscribeURL, now: now))
+            outcome = senders.webhook(
+                id: "ntc_\(first.id)", timestamp: Int64(now.timeIntervalSince1970),
+                body: Self.webhookBody(first, rendered: rendered[0], unsubscribeURL: unsubscribeURL, now: now))
         }
         output.messages += outcome.isSent ? 1 : 0
         switch outcome {
@@ -227,22 +255,27 @@ public struct Deliver: FunctionHandler {
                 let attempts = notice.attempts + 1
                 if configuration.retry.givesUp(after: attempts) {
                     output.dead += 1
-                    return NoticeResult(notice: notice, status: "dead", nextAttemptAt: nil, attempted: true, outcome: "temporary_failure",
-                                        messageId: messageId, responseCode: code, detail: detail)
+                    return NoticeResult(
+                        notice: notice, status: "dead", nextAttemptAt: nil, attempted: true, outcome: "temporary_failure",
+                        messageId: messageId, responseCode: code, detail: detail)
                 }
                 output.retrying += 1
                 let delay = configuration.retry.delay(afterAttempt: attempts, random: random())
-                return NoticeResult(notice: notice, status: "pending", nextAttemptAt: now.addingTimeInterval(delay), attempted: true,
-                                    outcome: "temporary_failure", messageId: messageId, responseCode: code, detail: detail)
+                return NoticeResult(
+                    notice: notice, status: "pending", nextAttemptAt: now.addingTimeInterval(delay), attempted: true,
+                    outcome: "temporary_failure", messageId: messageId, responseCode: code, detail: detail)
             }
         }
     }
 
-    static func email(_ group: [Notice], rendered: [RenderedNotice], messageId: String, unsubscribeURL: String, now: Date,
-                      configuration: DeliveryConfiguration) -> MIMEMessage {
+    static func email(
+        _ group: [Notice], rendered: [RenderedNotice], messageId: String, unsubscribeURL: String, now: Date,
+        configuration: DeliveryConfiguration
+    ) -> MIMEMessage {
         let first = group[0]
         let locale = first.locale
-        let subject = rendered.count == 1 ? rendered[0].subject : MessageTemplates.digestSubject(count: rendered.count, locale: locale)
+        let subject =
+            rendered.count == 1 ? rendered[0].subject : MessageTemplates.digestSubject(count: rendered.count, locale: locale)
         let greeting = MessageTemplates.greeting(first.name, locale: locale)
         let label = MessageTemplates.unsubscribeLabel(locale: locale)
         var text = greeting + "\n\n"
@@ -254,9 +287,11 @@ public struct Deliver: FunctionHandler {
             html += "</p>\n"
         }
         text += "--\n\(label): \(unsubscribeURL)\n"
-        html += "<hr><p style=\"font-size:small\"><a href=\"\(HTMLPage.escape(unsubscribeURL))\">\(HTMLPage.escape(label))</a></p>\n"
-        return MIMEMessage(from: configuration.mailFrom, to: first.email ?? "", subject: subject, messageID: messageId, date: now,
-                           text: text, html: html, unsubscribeURL: unsubscribeURL)
+        html +=
+            "<hr><p style=\"font-size:small\"><a href=\"\(HTMLPage.escape(unsubscribeURL))\">\(HTMLPage.escape(label))</a></p>\n"
+        return MIMEMessage(
+            from: configuration.mailFrom, to: first.email ?? "", subject: subject, messageID: messageId, date: now,
+            text: text, html: html, unsubscribeURL: unsubscribeURL)
     }
 
     static func sms(_ rendered: [RenderedNotice], locale: String?, unsubscribeURL: String) -> String {
@@ -290,7 +325,8 @@ public struct Deliver: FunctionHandler {
         let messageIds = results.map(\.messageId), outcomes = results.map(\.outcome), codes = results.map(\.responseCode)
         let now = context.now
         try context.database.withTransaction { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE notices n
                 SET status = r.status, next_attempt_at = coalesce(r.next_at, n.next_attempt_at),
                     attempts = n.attempts + CASE WHEN r.attempted THEN 1 ELSE 0 END, last_error = r.detail,
@@ -299,7 +335,8 @@ public struct Deliver: FunctionHandler {
                      AS r(id, status, next_at, attempted, detail)
                 WHERE n.id = r.id AND n.status = 'sending'
                 """)
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO delivery_attempts (notice_id, attempt, channel, recipient_key, message_id, outcome, response_code, detail, at)
                 SELECT * , \(now)::timestamptz FROM unnest(\(ids)::bigint[], \(attemptNumbers)::integer[], \(channels)::text[],
                     \(keys)::text[], \(messageIds)::text[], \(outcomes)::text[], \(codes)::integer[], \(details)::text[])

@@ -21,7 +21,8 @@ public struct DeliverEvent: Sendable, Codable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decode(String.self, forKey: .kind)
         guard kind == "run" else {
-            throw FunctionError.badInput("unknown_kind", field: "kind", "kind \"\(kind)\" is not a deliver event; expected one of: run")
+            throw FunctionError.badInput(
+                "unknown_kind", field: "kind", "kind \"\(kind)\" is not a deliver event; expected one of: run")
         }
         try decoder.rejectUnknownKeys(CodingKeys.self)
         programme = try container.decodeIfPresent(String.self, forKey: .programme)

@@ -33,12 +33,15 @@ public struct DeliveryConfiguration: Sendable {
 
     public init() {}
 
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> DeliveryConfiguration {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> DeliveryConfiguration
+    {
         func value(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
         var configuration = DeliveryConfiguration()
         if let url = value("PUNTOS_SMTP_URL") {
-            configuration.smtp = SMTPConfiguration(url: url, username: value("PUNTOS_SMTP_USERNAME"), password: value("PUNTOS_SMTP_PASSWORD"),
-                                                   requireTLS: value("PUNTOS_SMTP_REQUIRE_TLS") == "1")
+            configuration.smtp = SMTPConfiguration(
+                url: url, username: value("PUNTOS_SMTP_USERNAME"), password: value("PUNTOS_SMTP_PASSWORD"),
+                requireTLS: value("PUNTOS_SMTP_REQUIRE_TLS") == "1")
         }
         if let from = value("PUNTOS_MAIL_FROM") { configuration.mailFrom = from }
         configuration.smsURL = value("PUNTOS_SMS_URL")
@@ -47,11 +50,15 @@ public struct DeliveryConfiguration: Sendable {
         configuration.webhookURL = value("PUNTOS_WEBHOOK_URL")
         configuration.webhookSecret = value("PUNTOS_WEBHOOK_SECRET")
         if let cap = value("PUNTOS_DAILY_CAP").flatMap(Int.init), cap >= 0 { configuration.dailyCap = cap }
-        if let quiet = value("PUNTOS_SMS_QUIET_HOURS") { configuration.quietHours = quiet == "off" ? nil : QuietHours.parse(quiet) }
+        if let quiet = value("PUNTOS_SMS_QUIET_HOURS") {
+            configuration.quietHours = quiet == "off" ? nil : QuietHours.parse(quiet)
+        }
         if let zone = value("PUNTOS_DEFAULT_TIME_ZONE") { configuration.defaultTimeZone = zone }
         if let base = value("PUNTOS_RETRY_BASE_S").flatMap(Double.init), base > 0 { configuration.retry.baseSeconds = base }
         if let max = value("PUNTOS_RETRY_MAX_S").flatMap(Double.init), max > 0 { configuration.retry.maxSeconds = max }
-        if let attempts = value("PUNTOS_RETRY_ATTEMPTS").flatMap(Int.init), attempts > 0 { configuration.retry.maxAttempts = attempts }
+        if let attempts = value("PUNTOS_RETRY_ATTEMPTS").flatMap(Int.init), attempts > 0 {
+            configuration.retry.maxAttempts = attempts
+        }
         if let batch = value("PUNTOS_DELIVER_BATCH").flatMap(Int.init), batch > 0 { configuration.batchSize = min(batch, 5000) }
         if let max = value("PUNTOS_DELIVER_MAX").flatMap(Int.init), max > 0 { configuration.maxPerRun = max }
         configuration.links = .fromEnvironment(environment)

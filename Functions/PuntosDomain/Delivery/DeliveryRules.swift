@@ -46,7 +46,8 @@ public struct QuietHours: Sendable, Equatable {
 
     private static func minute(_ text: Substring) -> Int? {
         let parts = text.split(separator: ":")
-        guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute)
+        guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour),
+            (0..<60).contains(minute)
         else { return nil }
         return hour * 60 + minute
     }
@@ -74,9 +75,11 @@ public enum DeliveryDecision: Sendable, Equatable {
     ///   - sentInWindow: messages sent to the recipient in the last 24 hours; `capFreesIn` seconds until the oldest leaves it.
     ///   - localMinute: the recipient's local time (minutes after midnight), for SMS quiet hours.
     ///   - essential: a guest's confirmation link, which neither cap nor quiet hours hold back.
-    public static func decide(channel: DeliveryChannel?, hasAddress: Bool, configured: Bool, unsubscribed: Bool,
-                              sentInWindow: Int, dailyCap: Int, capFreesIn: Double, localMinute: Int,
-                              quietHours: QuietHours?, essential: Bool) -> DeliveryDecision {
+    public static func decide(
+        channel: DeliveryChannel?, hasAddress: Bool, configured: Bool, unsubscribed: Bool,
+        sentInWindow: Int, dailyCap: Int, capFreesIn: Double, localMinute: Int,
+        quietHours: QuietHours?, essential: Bool
+    ) -> DeliveryDecision {
         if unsubscribed { return .suppress(reason: "unsubscribed") }
         guard let channel, hasAddress else { return .dead(reason: "no_address") }
         guard configured else { return .deferral(seconds: 3600, reason: "\(channel.rawValue)_not_configured") }
@@ -93,7 +96,9 @@ public enum DeliveryChannel: String, Sendable, Codable, CaseIterable {
     case email, sms, webhook
 
     /// The notice's own channel, else the customer's preference, else e-mail, SMS, webhook in that order.
-    public static func resolve(notice: String?, preferred: String?, hasEmail: Bool, hasPhone: Bool, webhookConfigured: Bool) -> DeliveryChannel? {
+    public static func resolve(notice: String?, preferred: String?, hasEmail: Bool, hasPhone: Bool, webhookConfigured: Bool)
+        -> DeliveryChannel?
+    {
         if let channel = (notice ?? preferred).flatMap(DeliveryChannel.init(rawValue:)) { return channel }
         if hasEmail { return .email }
         if hasPhone { return .sms }

@@ -15,8 +15,10 @@ public struct MIMEMessage: Sendable {
     public var html: String
     public var unsubscribeURL: String?
 
-    public init(from: String, to: String, subject: String, messageID: String, date: Date, text: String, html: String,
-                unsubscribeURL: String?) {
+    public init(
+        from: String, to: String, subject: String, messageID: String, date: Date, text: String, html: String,
+        unsubscribeURL: String?
+    ) {
         self.from = from
         self.to = to
         self.subject = subject

@@ -53,7 +53,8 @@ public enum MessageTemplates {
         let product = facts.product
         let points = facts.text("points") ?? "0"
         let balance = facts.text("balance")
-        let balanceLine = balance.map { pick(" Your balance: \($0) points.", " Tu saldo: \($0) puntos.", " Ваш баланс: \($0) баллов.") } ?? ""
+        let balanceLine =
+            balance.map { pick(" Your balance: \($0) points.", " Tu saldo: \($0) puntos.", " Ваш баланс: \($0) баллов.") } ?? ""
         let invoice = facts.text("invoice_number").map { pick(" (invoice \($0))", " (factura \($0))", " (чек \($0))") } ?? ""
         switch facts.kind {
         case "price_drop":
@@ -62,53 +63,67 @@ public enum MessageTemplates {
             let was = old.map { pick(" (was \($0))", " (antes \($0))", " (было \($0))") } ?? ""
             return RenderedNotice(
                 subject: pick("Price drop: \(product)", "Bajó de precio: \(product)", "Цена снижена: \(product)"),
-                line: pick("\(product) now costs \(new)\(was).", "\(product) ahora cuesta \(new)\(was).", "\(product) теперь стоит \(new)\(was)."),
+                line: pick(
+                    "\(product) now costs \(new)\(was).", "\(product) ahora cuesta \(new)\(was).",
+                    "\(product) теперь стоит \(new)\(was)."),
                 link: facts.text("url"))
         case "back_in_stock":
             return RenderedNotice(
                 subject: pick("Back in stock: \(product)", "De nuevo disponible: \(product)", "Снова в наличии: \(product)"),
-                line: pick("\(product) is back in stock.", "\(product) vuelve a estar disponible.", "\(product) снова в наличии."),
+                line: pick(
+                    "\(product) is back in stock.", "\(product) vuelve a estar disponible.", "\(product) снова в наличии."),
                 link: facts.text("url"))
         case "alert_confirm":
             return RenderedNotice(
-                subject: pick("Confirm your alert for \(product)", "Confirma tu alerta de \(product)", "Подтвердите подписку на \(product)"),
-                line: pick("Please confirm that you want alerts about \(product) by opening this link:",
-                           "Confirma que quieres recibir alertas de \(product) abriendo este enlace:",
-                           "Подтвердите, что хотите получать уведомления о \(product), открыв ссылку:"),
+                subject: pick(
+                    "Confirm your alert for \(product)", "Confirma tu alerta de \(product)", "Подтвердите подписку на \(product)"),
+                line: pick(
+                    "Please confirm that you want alerts about \(product) by opening this link:",
+                    "Confirma que quieres recibir alertas de \(product) abriendo este enlace:",
+                    "Подтвердите, что хотите получать уведомления о \(product), открыв ссылку:"),
                 link: facts.text("confirm_url"))
         case "points_earned":
             return RenderedNotice(
                 subject: pick("You earned \(points) points", "Has ganado \(points) puntos", "Вам начислено \(points) баллов"),
-                line: pick("You earned \(points) points\(invoice).\(balanceLine)", "Has ganado \(points) puntos\(invoice).\(balanceLine)",
-                           "Вам начислено \(points) баллов\(invoice).\(balanceLine)"),
+                line: pick(
+                    "You earned \(points) points\(invoice).\(balanceLine)",
+                    "Has ganado \(points) puntos\(invoice).\(balanceLine)",
+                    "Вам начислено \(points) баллов\(invoice).\(balanceLine)"),
                 link: nil)
         case "points_spent":
             return RenderedNotice(
                 subject: pick("You spent \(points) points", "Has usado \(points) puntos", "Списано \(points) баллов"),
-                line: pick("You spent \(points) points\(invoice).\(balanceLine)", "Has usado \(points) puntos\(invoice).\(balanceLine)",
-                           "Списано \(points) баллов\(invoice).\(balanceLine)"),
+                line: pick(
+                    "You spent \(points) points\(invoice).\(balanceLine)", "Has usado \(points) puntos\(invoice).\(balanceLine)",
+                    "Списано \(points) баллов\(invoice).\(balanceLine)"),
                 link: nil)
         case "points_returned":
             return RenderedNotice(
                 subject: pick("\(points) points returned", "\(points) puntos devueltos", "Возвращено \(points) баллов"),
-                line: pick("\(points) points were returned to you\(invoice).\(balanceLine)",
-                           "Se te devolvieron \(points) puntos\(invoice).\(balanceLine)",
-                           "Вам возвращено \(points) баллов\(invoice).\(balanceLine)"),
+                line: pick(
+                    "\(points) points were returned to you\(invoice).\(balanceLine)",
+                    "Se te devolvieron \(points) puntos\(invoice).\(balanceLine)",
+                    "Вам возвращено \(points) баллов\(invoice).\(balanceLine)"),
                 link: nil)
         case "points_expiring":
             let date = facts.text("expires_at").map { String($0.prefix(10)) }
             let when = date.map { pick(" on \($0)", " el \($0)", " \($0)") } ?? pick(" soon", " pronto", " скоро")
             return RenderedNotice(
-                subject: pick("\(points) points expire\(when)", "\(points) puntos caducan\(when)", "\(points) баллов сгорят\(when)"),
-                line: pick("\(points) of your points expire\(when).\(balanceLine)", "\(points) de tus puntos caducan\(when).\(balanceLine)",
-                           "\(points) ваших баллов сгорят\(when).\(balanceLine)"),
+                subject: pick(
+                    "\(points) points expire\(when)", "\(points) puntos caducan\(when)", "\(points) баллов сгорят\(when)"),
+                line: pick(
+                    "\(points) of your points expire\(when).\(balanceLine)",
+                    "\(points) de tus puntos caducan\(when).\(balanceLine)",
+                    "\(points) ваших баллов сгорят\(when).\(balanceLine)"),
                 link: nil)
         default:
-            let details = facts.payload.keys.sorted().compactMap { key in facts.text(key).map { "\(key): \($0)" } }.joined(separator: ", ")
+            let details = facts.payload.keys.sorted().compactMap { key in facts.text(key).map { "\(key): \($0)" } }.joined(
+                separator: ", ")
             let kind = String(facts.kind.map { $0 == "_" ? " " : $0 })
             return RenderedNotice(
                 subject: pick("News about your account", "Novedades de tu cuenta", "Новости вашего счёта"),
-                line: pick("Update (\(kind))", "Novedad (\(kind))", "Обновление (\(kind))") + (details.isEmpty ? "." : ": \(details)."),
+                line: pick("Update (\(kind))", "Novedad (\(kind))", "Обновление (\(kind))")
+                    + (details.isEmpty ? "." : ": \(details)."),
                 link: nil)
         }
     }

@@ -19,7 +19,7 @@ public struct SignedToken: Sendable, Equatable {
     }
 
     private var signedText: String {
-        [purpose.rawValue, String(id)] .joined(separator: ".") + (expires.map { ".\($0)" } ?? "")
+        [purpose.rawValue, String(id)].joined(separator: ".") + (expires.map { ".\($0)" } ?? "")
     }
 
     public func encoded(secret: String) -> String {
@@ -33,7 +33,8 @@ public struct SignedToken: Sendable, Equatable {
     public static func verify(_ text: String, purpose: Purpose, secret: String, now: Date) -> Result<SignedToken, Problem> {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.first == purpose.rawValue, parts.count == (purpose == .confirm ? 4 : 3),
-              let id = Int64(parts[1]), id > 0 else { return .failure(.malformed) }
+            let id = Int64(parts[1]), id > 0
+        else { return .failure(.malformed) }
         let expires = purpose == .confirm ? Int64(parts[2]) : nil
         if purpose == .confirm, expires == nil { return .failure(.malformed) }
         let token = SignedToken(purpose: purpose, id: id, expires: expires)

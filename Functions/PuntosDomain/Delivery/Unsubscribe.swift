@@ -21,8 +21,9 @@ public struct UnsubscribeEvent: Sendable, Decodable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decode(String.self, forKey: .kind)
         guard ["show", "unsubscribe"].contains(kind) else {
-            throw FunctionError.badInput("unknown_kind", field: "kind",
-                                         "kind \"\(kind)\" is not an unsubscribe event; expected one of: show, unsubscribe")
+            throw FunctionError.badInput(
+                "unknown_kind", field: "kind",
+                "kind \"\(kind)\" is not an unsubscribe event; expected one of: show, unsubscribe")
         }
         try decoder.rejectUnknownKeys(CodingKeys.self)
         token = try container.decode(String.self, forKey: .token)
@@ -56,17 +57,22 @@ public struct Unsubscribe: FunctionHandler {
 
     public func handle(_ event: UnsubscribeEvent, context: FunctionContext) throws -> UnsubscribeOutput {
         let secret = try configuration.requireSecret()
-        guard case .success(let token) = SignedToken.verify(event.token, purpose: .unsubscribe, secret: secret, now: context.now) else {
+        guard case .success(let token) = SignedToken.verify(event.token, purpose: .unsubscribe, secret: secret, now: context.now)
+        else {
             throw FunctionError.badInput("invalid_token", field: "token", "the unsubscribe link is not valid")
         }
         return try context.database.withTransaction { connection in
-            guard let row = try connection.query("""
-                SELECT n.programme_id, n.customer_id, coalesce(n.email, c.email) AS email, coalesce(n.phone, c.phone) AS phone,
-                       coalesce(n.locale, c.locale) AS locale,
-                       CASE WHEN n.customer_id IS NOT NULL THEN 'c:' || n.customer_id
-                            WHEN n.email IS NOT NULL THEN 'e:' || n.email ELSE 'p:' || n.phone END AS address_key
-                FROM notices n LEFT JOIN customers c ON c.id = n.customer_id WHERE n.id = \(token.id)
-                """).first else {
+            guard
+                let row = try connection.query(
+                    """
+                    SELECT n.programme_id, n.customer_id, coalesce(n.email, c.email) AS email, coalesce(n.phone, c.phone) AS phone,
+                           coalesce(n.locale, c.locale) AS locale,
+                           CASE WHEN n.customer_id IS NOT NULL THEN 'c:' || n.customer_id
+                                WHEN n.email IS NOT NULL THEN 'e:' || n.email ELSE 'p:' || n.phone END AS address_key
+                    FROM notices n LEFT JOIN customers c ON c.id = n.customer_id WHERE n.id = \(token.id)
+                    """
+                ).first
+            else {
                 throw FunctionError.notFound("notice_not_found", field: "token", "the message this link came in is gone")
             }
             let programme: String = try row.decode("programme_id")
@@ -75,13 +81,18 @@ public struct Unsubscribe: FunctionHandler {
             let texts = Self.texts(locale)
             let action = HTMLPage.escape(configuration.unsubscribeURL(event.token))
             if event.kind == "show" {
-                let done = try connection.query("""
-                    SELECT 1 FROM unsubscribes WHERE programme_id = \(programme) AND address_key = \(key)
-                    """).first != nil
+                let done =
+                    try connection.query(
+                        """
+                        SELECT 1 FROM unsubscribes WHERE programme_id = \(programme) AND address_key = \(key)
+                        """
+                    ).first != nil
                 if done {
-                    return UnsubscribeOutput(status: "unsubscribed", html: HTMLPage.render(title: texts.doneTitle, body: "<p>\(texts.done)</p>"))
+                    return UnsubscribeOutput(
+                        status: "unsubscribed", html: HTMLPage.render(title: texts.doneTitle, body: "<p>\(texts.done)</p>"))
                 }
-                let form = "<p>\(texts.ask)</p><form method=\"post\" action=\"\(action)\">"
+                let form =
+                    "<p>\(texts.ask)</p><form method=\"post\" action=\"\(action)\">"
                     + "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
                     + "<button type=\"submit\">\(texts.button)</button></form>"
                 return UnsubscribeOutput(status: "confirm", html: HTMLPage.render(title: texts.title, body: form))
@@ -89,7 +100,8 @@ public struct Unsubscribe: FunctionHandler {
             var keys = [key]
             if let email: String = try row.decodeIfPresent("email") { keys.append("e:" + email) }
             if let phone: String = try row.decodeIfPresent("phone") { keys.append("p:" + phone) }
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO unsubscribes (programme_id, address_key, notice_id, source, created_at)
                 SELECT \(programme), k, \(token.id), \(event.listUnsubscribe == nil ? "link" : "one-click"), \(context.now)
                 FROM unnest(\(keys)::text[]) AS k ON CONFLICT DO NOTHING
@@ -97,28 +109,42 @@ public struct Unsubscribe: FunctionHandler {
             let customerId: Int64? = try row.decodeIfPresent("customer_id")
             let email: String? = try row.decodeIfPresent("email")
             let phone: String? = try row.decodeIfPresent("phone")
-            let suppressed = try connection.query("""
+            let suppressed = try connection.query(
+                """
                 UPDATE notices SET status = 'suppressed', last_error = 'unsubscribed'
                 WHERE programme_id = \(programme) AND status = 'pending'
                   AND (customer_id = \(customerId) OR email = \(email) OR phone = \(phone))
-                """).affectedRows
-            let removed = try connection.query("""
+                """
+            ).affectedRows
+            let removed = try connection.query(
+                """
                 UPDATE alert_subscriptions SET status = 'removed', removed_at = \(context.now)
                 WHERE programme_id = \(programme) AND status IN ('pending', 'active') AND subscriber = ANY(\(keys)::text[])
-                """).affectedRows
-            return UnsubscribeOutput(status: "unsubscribed", html: HTMLPage.render(title: texts.doneTitle, body: "<p>\(texts.done)</p>"),
-                                     suppressedNotices: suppressed, removedSubscriptions: removed)
+                """
+            ).affectedRows
+            return UnsubscribeOutput(
+                status: "unsubscribed", html: HTMLPage.render(title: texts.doneTitle, body: "<p>\(texts.done)</p>"),
+                suppressedNotices: suppressed, removedSubscriptions: removed)
         }
     }
 
     static func texts(_ locale: String?) -> (title: String, ask: String, button: String, doneTitle: String, done: String) {
         switch MessageTemplates.language(locale) {
-        case "es": ("Darse de baja", "¿Dejar de recibir nuestros mensajes y alertas?", "Darme de baja",
-                    "Baja confirmada", "No te enviaremos más mensajes.")
-        case "ru": ("Отписка", "Больше не получать наши сообщения и уведомления?", "Отписаться",
-                    "Вы отписаны", "Мы больше не будем присылать вам сообщения.")
-        default: ("Unsubscribe", "Stop receiving our messages and alerts?", "Unsubscribe",
-                  "You are unsubscribed", "We will not send you any more messages.")
+        case "es":
+            (
+                "Darse de baja", "¿Dejar de recibir nuestros mensajes y alertas?", "Darme de baja",
+                "Baja confirmada", "No te enviaremos más mensajes."
+            )
+        case "ru":
+            (
+                "Отписка", "Больше не получать наши сообщения и уведомления?", "Отписаться",
+                "Вы отписаны", "Мы больше не будем присылать вам сообщения."
+            )
+        default:
+            (
+                "Unsubscribe", "Stop receiving our messages and alerts?", "Unsubscribe",
+                "You are unsubscribed", "We will not send you any more messages."
+            )
         }
     }
 }

@@ -22,7 +22,8 @@ public enum Idempotency {
         }
         let requestJSON = JSONText(String(decoding: try JSONCoding.encode(request), as: UTF8.self))
         let answer: Result<Output, FunctionError> = try database.withTransaction { connection in
-            let claimed = try connection.query("""
+            let claimed = try connection.query(
+                """
                 INSERT INTO idempotency_keys (programme_id, scope, key, request)
                 VALUES (\(programme), \(scope), \(key), \(requestJSON)::jsonb)
                 ON CONFLICT DO NOTHING RETURNING 1 AS claimed
@@ -34,12 +35,14 @@ public enum Idempotency {
             let answer: Result<Output, FunctionError>
             do {
                 answer = .success(try body(connection))
-            } catch let error as FunctionError where error.kind == .refused || error.kind == .notFound || error.kind == .conflict {
+            } catch let error as FunctionError where error.kind == .refused || error.kind == .notFound || error.kind == .conflict
+            {
                 try connection.runScript("ROLLBACK TO SAVEPOINT idempotent_write")
                 answer = .failure(error)
             }
             let stored = JSONText(String(decoding: try JSONCoding.encode(StoredAnswer(answer)), as: UTF8.self))
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE idempotency_keys SET response = \(stored)::jsonb
                 WHERE programme_id = \(programme) AND scope = \(scope) AND key = \(key)
                 """)
@@ -51,10 +54,12 @@ public enum Idempotency {
     private static func storedAnswer<Output: Codable>(
         _ connection: PostgresConnection, programme: String, scope: String, key: String, request: JSONText
     ) throws -> Result<Output, FunctionError> {
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             SELECT request = \(request)::jsonb AS same_request, response::text AS response
             FROM idempotency_keys WHERE programme_id = \(programme) AND scope = \(scope) AND key = \(key)
-            """).one()
+            """
+        ).one()
         guard try row.decode("same_request", as: Bool.self) else {
             throw FunctionError.conflict(
                 "idempotency_conflict", field: "idempotency_key",

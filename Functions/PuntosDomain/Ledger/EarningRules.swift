@@ -49,7 +49,9 @@ public struct EarnLine: Sendable, Equatable {
     public var amount: Decimal
     public var paidWithPoints: Decimal
 
-    public init(sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal, paidWithPoints: Decimal = 0) {
+    public init(
+        sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal, paidWithPoints: Decimal = 0
+    ) {
         self.sku = sku
         self.brand = brand
         self.category = category

@@ -21,14 +21,18 @@ public struct LedgerSettings: Sendable, Equatable {
 
     /// Loads the programme and its ledger rules in one query; an unknown programme is refused.
     public static func load(_ id: String, from connection: PostgresConnection) throws -> LedgerSettings {
-        guard let row = try connection.query("""
-            SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required,
-                   points_per_unit, rounding, min_redemption, point_value, max_order_share, pending_days, expiry,
-                   expiry_days, expiry_notice_days, allow_negative, hold_minutes,
-                   array_to_json(regions)::text AS regions, array_to_json(channels)::text AS channels,
-                   EXISTS (SELECT 1 FROM promotions p WHERE p.programme_id = programmes.id) AS has_promotions
-            FROM programmes WHERE id = \(id)
-            """).first else {
+        guard
+            let row = try connection.query(
+                """
+                SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required,
+                       points_per_unit, rounding, min_redemption, point_value, max_order_share, pending_days, expiry,
+                       expiry_days, expiry_notice_days, allow_negative, hold_minutes,
+                       array_to_json(regions)::text AS regions, array_to_json(channels)::text AS channels,
+                       EXISTS (SELECT 1 FROM promotions p WHERE p.programme_id = programmes.id) AS has_promotions
+                FROM programmes WHERE id = \(id)
+                """
+            ).first
+        else {
             throw FunctionError.notFound("programme_not_found", field: "programme", "there is no programme \"\(id)\"")
         }
         let programme = Programme(
@@ -43,8 +47,9 @@ public struct LedgerSettings: Sendable, Equatable {
         return LedgerSettings(
             programme: programme, pointsPerUnit: try row.decode("points_per_unit"),
             rounding: Rounding(rawValue: try row.decode("rounding")) ?? .down,
-            policy: RedemptionPolicy(minimum: try row.decode("min_redemption"), pointValue: try row.decode("point_value"),
-                                     maxOrderShare: try row.decode("max_order_share")),
+            policy: RedemptionPolicy(
+                minimum: try row.decode("min_redemption"), pointValue: try row.decode("point_value"),
+                maxOrderShare: try row.decode("max_order_share")),
             pendingDays: try row.decode("pending_days"), expiry: try row.decode("expiry"),
             expiryDays: try row.decodeIfPresent("expiry_days"), expiryNoticeDays: try row.decode("expiry_notice_days"),
             allowNegative: try row.decode("allow_negative"), holdMinutes: try row.decode("hold_minutes"),
@@ -55,12 +60,15 @@ public struct LedgerSettings: Sendable, Equatable {
     /// The earning rules in force at `date`, with the promotions dated to cover it.
     public func earningRules(at date: Date, connection: PostgresConnection) throws -> EarningRules {
         guard hasPromotions else { return EarningRules(pointsPerUnit: pointsPerUnit, rounding: rounding) }
-        let promotions = try connection.query("""
+        let promotions = try connection.query(
+            """
             SELECT code, target, value, multiplier, bonus_per_unit FROM promotions
             WHERE programme_id = \(programme.id) AND starts_at <= \(date) AND ends_at > \(date) ORDER BY code
-            """).map { row in
-            Promotion(code: try row.decode("code"), target: try row.decode("target"), value: try row.decode("value"),
-                      multiplier: try row.decode("multiplier"), bonusPerUnit: try row.decode("bonus_per_unit"))
+            """
+        ).map { row in
+            Promotion(
+                code: try row.decode("code"), target: try row.decode("target"), value: try row.decode("value"),
+                multiplier: try row.decode("multiplier"), bonusPerUnit: try row.decode("bonus_per_unit"))
         }
         return EarningRules(pointsPerUnit: pointsPerUnit, rounding: rounding, promotions: promotions)
     }

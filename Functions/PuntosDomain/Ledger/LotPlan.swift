@@ -39,7 +39,9 @@ public enum LotPlan {
 
     /// Takes `points` from the lots, soonest-expiring first. Returns the draws (negative) and what
     /// could not be covered.
-    public static func take(_ points: Int64, from lots: [SpendableLot], ordered: Bool = false) -> (draws: [LotDraw], shortfall: Int64) {
+    public static func take(_ points: Int64, from lots: [SpendableLot], ordered: Bool = false) -> (
+        draws: [LotDraw], shortfall: Int64
+    ) {
         var left = points
         var draws: [LotDraw] = []
         for lot in ordered ? lots : spendingOrder(lots) where left > 0 && lot.remaining > 0 {
@@ -94,8 +96,10 @@ public struct ReturnPlan: Sendable, Equatable {
 
     public init() {}
 
-    public static func make(points: Int64, ownLotId: Int64?, pending: [SpendableLot], available: [SpendableLot],
-                            allowNegative: Bool) -> ReturnPlan {
+    public static func make(
+        points: Int64, ownLotId: Int64?, pending: [SpendableLot], available: [SpendableLot],
+        allowNegative: Bool
+    ) -> ReturnPlan {
         var plan = ReturnPlan()
         func ownFirst(_ lots: [SpendableLot]) -> [SpendableLot] {
             let ordered = LotPlan.spendingOrder(lots)

@@ -28,11 +28,13 @@ public struct RedemptionPolicy: Sendable, Equatable {
         }
         let cap = maxPoints(orderAmount: orderAmount)
         if points > cap {
-            throw FunctionError.refused("exceeds_order_share", field: "points",
-                                        "at most \(cap) points may pay for this order (\(maxOrderShare * 100)% of \(orderAmount))")
+            throw FunctionError.refused(
+                "exceeds_order_share", field: "points",
+                "at most \(cap) points may pay for this order (\(maxOrderShare * 100)% of \(orderAmount))")
         }
         if points > available {
-            throw FunctionError.refused("insufficient_points", field: "points", "the card has \(max(available, 0)) points available")
+            throw FunctionError.refused(
+                "insufficient_points", field: "points", "the card has \(max(available, 0)) points available")
         }
     }
 }

@@ -15,7 +15,8 @@ public struct Programme: Sendable, Equatable {
 
     /// Loads the programme an event names; an unknown one is refused with the field named.
     public static func load(_ id: String, from connection: PostgresConnection) throws -> Programme {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required
             FROM programmes WHERE id = \(id)
             """)

@@ -29,10 +29,14 @@ public struct Redeem: FunctionHandler {
         _ body: (LedgerStore) throws -> RedeemResult
     ) throws -> RedeemResult {
         let programmeID = try Validate.programme(id)
-        return try Idempotency.run(database: context.database, programme: programmeID, scope: "redeem.\(scope)",
-                                   key: key, request: request) { connection in
-            try body(LedgerStore(connection: connection, settings: try LedgerSettings.load(programmeID, from: connection),
-                                 requestId: context.requestId, now: context.now))
+        return try Idempotency.run(
+            database: context.database, programme: programmeID, scope: "redeem.\(scope)",
+            key: key, request: request
+        ) { connection in
+            try body(
+                LedgerStore(
+                    connection: connection, settings: try LedgerSettings.load(programmeID, from: connection),
+                    requestId: context.requestId, now: context.now))
         }
     }
 
@@ -56,31 +60,42 @@ public struct Redeem: FunctionHandler {
             try store.settings.policy.check(points: event.points, orderAmount: event.orderAmount, available: account.available)
             let take = LotPlan.take(event.points, from: try store.spendableLots(customerId: account.customerId))
             guard take.shortfall == 0 else {
-                throw FunctionError.refused("insufficient_points", field: "points", "the card has \(account.available) points available")
+                throw FunctionError.refused(
+                    "insufficient_points", field: "points", "the card has \(account.available) points available")
             }
             let voucher = LedgerStore.voucherNumber()
             var expiresAt: Date?
             if hold {
                 let expiry = context.now.addingTimeInterval(Double(event.minutes ?? store.settings.holdMinutes) * 60)
                 expiresAt = expiry
-                guard let holdId: Int64 = try store.connection.query("""
-                    INSERT INTO holds (programme_id, customer_id, card_number, order_number, voucher_number, points, order_amount,
-                                       status, expires_at, created_at)
-                    VALUES (\(store.settings.programme.id), \(account.customerId), \(account.cardNumber), \(order), \(voucher),
-                            \(event.points), \(event.orderAmount), 'open', \(expiry), \(context.now))
-                    ON CONFLICT DO NOTHING RETURNING id
-                    """).first?.decode("id") else {
-                    throw FunctionError.conflict("order_has_hold", field: "order_number", "order \(order) already has an open hold")
+                guard
+                    let holdId: Int64 = try store.connection.query(
+                        """
+                        INSERT INTO holds (programme_id, customer_id, card_number, order_number, voucher_number, points, order_amount,
+                                           status, expires_at, created_at)
+                        VALUES (\(store.settings.programme.id), \(account.customerId), \(account.cardNumber), \(order), \(voucher),
+                                \(event.points), \(event.orderAmount), 'open', \(expiry), \(context.now))
+                        ON CONFLICT DO NOTHING RETURNING id
+                        """
+                    ).first?.decode("id")
+                else {
+                    throw FunctionError.conflict(
+                        "order_has_hold", field: "order_number", "order \(order) already has an open hold")
                 }
-                try store.append(&account, .init(kind: "hold", orderNumber: order, voucherNumber: voucher, holdId: holdId,
-                                                 source: "redeem.hold"),
-                                 available: -event.points, held: event.points, draws: take.draws, notice: "points_held")
+                try store.append(
+                    &account,
+                    .init(
+                        kind: "hold", orderNumber: order, voucherNumber: voucher, holdId: holdId,
+                        source: "redeem.hold"),
+                    available: -event.points, held: event.points, draws: take.draws, notice: "points_held")
             } else {
-                try store.append(&account, .init(kind: "redemption", orderNumber: order, voucherNumber: voucher, source: "redeem.redeem"),
-                                 available: -event.points, draws: take.draws, notice: "points_spent")
+                try store.append(
+                    &account, .init(kind: "redemption", orderNumber: order, voucherNumber: voucher, source: "redeem.redeem"),
+                    available: -event.points, draws: take.draws, notice: "points_spent")
             }
-            return RedeemResult(voucherNumber: voucher, orderNumber: order, status: hold ? "held" : "redeemed", points: event.points,
-                                value: store.settings.policy.value(event.points), expiresAt: expiresAt, balance: store.balance(account))
+            return RedeemResult(
+                voucherNumber: voucher, orderNumber: order, status: hold ? "held" : "redeemed", points: event.points,
+                value: store.settings.policy.value(event.points), expiresAt: expiresAt, balance: store.balance(account))
         }
     }
 
@@ -105,24 +120,33 @@ public struct Redeem: FunctionHandler {
                 points = min(points, store.settings.policy.maxPoints(orderAmount: amount))
             }
             if points < max(store.settings.policy.minimum, 1) {
-                throw FunctionError.refused("below_minimum", field: "points",
-                                            "at least \(store.settings.policy.minimum) points must be redeemed; release the hold instead")
+                throw FunctionError.refused(
+                    "below_minimum", field: "points",
+                    "at least \(store.settings.policy.minimum) points must be redeemed; release the hold instead")
             }
-            try store.append(&account, .init(kind: "redemption", orderNumber: hold.orderNumber, voucherNumber: voucher, holdId: hold.id,
-                                             source: "redeem.commit"),
-                             held: -points, notice: "points_spent")
+            try store.append(
+                &account,
+                .init(
+                    kind: "redemption", orderNumber: hold.orderNumber, voucherNumber: voucher, holdId: hold.id,
+                    source: "redeem.commit"),
+                held: -points, notice: "points_spent")
             let rest = hold.points - points
             if rest > 0 {
-                try store.append(&account, .init(kind: "release", orderNumber: hold.orderNumber, voucherNumber: voucher, holdId: hold.id,
-                                                 reason: "committed \(points) of \(hold.points)", source: "redeem.commit"),
-                                 available: rest, held: -rest, draws: LotPlan.giveBack(rest, drawn: try store.drawnByHold(hold.id)),
-                                 notice: "points_released")
+                try store.append(
+                    &account,
+                    .init(
+                        kind: "release", orderNumber: hold.orderNumber, voucherNumber: voucher, holdId: hold.id,
+                        reason: "committed \(points) of \(hold.points)", source: "redeem.commit"),
+                    available: rest, held: -rest, draws: LotPlan.giveBack(rest, drawn: try store.drawnByHold(hold.id)),
+                    notice: "points_released")
             }
-            try store.connection.query("""
+            try store.connection.query(
+                """
                 UPDATE holds SET status = 'committed', committed_points = \(points), resolved_at = \(context.now) WHERE id = \(hold.id)
                 """)
-            return RedeemResult(voucherNumber: voucher, orderNumber: hold.orderNumber, status: "committed", points: points,
-                                value: store.settings.policy.value(points), expiresAt: nil, balance: store.balance(account))
+            return RedeemResult(
+                voucherNumber: voucher, orderNumber: hold.orderNumber, status: "committed", points: points,
+                value: store.settings.policy.value(points), expiresAt: nil, balance: store.balance(account))
         }
     }
 
@@ -134,12 +158,15 @@ public struct Redeem: FunctionHandler {
             let hold = try HoldRecord.lock(reference, store: store)
             let voucher = hold.voucherNumber
             guard hold.status == "open" else {
-                throw FunctionError.refused("hold_\(hold.status)", field: "voucher_number", "the hold is \(hold.status.replacing("_", with: " "))")
+                throw FunctionError.refused(
+                    "hold_\(hold.status)", field: "voucher_number", "the hold is \(hold.status.replacing("_", with: " "))")
             }
-            try store.release(holdId: hold.id, points: hold.points, orderNumber: hold.orderNumber, voucher: voucher, account: &account,
-                              status: "released", reason: reason, source: "redeem.release")
-            return RedeemResult(voucherNumber: voucher, orderNumber: hold.orderNumber, status: "released", points: hold.points,
-                                value: store.settings.policy.value(hold.points), expiresAt: nil, balance: store.balance(account))
+            try store.release(
+                holdId: hold.id, points: hold.points, orderNumber: hold.orderNumber, voucher: voucher, account: &account,
+                status: "released", reason: reason, source: "redeem.release")
+            return RedeemResult(
+                voucherNumber: voucher, orderNumber: hold.orderNumber, status: "released", points: hold.points,
+                value: store.settings.policy.value(hold.points), expiresAt: nil, balance: store.balance(account))
         }
     }
 }
@@ -154,7 +181,9 @@ struct HoldReference {
         switch (voucher, order) {
         case (let voucher?, nil): self.voucher = try Validate.text(voucher, field: "voucher_number", maxLength: 32)
         case (nil, let order?): self.order = try Validate.text(order, field: "order_number", maxLength: 64)
-        default: throw FunctionError.badInput("invalid_value", field: "voucher_number", "give exactly one of voucher_number and order_number")
+        default:
+            throw FunctionError.badInput(
+                "invalid_value", field: "voucher_number", "give exactly one of voucher_number and order_number")
         }
     }
 
@@ -173,14 +202,17 @@ struct HoldRecord {
 
     /// The hold, locked; `forUpdate: false` reads it only, to find the account to lock first.
     static func lock(_ reference: HoldReference, store: LedgerStore, forUpdate: Bool = true) throws -> HoldRecord {
-        let rows = forUpdate
-            ? try store.connection.query("""
+        let rows =
+            forUpdate
+            ? try store.connection.query(
+                """
                 SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
                 WHERE programme_id = \(store.settings.programme.id)
                   AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
                 ORDER BY id DESC LIMIT 1 FOR UPDATE
                 """)
-            : try store.connection.query("""
+            : try store.connection.query(
+                """
                 SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
                 WHERE programme_id = \(store.settings.programme.id)
                   AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
@@ -189,13 +221,16 @@ struct HoldRecord {
         guard let row = rows.first else {
             throw FunctionError.notFound("hold_not_found", field: reference.field, "there is no such hold")
         }
-        return HoldRecord(id: try row.decode("id"), voucherNumber: try row.decode("voucher_number"), customerId: try row.decode("customer_id"), orderNumber: try row.decode("order_number"),
-                          points: try row.decode("points"), status: try row.decode("status"), expiresAt: try row.decode("expires_at"))
+        return HoldRecord(
+            id: try row.decode("id"), voucherNumber: try row.decode("voucher_number"), customerId: try row.decode("customer_id"),
+            orderNumber: try row.decode("order_number"),
+            points: try row.decode("points"), status: try row.decode("status"), expiresAt: try row.decode("expires_at"))
     }
 
     func requireOpen(now: Date) throws {
         guard status == "open" else {
-            throw FunctionError.refused("hold_\(status)", field: "voucher_number", "the hold is \(status.replacing("_", with: " "))")
+            throw FunctionError.refused(
+                "hold_\(status)", field: "voucher_number", "the hold is \(status.replacing("_", with: " "))")
         }
         guard expiresAt > now else {
             throw FunctionError.refused("hold_timed_out", field: "voucher_number", "the hold timed out and its points went back")
@@ -206,13 +241,16 @@ struct HoldRecord {
 extension LedgerStore {
     /// Releases the customer's holds whose time is up (the account is locked by the caller).
     public func releaseTimedOutHolds(_ account: inout Account) throws {
-        for row in try connection.query("""
+        for row in try connection.query(
+            """
             SELECT id, points, order_number, voucher_number FROM holds
             WHERE customer_id = \(account.customerId) AND status = 'open' AND expires_at <= \(now) ORDER BY id FOR UPDATE
-            """) {
-            try release(holdId: try row.decode("id"), points: try row.decode("points"), orderNumber: try row.decode("order_number"),
-                        voucher: try row.decode("voucher_number"), account: &account, status: "timed_out",
-                        reason: "hold timed out", source: "expire")
+            """)
+        {
+            try release(
+                holdId: try row.decode("id"), points: try row.decode("points"), orderNumber: try row.decode("order_number"),
+                voucher: try row.decode("voucher_number"), account: &account, status: "timed_out",
+                reason: "hold timed out", source: "expire")
         }
     }
 }

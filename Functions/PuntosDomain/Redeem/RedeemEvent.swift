@@ -52,7 +52,7 @@ public enum RedeemEvent: Sendable, Decodable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, points, minutes
             case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
-                 orderNumber = "order_number", orderAmount = "order_amount"
+                orderNumber = "order_number", orderAmount = "order_amount"
         }
     }
 
@@ -70,7 +70,7 @@ public enum RedeemEvent: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, points, idempotencyKey = "idempotency_key", voucherNumber = "voucher_number",
-                 orderAmount = "order_amount", orderNumber = "order_number"
+                orderAmount = "order_amount", orderNumber = "order_number"
         }
     }
 
@@ -84,7 +84,7 @@ public enum RedeemEvent: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, reason, idempotencyKey = "idempotency_key", voucherNumber = "voucher_number",
-                 orderNumber = "order_number"
+                orderNumber = "order_number"
         }
     }
 }

@@ -70,7 +70,9 @@ public enum RegisterCardEvent: Sendable, Decodable {
             locale = try container.decodeIfPresent(String.self, forKey: .locale)
         }
 
-        public init(externalId: String? = nil, email: String? = nil, phone: String? = nil, name: String? = nil, locale: String? = nil) {
+        public init(
+            externalId: String? = nil, email: String? = nil, phone: String? = nil, name: String? = nil, locale: String? = nil
+        ) {
             self.externalId = externalId
             self.email = email
             self.phone = phone
@@ -126,7 +128,7 @@ public enum RegisterCardEvent: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, version, idempotencyKey = "idempotency_key", cardNumber = "card_number",
-                 acceptedAt = "accepted_at"
+                acceptedAt = "accepted_at"
         }
     }
 
@@ -153,7 +155,7 @@ public enum RegisterCardEvent: Sendable, Decodable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, reason, idempotencyKey = "idempotency_key", cardNumber = "card_number",
-                 newCardNumber = "new_card_number"
+                newCardNumber = "new_card_number"
         }
     }
 }

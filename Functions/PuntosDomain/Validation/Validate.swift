@@ -21,12 +21,15 @@ public enum Validate {
 
     public static func programme(_ value: String?) throws -> String {
         guard let value else { return Programme.defaultID }
-        let valid = (1...63).contains(value.count) && value.allSatisfy {
-            $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_")
-        }
+        let valid =
+            (1...63).contains(value.count)
+            && value.allSatisfy {
+                $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_")
+            }
         guard valid else {
-            throw FunctionError.badInput("invalid_value", field: "programme",
-                                         "programme must be 1 to 63 lower-case letters, digits, - or _")
+            throw FunctionError.badInput(
+                "invalid_value", field: "programme",
+                "programme must be 1 to 63 lower-case letters, digits, - or _")
         }
         return value
     }
@@ -34,7 +37,8 @@ public enum Validate {
     public static func cardNumber(_ value: String, field: String) throws -> CardNumber {
         switch CardNumber.parse(value) {
         case .success(let number): return number
-        case .failure(let problem): throw FunctionError.badInput("invalid_card_number", field: field, "\(field) \(problem.message)")
+        case .failure(let problem):
+            throw FunctionError.badInput("invalid_card_number", field: field, "\(field) \(problem.message)")
         }
     }
 
@@ -47,8 +51,9 @@ public enum Validate {
 
     public static func phone(_ value: String, field: String, defaultCountryCode: String) throws -> PhoneNumber {
         guard let phone = PhoneNumber.parse(value, defaultCountryCode: defaultCountryCode) else {
-            throw FunctionError.badInput("invalid_phone", field: field,
-                                         "\(field) is not a phone number (E.164 such as +15551234567, or a national number)")
+            throw FunctionError.badInput(
+                "invalid_phone", field: field,
+                "\(field) is not a phone number (E.164 such as +15551234567, or a national number)")
         }
         return phone
     }
@@ -56,7 +61,8 @@ public enum Validate {
     public static func locale(_ value: String?, field: String) throws -> String? {
         guard let value else { return nil }
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        let valid = parts.count <= 2 && parts[0].count == 2 && parts[0].allSatisfy { $0.isASCII && $0.isLowercase }
+        let valid =
+            parts.count <= 2 && parts[0].count == 2 && parts[0].allSatisfy { $0.isASCII && $0.isLowercase }
             && (parts.count == 1 || (parts[1].count == 2 && parts[1].allSatisfy { $0.isASCII && $0.isUppercase }))
         guard valid else {
             throw FunctionError.badInput("invalid_value", field: field, "\(field) must be a language tag such as en, es or ru-RU")

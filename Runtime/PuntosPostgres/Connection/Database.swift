@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The database as a function sees it: one connection, made on first use and re-made when it breaks,
 /// lent to closures that run in a transaction.
@@ -49,8 +50,10 @@ public final class Database: @unchecked Sendable {
     /// A serialization failure or deadlock runs the whole closure again, up to `maxTransactionAttempts`
     /// times, so the closure must have no effects outside the database.
     @discardableResult
-    public func withTransaction<T>(isolation: IsolationLevel = .readCommitted,
-                                   _ body: (PostgresConnection) throws -> T) throws -> T {
+    public func withTransaction<T>(
+        isolation: IsolationLevel = .readCommitted,
+        _ body: (PostgresConnection) throws -> T
+    ) throws -> T {
         var attempt = 1
         while true {
             let connection = try begin(isolation)
@@ -62,7 +65,9 @@ public final class Database: @unchecked Sendable {
                 rollback(connection)
                 let retryable = error.sqlState?.isRetryableTransactionFailure == true || error.isStalePlan
                 guard retryable, attempt < maxTransactionAttempts else { throw error }
-                logger.info("postgres.transaction_retry", metadata: ["db.sqlstate": "\(error.sqlState?.code ?? "")", "db.attempt": "\(attempt)"])
+                logger.info(
+                    "postgres.transaction_retry",
+                    metadata: ["db.sqlstate": "\(error.sqlState?.code ?? "")", "db.attempt": "\(attempt)"])
                 attempt += 1
                 backoff(attempt: attempt)
             } catch {

@@ -15,16 +15,20 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
     public var applicationName: String
 
-    public init(url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Int = 3,
-                applicationName: String = "puntos") {
+    public init(
+        url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Int = 3,
+        applicationName: String = "puntos"
+    ) {
         self.url = url
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.applicationName = applicationName
     }
 
-    public static func fromEnvironment(applicationName: String = "puntos",
-                                       environment: Environment = .process) -> PostgresConfiguration {
+    public static func fromEnvironment(
+        applicationName: String = "puntos",
+        environment: Environment = .process
+    ) -> PostgresConfiguration {
         var configuration = PostgresConfiguration(applicationName: applicationName)
         if let url = environment["DATABASE_URL"], !url.isEmpty { configuration.url = url }
         if let value = environment["PUNTOS_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), value >= 0 {

@@ -1,8 +1,9 @@
 import CLibPQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A `NOTIFY` received on a connection that ran `LISTEN`.
@@ -35,8 +36,10 @@ extension PostgresConnection {
     private func drain(_ handle: OpaquePointer) -> [PostgresNotification] {
         var notifications: [PostgresNotification] = []
         while let notify = PQnotifies(handle) {
-            notifications.append(PostgresNotification(channel: String(cString: notify.pointee.relname),
-                                                      payload: String(cString: notify.pointee.extra)))
+            notifications.append(
+                PostgresNotification(
+                    channel: String(cString: notify.pointee.relname),
+                    payload: String(cString: notify.pointee.extra)))
             PQfreemem(notify)
         }
         return notifications

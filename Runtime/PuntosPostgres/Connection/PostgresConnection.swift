@@ -1,10 +1,11 @@
 import CLibPQ
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One libpq connection. Not shareable between threads: one owner uses it at a time.
 ///
@@ -65,7 +66,8 @@ public final class PostgresConnection {
     @discardableResult
     public func query(_ sql: SQL, file: String = #fileID, line: Int = #line) throws -> PostgresRows {
         guard let handle else {
-            throw PostgresError(code: .connectionLost, message: "the connection is closed", query: sql.text, file: file, line: line)
+            throw PostgresError(
+                code: .connectionLost, message: "the connection is closed", query: sql.text, file: file, line: line)
         }
         var values: [String?] = []
         values.reserveCapacity(sql.binds.count)
@@ -76,8 +78,9 @@ public final class PostgresConnection {
             case .text(let text):
                 // libpq passes C strings: a NUL would silently cut the value short.
                 guard !text.utf8.contains(0) else {
-                    throw PostgresError(code: .invalidParameter, message: "parameter $\(index + 1) contains a NUL character",
-                                        query: sql.text, file: file, line: line)
+                    throw PostgresError(
+                        code: .invalidParameter, message: "parameter $\(index + 1) contains a NUL character",
+                        query: sql.text, file: file, line: line)
                 }
                 values.append(text)
             }
@@ -136,26 +139,31 @@ public final class PostgresConnection {
     }
 
     // The one place a libpq result becomes rows or a PostgresError.
-    private static func rows(from result: OpaquePointer?, connection: OpaquePointer, query: String,
-                             file: String, line: Int) throws -> PostgresRows {
+    private static func rows(
+        from result: OpaquePointer?, connection: OpaquePointer, query: String,
+        file: String, line: Int
+    ) throws -> PostgresRows {
         guard let result else {
-            throw PostgresError(code: PQstatus(connection) == CONNECTION_OK ? .server : .connectionLost,
-                                message: trimmed(PQerrorMessage(connection)), query: query, file: file, line: line)
+            throw PostgresError(
+                code: PQstatus(connection) == CONNECTION_OK ? .server : .connectionLost,
+                message: trimmed(PQerrorMessage(connection)), query: query, file: file, line: line)
         }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
             break
         default:
             if PQstatus(connection) != CONNECTION_OK {
-                throw PostgresError(code: .connectionLost,
-                                    message: "lost the connection to PostgreSQL: \(trimmed(PQerrorMessage(connection)))",
-                                    query: query, file: file, line: line)
+                throw PostgresError(
+                    code: .connectionLost,
+                    message: "lost the connection to PostgreSQL: \(trimmed(PQerrorMessage(connection)))",
+                    query: query, file: file, line: line)
             }
             func field(_ code: Character) -> String? {
                 PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
             }
-            throw PostgresError(code: .server, sqlState: field("C").map(SQLState.init), message: field("M") ?? "unknown error",
-                                detail: field("D"), constraint: field("n"), query: query, file: file, line: line)
+            throw PostgresError(
+                code: .server, sqlState: field("C").map(SQLState.init), message: field("M") ?? "unknown error",
+                detail: field("D"), constraint: field("n"), query: query, file: file, line: line)
         }
         let columnCount = Int(PQnfields(result))
         let rowCount = Int(PQntuples(result))

@@ -5,7 +5,9 @@
 /// so it may be logged. The server's `detail` may quote values and is neither shown nor logged.
 public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Sendable { case connectionFailed, connectionLost, server, decoding, unexpectedResult, invalidParameter }
+        private enum Base: String, Sendable {
+            case connectionFailed, connectionLost, server, decoding, unexpectedResult, invalidParameter
+        }
         private let base: Base
         private init(_ base: Base) { self.base = base }
         /// The server could not be reached or refused the connection.

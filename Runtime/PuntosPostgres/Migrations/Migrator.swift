@@ -34,7 +34,8 @@ public struct Migrator: Sendable {
         return try names.sorted().compactMap { name in
             guard name.hasSuffix(".sql") else { return nil }
             guard let data = FileManager.default.contents(atPath: directory + "/" + name),
-                  let text = String(data: data, encoding: .utf8) else {
+                let text = String(data: data, encoding: .utf8)
+            else {
                 throw MigrationError("cannot read \(directory)/\(name) as UTF-8 text")
             }
             guard let migration = Migration(fileName: name, sql: text) else {
@@ -47,7 +48,8 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ database: Database) throws -> Report {
         try database.withConnection { connection in
-            try connection.runScript("""
+            try connection.runScript(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY,
                     name text NOT NULL,
@@ -75,14 +77,17 @@ public struct Migrator: Sendable {
                     return false
                 }
                 try connection.runScript(migration.sql)
-                try connection.query("""
+                try connection.query(
+                    """
                     INSERT INTO schema_migrations (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(checksum))
                     """)
                 return true
             }
             if applied {
-                logger.info("migration.applied", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
+                logger.info(
+                    "migration.applied",
+                    metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
                 report.applied.append(migration.summary)
             } else {
                 report.alreadyApplied += 1

@@ -4,21 +4,27 @@ public struct PostgresRow: Sendable {
     let values: [String?]
 
     /// The value of a column as `T`; a NULL or a value that is not a `T` throws a decoding error.
-    public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self,
-                                             file: String = #fileID, line: Int = #line) throws -> T {
+    public func decode<T: PostgresDecodable>(
+        _ column: String, as type: T.Type = T.self,
+        file: String = #fileID, line: Int = #line
+    ) throws -> T {
         guard let value = try decodeIfPresent(column, as: type, file: file, line: line) else {
-            throw PostgresError(code: .decoding, message: "column \(column) is NULL, expected \(T.self)",
-                                file: file, line: line)
+            throw PostgresError(
+                code: .decoding, message: "column \(column) is NULL, expected \(T.self)",
+                file: file, line: line)
         }
         return value
     }
 
     /// The value of a column as `T`, or nil for NULL.
-    public func decodeIfPresent<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self,
-                                                      file: String = #fileID, line: Int = #line) throws -> T? {
+    public func decodeIfPresent<T: PostgresDecodable>(
+        _ column: String, as type: T.Type = T.self,
+        file: String = #fileID, line: Int = #line
+    ) throws -> T? {
         guard let index = columns.index(of: column) else {
-            throw PostgresError(code: .decoding, message: "no column \(column) in the result (\(columns.names.joined(separator: ", ")))",
-                                file: file, line: line)
+            throw PostgresError(
+                code: .decoding, message: "no column \(column) in the result (\(columns.names.joined(separator: ", ")))",
+                file: file, line: line)
         }
         guard let text = values[index] else { return nil }
         guard let value = T(postgresText: text) else {

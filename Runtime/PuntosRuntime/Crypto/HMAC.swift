@@ -10,8 +10,9 @@ public enum HMACSHA256 {
         var length: UInt32 = 0
         let result = keyBytes.withUnsafeBufferPointer { keyBuffer in
             messageBytes.withUnsafeBufferPointer { messageBuffer in
-                HMAC(EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), messageBuffer.baseAddress, messageBuffer.count,
-                     &output, &length)
+                HMAC(
+                    EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), messageBuffer.baseAddress, messageBuffer.count,
+                    &output, &length)
             }
         }
         precondition(result != nil, "HMAC-SHA256 failed")

@@ -79,7 +79,9 @@ final class CurlSink {
         pointer, size, count, context in
         let sink = Unmanaged<CurlSink>.fromOpaque(context!).takeUnretainedValue()
         let length = size * count
-        if let pointer, length > 0 { sink.body.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length) }
+        if let pointer, length > 0 {
+            sink.body.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
+        }
         return length
     }
 

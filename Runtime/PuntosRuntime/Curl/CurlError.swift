@@ -25,12 +25,14 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
         if (400...499).contains(responseCode) { return true }
         switch code {
         case Int(CURLE_URL_MALFORMAT.rawValue), Int(CURLE_UNSUPPORTED_PROTOCOL.rawValue),
-             Int(CURLE_LOGIN_DENIED.rawValue), Int(CURLE_BAD_FUNCTION_ARGUMENT.rawValue):
+            Int(CURLE_LOGIN_DENIED.rawValue), Int(CURLE_BAD_FUNCTION_ARGUMENT.rawValue):
             return false
         default:
             return true
         }
     }
 
-    public var description: String { responseCode == 0 ? "curl \(code): \(message)" : "curl \(code) (reply \(responseCode)): \(message)" }
+    public var description: String {
+        responseCode == 0 ? "curl \(code): \(message)" : "curl \(code) (reply \(responseCode)): \(message)"
+    }
 }

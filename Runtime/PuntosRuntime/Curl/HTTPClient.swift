@@ -10,8 +10,10 @@ public struct HTTPRequest: Sendable {
     /// Seconds before the transfer is abandoned; nil waits as long as it takes (a long poll).
     public var timeoutSeconds: Double?
 
-    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: Data? = nil,
-                timeoutSeconds: Double? = 10) {
+    public init(
+        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: Data? = nil,
+        timeoutSeconds: Double? = 10
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -61,7 +63,8 @@ public final class HTTPClient {
             if let body = request.body {
                 easy.set(CURLOPT_POSTFIELDSIZE_LARGE, body.count)
                 body.withUnsafeBytes { raw in
-                    _ = puntos_curl_set_pointer(easy.handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                    _ = puntos_curl_set_pointer(
+                        easy.handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress))
                 }
             } else {
                 easy.set(CURLOPT_POSTFIELDSIZE_LARGE, 0)

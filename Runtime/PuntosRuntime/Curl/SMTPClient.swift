@@ -10,8 +10,10 @@ public struct SMTPConfiguration: Sendable {
     public var requireTLS: Bool
     public var timeoutSeconds: Double
 
-    public init(url: String, username: String? = nil, password: String? = nil, requireTLS: Bool = false,
-                timeoutSeconds: Double = 20) {
+    public init(
+        url: String, username: String? = nil, password: String? = nil, requireTLS: Bool = false,
+        timeoutSeconds: Double = 20
+    ) {
         self.url = url
         self.username = username
         self.password = password

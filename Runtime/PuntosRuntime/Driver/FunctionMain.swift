@@ -1,10 +1,11 @@
 import FoundationEssentials
 import Logging
 import PuntosPostgres
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The entry point of every function executable:
@@ -17,22 +18,27 @@ import Darwin
 /// Warm: where `AWS_LAMBDA_RUNTIME_API` is set (AWS Lambda, `puntos up`), loops on the Lambda Runtime
 /// API instead, keeping the database connection between events (`RuntimeAPIDriver`).
 public enum FunctionMain {
-    public static func run<Handler: FunctionHandler>(_ handler: Handler,
-                                                     arguments: [String] = CommandLine.arguments) -> Never {
+    public static func run<Handler: FunctionHandler>(
+        _ handler: Handler,
+        arguments: [String] = CommandLine.arguments
+    ) -> Never {
         run(arguments: arguments) { handler }
     }
 
     /// As `run(_:)`, for a handler whose construction may fail (configuration read at start): the
     /// failure is reported as Lambda's `init/error` when warm, or exit 78 (EX_CONFIG) when one-shot.
-    public static func run<Handler: FunctionHandler>(arguments: [String] = CommandLine.arguments,
-                                                     _ make: () throws -> Handler) -> Never {
+    public static func run<Handler: FunctionHandler>(
+        arguments: [String] = CommandLine.arguments,
+        _ make: () throws -> Handler
+    ) -> Never {
         JSONLogHandler.bootstrap(function: Handler.name)
         let logger = Logger(label: Handler.name)
         let environment = Environment.process
         let handler: Handler
         do { handler = try make() } catch {
             let failure = FunctionError(converting: error)
-            logger.error("function.init_failed", metadata: ["error.code": "\(failure.code)", "error.detail": "\(failure.message)"])
+            logger.error(
+                "function.init_failed", metadata: ["error.code": "\(failure.code)", "error.detail": "\(failure.message)"])
             if let endpoint = environment["AWS_LAMBDA_RUNTIME_API"], !endpoint.isEmpty {
                 RuntimeAPIDriver(endpoint: endpoint, logger: logger).reportInitError(failure)
             } else {

@@ -36,10 +36,13 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
             outcome = error.code
         }
         let elapsed = ContinuousClock.now - started
-        context.logger.info("invocation.completed", metadata: [
-            "function.name": "\(Handler.name)", "invocation.outcome": "\(outcome)",
-            "invocation.duration_ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
-        ])
+        context.logger.info(
+            "invocation.completed",
+            metadata: [
+                "function.name": "\(Handler.name)", "invocation.outcome": "\(outcome)",
+                "invocation.duration_ms":
+                    "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
+            ])
         return result
     }
 
@@ -52,10 +55,12 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
         } catch {
             let converted = FunctionError(converting: error)
             if converted.kind == .bug || converted.kind == .temporary {
-                context.logger.log(level: converted.kind == .bug ? .error : .info, "invocation.failed", metadata: [
-                    "function.name": "\(Handler.name)", "error.code": "\(converted.code)",
-                    "error.detail": "\(String(reflecting: error))",
-                ])
+                context.logger.log(
+                    level: converted.kind == .bug ? .error : .info, "invocation.failed",
+                    metadata: [
+                        "function.name": "\(Handler.name)", "error.code": "\(converted.code)",
+                        "error.detail": "\(String(reflecting: error))",
+                    ])
             }
             throw converted
         }
@@ -80,10 +85,12 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
             do {
                 _ = try handle(Data(message.body.utf8), context: context)
             } catch {
-                context.logger.warning("sqs.message_failed", metadata: [
-                    "sqs.message_id": "\(message.messageId)", "error.code": "\(error.code)",
-                    "error.field": "\(error.field ?? "")",
-                ])
+                context.logger.warning(
+                    "sqs.message_failed",
+                    metadata: [
+                        "sqs.message_id": "\(message.messageId)", "error.code": "\(error.code)",
+                        "error.field": "\(error.field ?? "")",
+                    ])
                 failures.append(.init(itemIdentifier: message.messageId))
             }
         }

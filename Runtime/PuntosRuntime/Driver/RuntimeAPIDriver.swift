@@ -1,10 +1,11 @@
 import FoundationEssentials
 import Logging
 import PuntosPostgres
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The warm driver: the published AWS Lambda Runtime API, over libcurl.
@@ -39,10 +40,11 @@ public struct RuntimeAPIDriver {
 
     /// Reports a failed start; the platform then stops (or replaces) this process.
     public func reportInitError(_ error: FunctionError) {
-        _ = try? client.perform(HTTPRequest(
-            method: "POST", url: base + "/init/error",
-            headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", Self.errorType(error))],
-            body: Self.errorBody(error)))
+        _ = try? client.perform(
+            HTTPRequest(
+                method: "POST", url: base + "/init/error",
+                headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", Self.errorType(error))],
+                body: Self.errorBody(error)))
     }
 
     /// Long-polls for the next event. Throws when the Runtime API is gone for good (a few tries).
@@ -51,13 +53,16 @@ public struct RuntimeAPIDriver {
         while true {
             do {
                 let response = try client.perform(HTTPRequest(url: base + "/invocation/next", timeoutSeconds: nil))
-                guard response.status == 200, let requestId = response.header("lambda-runtime-aws-request-id"), !requestId.isEmpty else {
+                guard response.status == 200, let requestId = response.header("lambda-runtime-aws-request-id"), !requestId.isEmpty
+                else {
                     throw RuntimeAPIError(message: "runtime API answered \(response.status) to next")
                 }
-                let deadline = response.header("lambda-runtime-deadline-ms").flatMap(Double.init)
+                let deadline =
+                    response.header("lambda-runtime-deadline-ms").flatMap(Double.init)
                     .map { Date(timeIntervalSince1970: $0 / 1000) } ?? Date().addingTimeInterval(30)
-                return Invocation(requestId: requestId, deadline: deadline, traceId: response.header("lambda-runtime-trace-id"),
-                                  functionArn: response.header("lambda-runtime-invoked-function-arn"), event: response.body)
+                return Invocation(
+                    requestId: requestId, deadline: deadline, traceId: response.header("lambda-runtime-trace-id"),
+                    functionArn: response.header("lambda-runtime-invoked-function-arn"), event: response.body)
             } catch {
                 attempt += 1
                 guard attempt < 5 else { throw error }
@@ -72,8 +77,9 @@ public struct RuntimeAPIDriver {
         let request: HTTPRequest
         switch result {
         case .success(let body):
-            request = HTTPRequest(method: "POST", url: base + "/invocation/\(invocation.requestId)/response",
-                                  headers: [("Content-Type", "application/json")], body: body)
+            request = HTTPRequest(
+                method: "POST", url: base + "/invocation/\(invocation.requestId)/response",
+                headers: [("Content-Type", "application/json")], body: body)
         case .failure(let error):
             request = HTTPRequest(
                 method: "POST", url: base + "/invocation/\(invocation.requestId)/error",
@@ -83,8 +89,12 @@ public struct RuntimeAPIDriver {
         let response = try client.perform(request)
         guard (200..<300).contains(response.status) else {
             // 413 (answer too large) or 400/410 (unknown or expired request): say so, keep serving.
-            logger.warning("runtime_api.answer_refused", metadata: ["runtime_api.status": "\(response.status)",
-                                                                    "request.id": "\(invocation.requestId)"])
+            logger.warning(
+                "runtime_api.answer_refused",
+                metadata: [
+                    "runtime_api.status": "\(response.status)",
+                    "request.id": "\(invocation.requestId)",
+                ])
             return
         }
     }
@@ -115,7 +125,8 @@ public struct RuntimeAPIDriver {
                 logger: logger.with(requestId: invocation.requestId), database: database, traceId: invocation.traceId)
             let result = runner.invoke(invocation.event, context: context)
             do { try respond(invocation, result) } catch {
-                logger.warning("runtime_api.answer_failed", metadata: ["error": "\(error)", "request.id": "\(invocation.requestId)"])
+                logger.warning(
+                    "runtime_api.answer_failed", metadata: ["error": "\(error)", "request.id": "\(invocation.requestId)"])
             }
         }
     }

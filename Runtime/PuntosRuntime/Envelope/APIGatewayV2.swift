@@ -59,7 +59,9 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
 
     /// curl's `-d` labels a JSON body as a form: a body that opens like JSON is read as JSON.
     private static func looksLikeJSON(_ data: Data) -> Bool {
-        data.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }).map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") } ?? false
+        data.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }).map {
+            $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[")
+        } ?? false
     }
 
     private var isFormBody: Bool {
@@ -76,7 +78,8 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
             case UInt8(ascii: "+"): bytes.append(32)
             case UInt8(ascii: "%"):
                 guard let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                    let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+                else { return nil }
                 bytes.append(value)
             default: bytes.append(byte)
             }

@@ -10,10 +10,11 @@ extension FunctionError {
         case let error as FunctionError:
             self = error
         case let error as PostgresError where error.isTemporary:
-            let message = switch error.code {
-            case .connectionFailed, .connectionLost: error.message
-            default: "the database is busy or unavailable (\(error.description)); retry the same event"
-            }
+            let message =
+                switch error.code {
+                case .connectionFailed, .connectionLost: error.message
+                default: "the database is busy or unavailable (\(error.description)); retry the same event"
+                }
             self = .temporary("database_unavailable", message)
         case let error as PostgresError where error.code == .invalidParameter:
             self = .badInput("invalid_text", field: nil, "a text value contains a NUL character")

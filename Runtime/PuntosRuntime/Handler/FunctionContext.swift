@@ -17,8 +17,10 @@ public struct FunctionContext: Sendable {
     /// The X-Ray trace header of a warm invocation (`Lambda-Runtime-Trace-Id`), if any.
     public let traceId: String?
 
-    public init(requestId: String, deadline: Date, logger: Logger, database: Database, now: Date = Date(),
-                traceId: String? = nil) {
+    public init(
+        requestId: String, deadline: Date, logger: Logger, database: Database, now: Date = Date(),
+        traceId: String? = nil
+    ) {
         self.traceId = traceId
         self.requestId = requestId
         self.deadline = deadline
@@ -29,7 +31,8 @@ public struct FunctionContext: Sendable {
 
     /// A context for tests and tools: a fresh id, a minute to run.
     public static func make(database: Database, logger: Logger = Logger(label: "test"), now: Date = Date()) -> FunctionContext {
-        FunctionContext(requestId: UUID().uuidString.lowercased(), deadline: now.addingTimeInterval(60),
-                        logger: logger, database: database, now: now)
+        FunctionContext(
+            requestId: UUID().uuidString.lowercased(), deadline: now.addingTimeInterval(60),
+            logger: logger, database: database, now: now)
     }
 }

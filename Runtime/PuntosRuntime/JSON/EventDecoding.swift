@@ -21,8 +21,9 @@ public enum EventDecoding {
 
     public static func checkSize(_ data: Data) throws(FunctionError) {
         guard data.count <= maximumEventBytes else {
-            throw .badInput("event_too_large", field: "$",
-                            "the event is \(data.count) bytes; the limit is \(maximumEventBytes) bytes")
+            throw .badInput(
+                "event_too_large", field: "$",
+                "the event is \(data.count) bytes; the limit is \(maximumEventBytes) bytes")
         }
     }
 

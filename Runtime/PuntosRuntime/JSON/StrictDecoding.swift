@@ -15,7 +15,8 @@ extension Decoder {
         if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !knownNames.contains($0) }) {
             let field = EventDecoding.fieldPath(codingPath + [AnyCodingKey(stringValue: unknown)])
             let names = Key.allCases.map(\.stringValue).sorted().joined(separator: ", ")
-            throw FunctionError.badInput("unknown_field", field: field, "\(field) is not a known field; expected one of: \(names)")
+            throw FunctionError.badInput(
+                "unknown_field", field: field, "\(field) is not a known field; expected one of: \(names)")
         }
     }
 }

@@ -1,10 +1,11 @@
 import FoundationEssentials
 import Logging
 import PuntosPostgres
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes one JSON object per line to standard error:

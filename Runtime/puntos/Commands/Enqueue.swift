@@ -18,17 +18,21 @@ struct Enqueue: ParsableCommand {
         let logger = Logger(label: "puntos.enqueue")
         let loaded = try Template.load(path: template)
         guard let queue = loaded.queue(named: queue) else {
-            throw ValidationError("no queue \(queue) in \(template); queues: \(loaded.queues.keys.sorted().joined(separator: ", "))")
+            throw ValidationError(
+                "no queue \(queue) in \(template); queues: \(loaded.queues.keys.sorted().joined(separator: ", "))")
         }
         let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
         let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         let items = (value as? [Any]) ?? [value]
-        let bodies = try items.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]), as: UTF8.self) }
+        let bodies = try items.map {
+            String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]), as: UTF8.self)
+        }
         let database = Database(configuration: .fromEnvironment(applicationName: "puntos enqueue"), logger: logger)
         defer { database.close() }
         var ids: [String] = []
         for chunk in stride(from: 0, to: bodies.count, by: 10_000) {
-            ids += try QueueStore.enqueue(database, queue: queue.logicalId, bodies: Array(bodies[chunk..<min(chunk + 10_000, bodies.count)]))
+            ids += try QueueStore.enqueue(
+                database, queue: queue.logicalId, bodies: Array(bodies[chunk..<min(chunk + 10_000, bodies.count)]))
         }
         if ids.count == 1 { print(ids[0]) } else { print("\(ids.count) messages enqueued on \(queue.logicalId)") }
     }

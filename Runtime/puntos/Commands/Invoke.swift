@@ -16,7 +16,8 @@ struct Invoke: ParsableCommand {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent(function)
         guard function.allSatisfy({ $0.isLetter || $0 == "-" }), FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw ValidationError("no function \(function) beside puntos (\(binary.deletingLastPathComponent().path)); build it with swift build")
+            throw ValidationError(
+                "no function \(function) beside puntos (\(binary.deletingLastPathComponent().path)); build it with swift build")
         }
         let process = Process()
         process.executableURL = binary

@@ -59,18 +59,24 @@ struct Up: AsyncParsableCommand {
         if secrets.isEmpty {
             let secret = SecureRandom.bytes(16).hexString
             secrets = "dev=\(secret)"
-            print("No WebhookSecrets given: callers sign as X-Puntos-Caller: dev with the secret \(secret) (set WEBHOOK_SECRETS=caller=secret,...)")
+            print(
+                "No WebhookSecrets given: callers sign as X-Puntos-Caller: dev with the secret \(secret) (set WEBHOOK_SECRETS=caller=secret,...)"
+            )
         }
         let metrics = Metrics()
-        let binDirectory = bin ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let binDirectory =
+            bin ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         var pools: [String: WorkerPool] = [:]
         for function in template.functions {
-            pools[function.name] = WorkerPool(function: function, binDirectory: binDirectory, environment: environment,
-                                              maximumPending: maxPending, logger: logger, metrics: metrics)
+            pools[function.name] = WorkerPool(
+                function: function, binDirectory: binDirectory, environment: environment,
+                maximumPending: maxPending, logger: logger, metrics: metrics)
         }
-        let queues = QueueService(template: template, pools: pools, configuration: configuration,
-                                  backoffBaseSeconds: Double(queueBackoffMs) / 1000, logger: logger, metrics: metrics)
-        let scheduler = try Scheduler(template: template, pools: pools, configuration: configuration, logger: logger, metrics: metrics)
+        let queues = QueueService(
+            template: template, pools: pools, configuration: configuration,
+            backoffBaseSeconds: Double(queueBackoffMs) / 1000, logger: logger, metrics: metrics)
+        let scheduler = try Scheduler(
+            template: template, pools: pools, configuration: configuration, logger: logger, metrics: metrics)
         let healthDatabase = BlockingDatabase(configuration: configuration, label: "health", logger: logger)
         let gateway = Gateway(
             template: template, routes: RouteTable(template.functions), pools: pools,
@@ -91,12 +97,13 @@ struct Up: AsyncParsableCommand {
             logger: logger)
         // Shutdown runs in reverse: stop accepting HTTP and finish its requests, stop schedules and
         // queue claims (batches in hand finish), then let the workers finish and end them.
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: PoolsService(pools: pools, logger: logger)),
-                .init(service: queues), .init(service: scheduler), .init(service: application),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: PoolsService(pools: pools, logger: logger)),
+                    .init(service: queues), .init(service: scheduler), .init(service: application),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("puntos.stopped")
     }
@@ -107,8 +114,9 @@ struct Up: AsyncParsableCommand {
 enum EmbeddedPostgres {
     static func start(folder: String, port: Int) throws -> String {
         guard FileManager.default.fileExists(atPath: "scripts/lib/setup.sh") else {
-            throw ValidationError("DATABASE_URL is not set, and scripts/lib/setup.sh (run puntos up from the project folder) "
-                + "is not here to start the embedded PostgreSQL")
+            throw ValidationError(
+                "DATABASE_URL is not set, and scripts/lib/setup.sh (run puntos up from the project folder) "
+                    + "is not here to start the embedded PostgreSQL")
         }
         let folder = URL(fileURLWithPath: folder).standardizedFileURL.path
         let script = """

@@ -49,14 +49,18 @@ struct Gateway: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics.increment("puntos_http_requests_total", ["route": label, "status": String(response.status.code)])
         metrics.observe("puntos_http_request_duration_seconds", ["route": label], seconds: seconds)
-        logger.info("http.request", metadata: [
-            "http.method": "\(request.method.rawValue)", "http.route": "\(label)", "http.status": "\(response.status.code)",
-            "http.duration_ms": "\(Int(seconds * 1000))",
-        ])
+        logger.info(
+            "http.request",
+            metadata: [
+                "http.method": "\(request.method.rawValue)", "http.route": "\(label)", "http.status": "\(response.status.code)",
+                "http.duration_ms": "\(Int(seconds * 1000))",
+            ])
         return response
     }
 
-    private func route(_ request: Request, context: GatewayContext, requestId: String, label: inout String) async throws -> Response {
+    private func route(_ request: Request, context: GatewayContext, requestId: String, label: inout String) async throws
+        -> Response
+    {
         let path = request.uri.path
         let method = request.method.rawValue
         if method == "GET", path == "/healthz" {
@@ -66,8 +70,10 @@ struct Gateway: Sendable {
         if method == "GET", path == "/metrics" {
             label = "/metrics"
             await refreshGauges()
-            return (Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                                         body: .init(byteBuffer: ByteBuffer(string: metrics.render()))))
+            return
+                (Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(string: metrics.render()))))
         }
         if path.hasPrefix("/2015-03-31/functions/") {
             label = "invoke"
@@ -76,7 +82,9 @@ struct Gateway: Sendable {
         if method == "POST", path.hasPrefix("/queues/"), path.hasSuffix("/messages") {
             label = "POST /queues/{queue}/messages"
             let parts = path.split(separator: "/")
-            guard parts.count == 3, let queues else { throw GatewayError(status: 404, code: "no_route", message: "no such queue") }
+            guard parts.count == 3, let queues else {
+                throw GatewayError(status: 404, code: "no_route", message: "no such queue")
+            }
             let body = try await collect(request)
             try authenticate(request, body: body)
             let queue = String(parts[1])
@@ -108,9 +116,11 @@ struct Gateway: Sendable {
     private func authenticate(_ request: Request, body: Data) throws {
         func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        switch authenticator.authenticate(caller: header("X-Puntos-Caller"), timestamp: header("X-Puntos-Timestamp"),
-                                          signature: header("X-Puntos-Signature"), method: request.method.rawValue,
-                                          target: target, body: body) {
+        switch authenticator.authenticate(
+            caller: header("X-Puntos-Caller"), timestamp: header("X-Puntos-Timestamp"),
+            signature: header("X-Puntos-Signature"), method: request.method.rawValue,
+            target: target, body: body)
+        {
         case .success: return
         case .failure(let failure):
             metrics.increment("puntos_http_unauthorized_total", ["reason": failure.code])
@@ -122,8 +132,10 @@ struct Gateway: Sendable {
     }
 
     /// An HTTP request as an API Gateway HTTP API (payload 2.0) event, and the function's answer back.
-    private func forward(_ request: Request, body: Data, match: RouteTable.Match, context: GatewayContext,
-                         requestId: String) async throws -> Response {
+    private func forward(
+        _ request: Request, body: Data, match: RouteTable.Match, context: GatewayContext,
+        requestId: String
+    ) async throws -> Response {
         guard let pool = pools[match.function] else {
             throw GatewayError(status: 503, code: "function_unavailable", message: "no function \(match.function)")
         }
@@ -143,8 +155,10 @@ struct Gateway: Sendable {
             "accountId": "000000000000", "apiId": "puntos", "domainName": headers["host"] ?? "127.0.0.1",
             "domainPrefix": "puntos", "requestId": requestId, "routeKey": match.route.routeKey, "stage": "$default",
             "time": Self.clfDate(now), "timeEpoch": Int64(now.timeIntervalSince1970 * 1000),
-            "http": ["method": request.method.rawValue, "path": request.uri.path, "protocol": "HTTP/1.1",
-                     "sourceIp": Self.ip(context.remoteAddress), "userAgent": headers["user-agent"] ?? ""],
+            "http": [
+                "method": request.method.rawValue, "path": request.uri.path, "protocol": "HTTP/1.1",
+                "sourceIp": Self.ip(context.remoteAddress), "userAgent": headers["user-agent"] ?? "",
+            ],
         ]
         if let caller = headers["x-puntos-caller"], !match.route.isPublic {
             requestContext["authorizer"] = ["lambda": ["caller": caller]]
@@ -176,8 +190,10 @@ struct Gateway: Sendable {
     /// `{statusCode, headers, body, isBase64Encoded}` as API Gateway reads it; any other JSON is a 200 body.
     static func httpResponse(fromFunctionOutput output: Data) -> Response {
         guard let object = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any],
-              let status = object["statusCode"] as? Int else {
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output)))
+            let status = object["statusCode"] as? Int
+        else {
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output)))
         }
         var fields = HTTPFields()
         for (name, value) in object["headers"] as? [String: Any] ?? [:] {
@@ -196,7 +212,8 @@ struct Gateway: Sendable {
     /// `POST /2015-03-31/functions/{name}/invocations`, as AWS's Runtime Interface Emulator serves it.
     private func invoke(_ request: Request, context: GatewayContext, requestId: String) async throws -> Response {
         guard Self.isLoopback(context.remoteAddress) else {
-            throw GatewayError(status: 403, code: "forbidden", message: "the invoke endpoint answers callers on this machine only")
+            throw GatewayError(
+                status: 403, code: "forbidden", message: "the invoke endpoint answers callers on this machine only")
         }
         let parts = request.uri.path.split(separator: "/")
         guard request.method == .post, parts.count == 4, parts[3] == "invocations" else {
@@ -222,8 +239,9 @@ struct Gateway: Sendable {
         default:
             break
         }
-        let outcome = await pool.invoke(payload.isEmpty ? Data("{}".utf8) : payload, requestId: requestId,
-                                        maximumWait: maximumWait)
+        let outcome = await pool.invoke(
+            payload.isEmpty ? Data("{}".utf8) : payload, requestId: requestId,
+            maximumWait: maximumWait)
         switch outcome {
         case .success(let output):
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
@@ -258,7 +276,9 @@ struct Gateway: Sendable {
             if available && live == 0 { poolsUp = false }
         }
         let ok = database && poolsUp
-        let body: [String: Any] = ["status": ok ? "ok" : "unavailable", "database": database ? "ok" : "unreachable", "pools": poolStates]
+        let body: [String: Any] = [
+            "status": ok ? "ok" : "unavailable", "database": database ? "ok" : "unreachable", "pools": poolStates,
+        ]
         var response = json(ok ? 200 : 503, body)
         if !ok { response.headers[.retryAfter] = "1" }
         return response
@@ -284,13 +304,16 @@ struct Gateway: Sendable {
 
     func json(_ status: Int, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// The caller's `X-Request-Id` when it is a sane token, else a fresh UUID.
     static func requestId(from header: String?) -> String {
         if let header, (8...64).contains(header.count),
-           header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        {
             return header
         }
         return UUID().uuidString.lowercased()
@@ -322,7 +345,8 @@ struct GatewayError: Error {
     var headers: [String: String] = [:]
 
     var response: Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys]))
+        let body =
+            (try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys]))
             ?? Data()
         var fields: HTTPFields = [.contentType: "application/json"]
         for (name, value) in headers { if let fieldName = HTTPField.Name(name) { fields[fieldName] = value } }

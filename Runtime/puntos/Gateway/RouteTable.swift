@@ -1,3 +1,5 @@
+import Foundation
+
 /// The template's HttpApi routes, matched the way API Gateway does: literal segments beat
 /// `{parameters}`, which beat `{greedy+}`; `ANY` matches every method.
 struct RouteTable: Sendable {
@@ -26,7 +28,9 @@ struct RouteTable: Sendable {
             }
         }
         self.entries = entries.sorted {
-            ($0.segments.count, $0.specificity, $0.route.method == "ANY" ? 0 : 1) > ($1.segments.count, $1.specificity, $1.route.method == "ANY" ? 0 : 1)
+            ($0.segments.count, $0.specificity, $0.route.method == "ANY" ? 0 : 1) > (
+                $1.segments.count, $1.specificity, $1.route.method == "ANY" ? 0 : 1
+            )
         }
     }
 
@@ -50,7 +54,8 @@ struct RouteTable: Sendable {
         for (index, segment) in pattern.enumerated() {
             if segment.hasPrefix("{"), segment.hasSuffix("+}") {
                 guard index < parts.count else { return nil }
-                parameters[String(segment.dropFirst().dropLast(2))] = parts[index...].joined(separator: "/").removingPercentEncoding
+                parameters[String(segment.dropFirst().dropLast(2))] =
+                    parts[index...].joined(separator: "/").removingPercentEncoding
                 return parameters
             }
             guard index < parts.count else { return nil }
@@ -64,5 +69,3 @@ struct RouteTable: Sendable {
         return pattern.count == parts.count ? parameters : nil
     }
 }
-
-import Foundation

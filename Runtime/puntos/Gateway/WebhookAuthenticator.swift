@@ -37,15 +37,18 @@ final class WebhookAuthenticator: @unchecked Sendable {
     }
 
     /// The caller's name, or why the request is refused.
-    func authenticate(caller: String?, timestamp: String?, signature: String?, method: String, target: String, body: Data,
-                      now: Date = Date()) -> Result<String, AuthenticationFailure> {
+    func authenticate(
+        caller: String?, timestamp: String?, signature: String?, method: String, target: String, body: Data,
+        now: Date = Date()
+    ) -> Result<String, AuthenticationFailure> {
         guard let caller, let timestamp, let signature else { return .failure(.missing) }
         guard let secret = secrets[caller] else { return .failure(.unknownCaller) }
         guard let seconds = TimeInterval(timestamp), abs(now.timeIntervalSince1970 - seconds) <= Self.window else {
             return .failure(.stale)
         }
         guard signature.hasPrefix("v1="), let given = Data(hex: String(signature.dropFirst(3))),
-              HMACSHA256.isValid(given, for: Self.message(timestamp: timestamp, method: method, target: target, body: body), key: secret)
+            HMACSHA256.isValid(
+                given, for: Self.message(timestamp: timestamp, method: method, target: target, body: body), key: secret)
         else { return .failure(.wrongSignature) }
         if method == "GET" || method == "HEAD" { return .success(caller) }
         let replayKey = caller + ":" + signature

@@ -23,8 +23,12 @@ struct PoolsService: Service {
             }
         }
         for pool in pools.values where !pool.isAvailable {
-            logger.warning("pool.missing_executable", metadata: ["function.name": "\(pool.function.name)",
-                                                                 "function.executable": "\(pool.executable)"])
+            logger.warning(
+                "pool.missing_executable",
+                metadata: [
+                    "function.name": "\(pool.function.name)",
+                    "function.executable": "\(pool.executable)",
+                ])
         }
         try? await gracefulShutdown()
         for pool in pools.values { await pool.stop(grace: .seconds(30)) }
@@ -40,5 +44,6 @@ func sleepUnlessShuttingDown(_ duration: Duration) async throws {
 func gracefulShutdown() async throws {
     try await withGracefulShutdownHandler {
         while !Task.isShuttingDownGracefully { try await Task.sleep(for: .milliseconds(50)) }
-    } onGracefulShutdown: {}
+    } onGracefulShutdown: {
+    }
 }

@@ -52,12 +52,15 @@ enum RuntimeAPIServer {
             guard await pool.complete(slot: slot, requestId: parts[1], outcome) else {
                 return error(400, "InvalidRequestID", "no invocation \(parts[1]) is waiting for an answer from this worker")
             }
-            return Response(status: .accepted, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
         case (.post, 2, "init") where parts[1] == "error":
-            await pool.initFailed(slot: slot, errorType: request.headers[HTTPField.Name("Lambda-Runtime-Function-Error-Type")!] ?? "Unknown")
-            return Response(status: .accepted, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
+            await pool.initFailed(
+                slot: slot, errorType: request.headers[HTTPField.Name("Lambda-Runtime-Function-Error-Type")!] ?? "Unknown")
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
         default:
             return error(404, "UnknownPath", "not a Runtime API path")
         }
@@ -65,7 +68,8 @@ enum RuntimeAPIServer {
 
     static func error(_ status: Int, _ type: String, _ message: String) -> Response {
         let body = #"{"errorMessage":"\#(message)","errorType":"\#(type)"}"#
-        return Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -28,8 +28,10 @@ actor WorkerPool {
     private var pending: [Job] = []
     private var stopping = false
 
-    init(function: Template.Function, binDirectory: String, environment: [String: String], maximumPending: Int,
-         logger: Logger, metrics: Metrics) {
+    init(
+        function: Template.Function, binDirectory: String, environment: [String: String], maximumPending: Int,
+        logger: Logger, metrics: Metrics
+    ) {
         self.function = function
         self.executable = binDirectory + "/" + function.name
         self.isAvailable = FileManager.default.isExecutableFile(atPath: executable)
@@ -54,10 +56,12 @@ actor WorkerPool {
         guard isAvailable else { return .failed(.missingExecutable(executable)) }
         guard !stopping else { return .failed(.stopping) }
         return await withCheckedContinuation { continuation in
-            let job = Job(requestId: requestId, payload: payload,
-                          deadline: Date().addingTimeInterval(Double(function.timeoutSeconds)),
-                          traceId: "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(requestId.filter { $0 != "-" }.prefix(24));Sampled=0",
-                          continuation: continuation)
+            let job = Job(
+                requestId: requestId, payload: payload,
+                deadline: Date().addingTimeInterval(Double(function.timeoutSeconds)),
+                traceId:
+                    "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(requestId.filter { $0 != "-" }.prefix(24));Sampled=0",
+                continuation: continuation)
             if let index = slots.indices.first(where: { slots[$0].waiter != nil && slots[$0].job == nil }) {
                 let waiter = slots[index].waiter!
                 slots[index].waiter = nil
@@ -117,8 +121,12 @@ actor WorkerPool {
 
     private func overran(_ index: Int, generation: Int, requestId: String) {
         guard slots[index].generation == generation, let job = slots[index].job, job.requestId == requestId else { return }
-        logger.warning("worker.timed_out", metadata: ["function.name": "\(function.name)", "request.id": "\(requestId)",
-                                                      "worker.pid": "\(slots[index].process?.processIdentifier ?? 0)"])
+        logger.warning(
+            "worker.timed_out",
+            metadata: [
+                "function.name": "\(function.name)", "request.id": "\(requestId)",
+                "worker.pid": "\(slots[index].process?.processIdentifier ?? 0)",
+            ])
         slots[index].job = nil
         job.continuation.resume(returning: .failed(.timedOut))
         if let pid = slots[index].process?.processIdentifier, pid > 0 { kill(pid, SIGKILL) }
@@ -174,8 +182,12 @@ actor WorkerPool {
             try process.run()
             slots[index].process = process
             slots[index].startedAt = Date()
-            logger.info("worker.started", metadata: ["function.name": "\(functionName)", "worker.pid": "\(process.processIdentifier)",
-                                                     "worker.slot": "\(index)"])
+            logger.info(
+                "worker.started",
+                metadata: [
+                    "function.name": "\(functionName)", "worker.pid": "\(process.processIdentifier)",
+                    "worker.slot": "\(index)",
+                ])
         } catch {
             logger.error("worker.spawn_failed", metadata: ["function.name": "\(functionName)", "error": "\(error)"])
             slots[index].consecutiveFailures += 1
@@ -194,8 +206,12 @@ actor WorkerPool {
         }
         guard !stopping else { return }
         metrics.increment("puntos_worker_restarts_total", ["function": function.name])
-        logger.warning("worker.exited", metadata: ["function.name": "\(function.name)", "worker.slot": "\(index)",
-                                                   "worker.status": "\(reason) \(status)"])
+        logger.warning(
+            "worker.exited",
+            metadata: [
+                "function.name": "\(function.name)", "worker.slot": "\(index)",
+                "worker.status": "\(reason) \(status)",
+            ])
         if Date().timeIntervalSince(slots[index].startedAt) < 1 { slots[index].consecutiveFailures += 1 }
         respawnLater(index)
     }

@@ -24,8 +24,10 @@ final class QueueService: Service, Sendable {
     let logger: Logger
     let metrics: Metrics
 
-    init(template: Template, pools: [String: WorkerPool], configuration: PostgresConfiguration, backoffBaseSeconds: Double,
-         logger: Logger, metrics: Metrics) {
+    init(
+        template: Template, pools: [String: WorkerPool], configuration: PostgresConfiguration, backoffBaseSeconds: Double,
+        logger: Logger, metrics: Metrics
+    ) {
         var consumers: [Consumer] = []
         for function in template.functions {
             for source in function.queues {
@@ -43,7 +45,9 @@ final class QueueService: Service, Sendable {
     }
 
     func enqueue(queue: String, body: Data) async throws -> String {
-        guard queueNames.contains(queue) else { throw GatewayError(status: 404, code: "unknown_queue", message: "no queue \(queue)") }
+        guard queueNames.contains(queue) else {
+            throw GatewayError(status: 404, code: "unknown_queue", message: "no queue \(queue)")
+        }
         guard let text = String(data: body, encoding: .utf8), !text.isEmpty else {
             throw GatewayError(status: 400, code: "invalid_body", message: "a message is UTF-8 text, not empty")
         }
@@ -59,7 +63,8 @@ final class QueueService: Service, Sendable {
     }
 
     func run() async throws {
-        let listener = NotificationListener(configuration: configuration, channel: QueueStore.channel, logger: logger) { [waker] queue in
+        let listener = NotificationListener(configuration: configuration, channel: QueueStore.channel, logger: logger) {
+            [waker] queue in
             Task { await waker.signal(queue) }
         }
         listener.start()
@@ -135,17 +140,26 @@ final class QueueService: Service, Sendable {
             let errorText = reason
             let (retryDelays, deadIds) = (retry, dead)
             do {
-                try await database.run { try QueueStore.settle($0, succeeded: succeeded, retry: retryDelays, dead: deadIds, error: errorText) }
+                try await database.run {
+                    try QueueStore.settle($0, succeeded: succeeded, retry: retryDelays, dead: deadIds, error: errorText)
+                }
             } catch {
                 // Unsettled messages become visible again when their claim expires: redelivered, not lost.
                 logger.warning("queue.settle_failed", metadata: ["queue.name": "\(queue)", "error": "\(error)"])
             }
-            metrics.increment("puntos_queue_messages_total", ["queue": queue, "outcome": "succeeded"], by: Double(succeeded.count))
-            if !retry.isEmpty { metrics.increment("puntos_queue_messages_total", ["queue": queue, "outcome": "retried"], by: Double(retry.count)) }
+            metrics.increment(
+                "puntos_queue_messages_total", ["queue": queue, "outcome": "succeeded"], by: Double(succeeded.count))
+            if !retry.isEmpty {
+                metrics.increment("puntos_queue_messages_total", ["queue": queue, "outcome": "retried"], by: Double(retry.count))
+            }
             if !dead.isEmpty {
                 metrics.increment("puntos_queue_messages_total", ["queue": queue, "outcome": "dead"], by: Double(dead.count))
-                logger.warning("queue.dead_lettered", metadata: ["queue.name": "\(queue)", "queue.count": "\(dead.count)",
-                                                                 "error": "\(errorText)"])
+                logger.warning(
+                    "queue.dead_lettered",
+                    metadata: [
+                        "queue.name": "\(queue)", "queue.count": "\(dead.count)",
+                        "error": "\(errorText)",
+                    ])
             }
         }
     }
@@ -184,7 +198,8 @@ final class QueueService: Service, Sendable {
         var ids: Set<Int64> = []
         for failure in failures {
             guard let identifier = failure["itemIdentifier"] as? String, !identifier.isEmpty,
-                  let message = batch.first(where: { $0.messageId == identifier }) else { return nil }
+                let message = batch.first(where: { $0.messageId == identifier })
+            else { return nil }
             ids.insert(message.id)
         }
         return ids

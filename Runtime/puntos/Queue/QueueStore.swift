@@ -28,7 +28,8 @@ enum QueueStore {
     static func enqueue(_ database: Database, queue: String, bodies: [String]) throws -> [String] {
         try database.withTransaction { connection in
             let array = String(decoding: try JSONSerialization.data(withJSONObject: bodies), as: UTF8.self)
-            let rows = try connection.query("""
+            let rows = try connection.query(
+                """
                 INSERT INTO puntos_queue_messages (queue, body)
                 SELECT \(queue), value FROM jsonb_array_elements_text(\(array)::jsonb) WITH ORDINALITY AS b(value, n) ORDER BY n
                 RETURNING message_id::text AS message_id
@@ -42,7 +43,8 @@ enum QueueStore {
     /// them for `visibilitySeconds`.
     static func claim(_ database: Database, queue: String, limit: Int, visibilitySeconds: Int) throws -> [Message] {
         try database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE puntos_queue_messages m
                 SET receive_count = m.receive_count + 1,
                     claimed_until = now() + make_interval(secs => \(visibilitySeconds)),
@@ -55,18 +57,22 @@ enum QueueStore {
                 RETURNING m.id, m.message_id::text AS message_id, m.body, m.receive_count,
                           extract(epoch FROM m.enqueued_at)::float8 AS enqueued_at,
                           extract(epoch FROM m.first_received_at)::float8 AS first_received_at
-                """).rows.map { row in
-                Message(id: try row.decode("id", as: Int64.self), messageId: try row.decode("message_id", as: String.self),
-                        body: try row.decode("body", as: String.self), receiveCount: try row.decode("receive_count", as: Int.self),
-                        enqueuedAt: Double(try row.decode("enqueued_at", as: String.self)) ?? 0,
-                        firstReceivedAt: Double(try row.decode("first_received_at", as: String.self)) ?? 0)
+                """
+            ).rows.map { row in
+                Message(
+                    id: try row.decode("id", as: Int64.self), messageId: try row.decode("message_id", as: String.self),
+                    body: try row.decode("body", as: String.self), receiveCount: try row.decode("receive_count", as: Int.self),
+                    enqueuedAt: Double(try row.decode("enqueued_at", as: String.self)) ?? 0,
+                    firstReceivedAt: Double(try row.decode("first_received_at", as: String.self)) ?? 0)
             }.sorted { $0.id < $1.id }
         }
     }
 
     /// After a batch: deletes what succeeded, delays what failed (`delays` in seconds, by id), and moves
     /// to the dead letters what failed its last allowed receive. One transaction.
-    static func settle(_ database: Database, succeeded: [Int64], retry delays: [Int64: Double], dead: [Int64], error: String) throws {
+    static func settle(_ database: Database, succeeded: [Int64], retry delays: [Int64: Double], dead: [Int64], error: String)
+        throws
+    {
         try database.withTransaction { connection in
             if !succeeded.isEmpty {
                 try connection.query("DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(succeeded))::bigint[])")
@@ -74,7 +80,8 @@ enum QueueStore {
             if !delays.isEmpty {
                 let ids = delays.keys.sorted()
                 let seconds = "{" + ids.map { String(delays[$0]!) }.joined(separator: ",") + "}"
-                try connection.query("""
+                try connection.query(
+                    """
                     UPDATE puntos_queue_messages m
                     SET claimed_until = NULL, visible_at = now() + make_interval(secs => d.delay), last_error = \(error)
                     FROM unnest(\(arrayLiteral(ids))::bigint[], \(seconds)::float8[]) AS d(id, delay)
@@ -82,7 +89,8 @@ enum QueueStore {
                     """)
             }
             if !dead.isEmpty {
-                try connection.query("""
+                try connection.query(
+                    """
                     WITH moved AS (DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(dead))::bigint[]) RETURNING *)
                     INSERT INTO puntos_queue_dead_letters (id, queue, message_id, body, receive_count, enqueued_at, last_error)
                     SELECT id, queue, message_id, body, receive_count, enqueued_at, \(error) FROM moved
@@ -93,7 +101,8 @@ enum QueueStore {
 
     static func stats(_ database: Database, queues: [String]) throws -> [Stats] {
         try database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT q.queue,
                        (SELECT count(*) FROM puntos_queue_messages m WHERE m.queue = q.queue AND m.visible_at <= now()) AS ready,
                        (SELECT count(*) FROM puntos_queue_messages m WHERE m.queue = q.queue AND m.claimed_until > now()) AS in_flight,
@@ -103,10 +112,13 @@ enum QueueStore {
                        coalesce((SELECT extract(epoch FROM now() - min(m.visible_at)) FROM puntos_queue_messages m
                                  WHERE m.queue = q.queue AND m.visible_at <= now()), 0)::float8 AS oldest
                 FROM unnest(\(textArrayLiteral(queues))::text[]) AS q(queue) ORDER BY q.queue
-                """).rows.map { row in
-                Stats(queue: try row.decode("queue", as: String.self), ready: try row.decode("ready", as: Int.self),
-                      inFlight: try row.decode("in_flight", as: Int.self), delayed: try row.decode("delayed", as: Int.self),
-                      dead: try row.decode("dead", as: Int.self), oldestReadySeconds: Double(try row.decode("oldest", as: String.self)) ?? 0)
+                """
+            ).rows.map { row in
+                Stats(
+                    queue: try row.decode("queue", as: String.self), ready: try row.decode("ready", as: Int.self),
+                    inFlight: try row.decode("in_flight", as: Int.self), delayed: try row.decode("delayed", as: Int.self),
+                    dead: try row.decode("dead", as: Int.self),
+                    oldestReadySeconds: Double(try row.decode("oldest", as: String.self)) ?? 0)
             }
         }
     }
@@ -121,13 +133,18 @@ enum QueueStore {
 
     static func deadLetters(_ database: Database, queue: String, limit: Int) throws -> [DeadLetter] {
         try database.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT message_id::text AS message_id, receive_count, died_at::text AS died_at, last_error, body
                 FROM puntos_queue_dead_letters WHERE queue = \(queue) ORDER BY died_at, id LIMIT \(limit)
-                """).rows.map { row in
-                DeadLetter(messageId: try row.decode("message_id", as: String.self), receiveCount: try row.decode("receive_count", as: Int.self),
-                           diedAt: try row.decode("died_at", as: String.self), lastError: try row.decodeIfPresent("last_error", as: String.self),
-                           body: try row.decode("body", as: String.self))
+                """
+            ).rows.map { row in
+                DeadLetter(
+                    messageId: try row.decode("message_id", as: String.self),
+                    receiveCount: try row.decode("receive_count", as: Int.self),
+                    diedAt: try row.decode("died_at", as: String.self),
+                    lastError: try row.decodeIfPresent("last_error", as: String.self),
+                    body: try row.decode("body", as: String.self))
             }
         }
     }
@@ -135,12 +152,14 @@ enum QueueStore {
     /// Moves dead letters (all of a queue's, or one) back into the queue with a fresh receive count.
     static func replay(_ database: Database, queue: String, messageId: String?) throws -> Int {
         try database.withTransaction { connection in
-            let moved = try connection.query("""
+            let moved = try connection.query(
+                """
                 WITH moved AS (DELETE FROM puntos_queue_dead_letters
                                WHERE queue = \(queue) AND (\(messageId)::uuid IS NULL OR message_id = \(messageId)::uuid) RETURNING *)
                 INSERT INTO puntos_queue_messages (queue, message_id, body, enqueued_at)
                 SELECT queue, message_id, body, enqueued_at FROM moved
-                """).affectedRows
+                """
+            ).affectedRows
             try connection.query("SELECT pg_notify(\(channel), \(queue))")
             return moved
         }
@@ -149,7 +168,10 @@ enum QueueStore {
     static func arrayLiteral(_ ids: [Int64]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
 
     static func textArrayLiteral(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        "{"
+            + values.map {
+                "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            }
             .joined(separator: ",") + "}"
     }
 }

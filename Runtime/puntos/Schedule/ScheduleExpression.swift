@@ -11,7 +11,9 @@ enum ScheduleExpression: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("rate("), trimmed.hasSuffix(")") {
             let parts = trimmed.dropFirst(5).dropLast().split(separator: " ")
-            guard parts.count == 2, let value = Int(parts[0]), value > 0 else { throw TemplateError("bad rate expression: \(text)") }
+            guard parts.count == 2, let value = Int(parts[0]), value > 0 else {
+                throw TemplateError("bad rate expression: \(text)")
+            }
             let unit: Int
             switch parts[1] {
             case "second", "seconds": unit = 1
@@ -26,7 +28,9 @@ enum ScheduleExpression: Sendable, Equatable {
             guard fields.count == 6 else { throw TemplateError("cron needs 6 fields (min hour day month weekday year): \(text)") }
             let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
             let weekdays = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
-            func field(_ value: String, _ range: ClosedRange<Int>, names: [String] = [], nameBase: Int = 1) throws(TemplateError) -> Set<Int>? {
+            func field(_ value: String, _ range: ClosedRange<Int>, names: [String] = [], nameBase: Int = 1) throws(TemplateError)
+                -> Set<Int>?
+            {
                 if value == "?" { return nil }
                 var result: Set<Int> = []
                 for item in value.split(separator: ",") {
@@ -38,7 +42,9 @@ enum ScheduleExpression: Sendable, Equatable {
                     }
                     func number(_ text: Substring) throws(TemplateError) -> Int {
                         if let index = names.firstIndex(of: text.uppercased()) { return index + nameBase }
-                        guard let number = Int(text), range.contains(number) else { throw TemplateError("bad cron field \(value) in \(text)") }
+                        guard let number = Int(text), range.contains(number) else {
+                            throw TemplateError("bad cron field \(value) in \(text)")
+                        }
                         return number
                     }
                     guard let step = Int(stepText), step > 0 else { throw TemplateError("bad cron step in \(text)") }
@@ -57,7 +63,8 @@ enum ScheduleExpression: Sendable, Equatable {
                 return result
             }
             guard let minutes = try field(fields[0], 0...59), let hours = try field(fields[1], 0...23),
-                  let monthSet = try field(fields[3], 1...12, names: months) else {
+                let monthSet = try field(fields[3], 1...12, names: months)
+            else {
                 throw TemplateError("? is only for day-of-month or day-of-week: \(text)")
             }
             let days = try field(fields[2], 1...31)
@@ -65,8 +72,9 @@ enum ScheduleExpression: Sendable, Equatable {
             guard (days == nil) != (weekdaySet == nil) else {
                 throw TemplateError("cron needs ? in exactly one of day-of-month and day-of-week: \(text)")
             }
-            self = .cron(minutes: minutes, hours: hours, days: days, months: monthSet, weekdays: weekdaySet,
-                         years: fields[5] == "*" ? nil : try field(fields[5], 1970...2199))
+            self = .cron(
+                minutes: minutes, hours: hours, days: days, months: monthSet, weekdays: weekdaySet,
+                years: fields[5] == "*" ? nil : try field(fields[5], 1970...2199))
         } else {
             throw TemplateError("a schedule is rate(...) or cron(...): \(text)")
         }

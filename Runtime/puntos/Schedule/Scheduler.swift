@@ -19,12 +19,15 @@ final class Scheduler: Service, Sendable {
     let logger: Logger
     let metrics: Metrics
 
-    init(template: Template, pools: [String: WorkerPool], configuration: PostgresConfiguration, logger: Logger,
-         metrics: Metrics) throws {
+    init(
+        template: Template, pools: [String: WorkerPool], configuration: PostgresConfiguration, logger: Logger,
+        metrics: Metrics
+    ) throws {
         var rules: [Rule] = []
         for function in template.functions {
             for schedule in function.schedules where schedule.enabled {
-                rules.append(Rule(schedule: schedule, expression: try ScheduleExpression(schedule.expression), function: function))
+                rules.append(
+                    Rule(schedule: schedule, expression: try ScheduleExpression(schedule.expression), function: function))
             }
         }
         self.rules = rules
@@ -50,13 +53,16 @@ final class Scheduler: Service, Sendable {
         let lease = rule.function.timeoutSeconds + 5
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             guard let tick = rule.expression.next(after: Date()) else { return }
-            do { try await sleepUnlessShuttingDown(.milliseconds(max(0, Int(tick.timeIntervalSinceNow * 1000)))) } catch { return }
+            do { try await sleepUnlessShuttingDown(.milliseconds(max(0, Int(tick.timeIntervalSinceNow * 1000)))) } catch {
+                return
+            }
             let tickSeconds = String(Int64(tick.timeIntervalSince1970))
             let claimed: Bool
             do {
                 claimed = try await database.run { database in
                     try database.withConnection { connection in
-                        try !connection.query("""
+                        try !connection.query(
+                            """
                             INSERT INTO puntos_schedule_runs (rule, last_tick, running_until, last_started_at, fired)
                             VALUES (\(name), to_timestamp(\(tickSeconds)::float8), now() + make_interval(secs => \(lease)), now(), 1)
                             ON CONFLICT (rule) DO UPDATE
@@ -65,7 +71,8 @@ final class Scheduler: Service, Sendable {
                             WHERE puntos_schedule_runs.last_tick < EXCLUDED.last_tick
                               AND (puntos_schedule_runs.running_until IS NULL OR puntos_schedule_runs.running_until < now())
                             RETURNING rule
-                            """).rows.isEmpty
+                            """
+                        ).rows.isEmpty
                     }
                 }
             } catch {
@@ -87,10 +94,13 @@ final class Scheduler: Service, Sendable {
             case .failed(let failure): result = failure.code
             }
             metrics.increment("puntos_schedule_runs_total", ["rule": name, "outcome": result == "ok" ? "ok" : "failed"])
-            logger.info("schedule.fired", metadata: ["schedule.name": "\(name)", "schedule.outcome": "\(result)", "request.id": "\(requestId)"])
+            logger.info(
+                "schedule.fired",
+                metadata: ["schedule.name": "\(name)", "schedule.outcome": "\(result)", "request.id": "\(requestId)"])
             _ = try? await database.run { database in
                 try database.withConnection { connection in
-                    try connection.query("""
+                    try connection.query(
+                        """
                         UPDATE puntos_schedule_runs SET running_until = NULL, last_finished_at = now(), last_outcome = \(result)
                         WHERE rule = \(name)
                         """)

@@ -32,7 +32,8 @@ final class Metrics: @unchecked Sendable {
     func observe(_ name: String, _ labels: [String: String], seconds: Double) {
         let key = Self.labels(labels)
         lock.withLock {
-            var histogram = histograms[name]?[key] ?? Histogram(counts: Array(repeating: 0, count: Self.buckets.count), sum: 0, count: 0)
+            var histogram =
+                histograms[name]?[key] ?? Histogram(counts: Array(repeating: 0, count: Self.buckets.count), sum: 0, count: 0)
             for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.counts[index] += 1 }
             histogram.sum += seconds
             histogram.count += 1

@@ -80,14 +80,18 @@ struct Template: Sendable {
         return output
     }
 
-    static func load(path: String, overrides: [String: String] = [:],
-                     environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Template {
+    static func load(
+        path: String, overrides: [String: String] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Template {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         guard let node = try Yams.compose(yaml: text) else { throw TemplateError("\(path) is empty") }
         return try parse(TemplateValue(node), overrides: overrides, environment: environment)
     }
 
-    static func parse(_ root: TemplateValue, overrides: [String: String], environment: [String: String]) throws(TemplateError) -> Template {
+    static func parse(_ root: TemplateValue, overrides: [String: String], environment: [String: String]) throws(TemplateError)
+        -> Template
+    {
         var parameters: [String: String] = [:]
         for (name, declaration) in root["Parameters"]?.map ?? [:] {
             if let value = overrides[name] ?? environment[environmentName(ofParameter: name)] {
@@ -119,8 +123,10 @@ struct Template: Sendable {
             if case .getAtt(let target, _)? = properties["RedrivePolicy"]?["deadLetterTargetArn"] { deadLetter = target }
             queues[logicalId] = Queue(
                 logicalId: logicalId,
-                visibilityTimeoutSeconds: try resolver.int(properties["VisibilityTimeout"], at: path + ".VisibilityTimeout") ?? 30,
-                maxReceiveCount: try resolver.int(properties["RedrivePolicy"]?["maxReceiveCount"], at: path + ".RedrivePolicy.maxReceiveCount"),
+                visibilityTimeoutSeconds: try resolver.int(properties["VisibilityTimeout"], at: path + ".VisibilityTimeout")
+                    ?? 30,
+                maxReceiveCount: try resolver.int(
+                    properties["RedrivePolicy"]?["maxReceiveCount"], at: path + ".RedrivePolicy.maxReceiveCount"),
                 deadLetterQueue: deadLetter)
         }
 
@@ -140,7 +146,8 @@ struct Template: Sendable {
                 logicalId: logicalId, name: names[logicalId]!,
                 timeoutSeconds: try resolver.int(property("Timeout"), at: path + ".Timeout") ?? 3,
                 memoryMegabytes: try resolver.int(property("MemorySize"), at: path + ".MemorySize") ?? 128,
-                workers: try resolver.int(resource["Metadata"]?["Puntos"]?["Workers"], at: "Resources.\(logicalId).Metadata.Puntos.Workers") ?? 2,
+                workers: try resolver.int(
+                    resource["Metadata"]?["Puntos"]?["Workers"], at: "Resources.\(logicalId).Metadata.Puntos.Workers") ?? 2,
                 environment: environmentVariables, routes: [], queues: [], schedules: [])
             for (eventName, event) in (properties["Events"]?.map ?? [:]).sorted(by: { $0.key < $1.key }) {
                 let eventPath = "\(path).Events.\(eventName)"
@@ -151,29 +158,39 @@ struct Template: Sendable {
                     guard let routePath = try resolver.string(eventProperties["Path"], at: eventPath + ".Path") else {
                         throw TemplateError("\(eventPath): an HttpApi event needs a Path")
                     }
-                    let authorizer = try resolver.string(eventProperties["Auth"]?["Authorizer"], at: eventPath + ".Auth.Authorizer")
-                    function.routes.append(Route(method: method == "X-AMAZON-APIGATEWAY-ANY-METHOD" ? "ANY" : method,
-                                                 path: routePath, isPublic: authorizer == "NONE"))
+                    let authorizer = try resolver.string(
+                        eventProperties["Auth"]?["Authorizer"], at: eventPath + ".Auth.Authorizer")
+                    function.routes.append(
+                        Route(
+                            method: method == "X-AMAZON-APIGATEWAY-ANY-METHOD" ? "ANY" : method,
+                            path: routePath, isPublic: authorizer == "NONE"))
                 case "SQS":
                     guard case .getAtt(let queue, _)? = eventProperties["Queue"], queues[queue] != nil else {
                         throw TemplateError("\(eventPath).Queue must be !GetAtt of an AWS::SQS::Queue in the template")
                     }
-                    let reports = eventProperties["FunctionResponseTypes"]?.list.contains(.string("ReportBatchItemFailures")) ?? false
-                    function.queues.append(QueueSource(
-                        queue: queue, batchSize: try resolver.int(eventProperties["BatchSize"], at: eventPath + ".BatchSize") ?? 10,
-                        reportsBatchItemFailures: reports,
-                        maximumConcurrency: try resolver.int(eventProperties["ScalingConfig"]?["MaximumConcurrency"],
-                                                             at: eventPath + ".ScalingConfig.MaximumConcurrency")))
+                    let reports =
+                        eventProperties["FunctionResponseTypes"]?.list.contains(.string("ReportBatchItemFailures")) ?? false
+                    function.queues.append(
+                        QueueSource(
+                            queue: queue,
+                            batchSize: try resolver.int(eventProperties["BatchSize"], at: eventPath + ".BatchSize") ?? 10,
+                            reportsBatchItemFailures: reports,
+                            maximumConcurrency: try resolver.int(
+                                eventProperties["ScalingConfig"]?["MaximumConcurrency"],
+                                at: eventPath + ".ScalingConfig.MaximumConcurrency")))
                 case "Schedule", "ScheduleV2":
                     let key = eventProperties["Schedule"] != nil ? "Schedule" : "ScheduleExpression"
                     guard let expression = try resolver.string(eventProperties[key], at: "\(eventPath).\(key)") else {
                         throw TemplateError("\(eventPath): a Schedule event needs a Schedule expression")
                     }
                     let state = try resolver.string(eventProperties["State"], at: eventPath + ".State")
-                    let enabled = try resolver.bool(eventProperties["Enabled"], at: eventPath + ".Enabled") ?? (state.map { $0 == "ENABLED" } ?? true)
-                    function.schedules.append(Schedule(
-                        name: "\(logicalId).\(eventName)", expression: expression,
-                        input: try resolver.string(eventProperties["Input"], at: eventPath + ".Input"), enabled: enabled))
+                    let enabled =
+                        try resolver.bool(eventProperties["Enabled"], at: eventPath + ".Enabled")
+                        ?? (state.map { $0 == "ENABLED" } ?? true)
+                    function.schedules.append(
+                        Schedule(
+                            name: "\(logicalId).\(eventName)", expression: expression,
+                            input: try resolver.string(eventProperties["Input"], at: eventPath + ".Input"), enabled: enabled))
                 default:
                     continue  // other event types are AWS's business
                 }

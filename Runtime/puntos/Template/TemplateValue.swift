@@ -63,7 +63,9 @@ indirect enum TemplateValue: Sendable, Equatable {
                     }
                 case ("Fn::Sub", .string(let text)): self = .sub(text, [:]); return
                 case ("Fn::Sub", .list(let items)) where items.count == 2:
-                    if case .string(let text) = items[0], case .map(let variables) = items[1] { self = .sub(text, variables); return }
+                    if case .string(let text) = items[0], case .map(let variables) = items[1] {
+                        self = .sub(text, variables); return
+                    }
                 case (let key, _) where key.hasPrefix("Fn::"): self = .unsupported(key); return
                 default: break
                 }
@@ -115,14 +117,18 @@ struct TemplateResolver: Sendable {
             if name == "AWS::StackName" { return "puntos" }
             throw TemplateError("\(path): !Ref \(name) names no parameter or resource")
         case .getAtt(let resource, let attribute):
-            guard let local = resources[resource] else { throw TemplateError("\(path): !GetAtt \(resource).\(attribute): no such resource") }
+            guard let local = resources[resource] else {
+                throw TemplateError("\(path): !GetAtt \(resource).\(attribute): no such resource")
+            }
             return attribute == "Arn" ? "arn:aws:local:local:000000000000:\(local)" : local
         case .sub(let text, let variables):
             var output = ""
             var rest = Substring(text)
             while let open = rest.range(of: "${") {
                 output += rest[..<open.lowerBound]
-                guard let close = rest[open.upperBound...].firstIndex(of: "}") else { throw TemplateError("\(path): unclosed ${ in !Sub") }
+                guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                    throw TemplateError("\(path): unclosed ${ in !Sub")
+                }
                 let name = String(rest[open.upperBound..<close])
                 if name.hasPrefix("!") {
                     output += "${" + name.dropFirst() + "}"

@@ -3,8 +3,9 @@
 import FoundationEssentials
 import PuntosPostgres
 import PuntosRuntime
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct EchoEvent: Codable, Sendable {
@@ -44,11 +45,14 @@ struct Echo: FunctionHandler {
         var attempts: Int?
         if let key = event.key, event.failTimes != nil || event.crashOnce == true || event.kind == "tick" {
             attempts = try context.database.withTransaction { connection in
-                try connection.runScript("CREATE TABLE IF NOT EXISTS puntos_test_echo (key text PRIMARY KEY, attempts int NOT NULL)")
-                return try connection.query("""
+                try connection.runScript(
+                    "CREATE TABLE IF NOT EXISTS puntos_test_echo (key text PRIMARY KEY, attempts int NOT NULL)")
+                return try connection.query(
+                    """
                     INSERT INTO puntos_test_echo (key, attempts) VALUES (\(key), 1)
                     ON CONFLICT (key) DO UPDATE SET attempts = puntos_test_echo.attempts + 1 RETURNING attempts
-                    """).one().decode("attempts", as: Int.self)
+                    """
+                ).one().decode("attempts", as: Int.self)
             }
         }
         if let milliseconds = event.sleepMilliseconds { usleep(UInt32(milliseconds) * 1000) }
