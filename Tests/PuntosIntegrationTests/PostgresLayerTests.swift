@@ -203,6 +203,7 @@ import Testing
             }
         }
         #expect(try count() == 1)
+        #expect(try count() == 1)  // prepared on this second use
         let other = try TestDatabase.make()
         try other.withConnection { try $0.runScript("ALTER TABLE \(table) ADD COLUMN name text") }
         #expect(try count() == 1)

@@ -18,6 +18,7 @@ public final class PostgresConnection {
     /// planned once per connection, not once per call, which a warm function runs thousands of times.
     private var prepared: [String: String] = [:]
     private var generation = 0
+    private var seenOnce: Set<String> = []
     /// Past this many distinct statements, further ones run unprepared (text built per call would
     /// otherwise grow the cache without bound).
     public static let preparedStatementLimit = 512
@@ -107,6 +108,12 @@ public final class PostgresConnection {
     private func preparedName(for sql: SQL, handle: OpaquePointer, file: String, line: Int) throws -> String? {
         if let name = prepared[sql.text] { return name }
         guard prepared.count < Self.preparedStatementLimit else { return nil }
+        // Prepare on the second use: preparing costs a round trip, which a one-shot run that sends
+        // each statement once would pay for nothing.
+        guard seenOnce.insert(sql.text).inserted == false else {
+            if seenOnce.count > Self.preparedStatementLimit * 4 { seenOnce.removeAll() }
+            return nil
+        }
         let name = "puntos_\(generation)_\(prepared.count + 1)"
         let result = PQprepare(handle, name, sql.text, Int32(sql.binds.count), nil)
         defer { PQclear(result) }
