@@ -34,16 +34,7 @@ public struct Accrue: FunctionHandler {
         _ scope: String, programme id: String?, key: String, request: Request, _ context: FunctionContext,
         _ body: (LedgerStore) throws -> AccrueResult
     ) throws -> AccrueResult {
-        let programmeID = try Validate.programme(id)
-        return try Idempotency.run(
-            database: context.database, programme: programmeID, scope: "accrue.\(scope)",
-            key: key, request: request
-        ) { connection in
-            try body(
-                LedgerStore(
-                    connection: connection, settings: try LedgerSettings.load(programmeID, from: connection),
-                    requestId: context.requestId, now: context.now))
-        }
+        try LedgerStore.write("accrue.\(scope)", programme: id, key: key, request: request, context, body)
     }
 
     static func cardOrCustomer(_ cardNumber: String?, _ externalId: String?) throws -> (String?, String?) {

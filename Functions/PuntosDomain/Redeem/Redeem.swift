@@ -28,16 +28,7 @@ public struct Redeem: FunctionHandler {
         _ scope: String, programme id: String?, key: String?, request: Request, _ context: FunctionContext,
         _ body: (LedgerStore) throws -> RedeemResult
     ) throws -> RedeemResult {
-        let programmeID = try Validate.programme(id)
-        return try Idempotency.run(
-            database: context.database, programme: programmeID, scope: "redeem.\(scope)",
-            key: key, request: request
-        ) { connection in
-            try body(
-                LedgerStore(
-                    connection: connection, settings: try LedgerSettings.load(programmeID, from: connection),
-                    requestId: context.requestId, now: context.now))
-        }
+        try LedgerStore.write("redeem.\(scope)", programme: id, key: key, request: request, context, body)
     }
 
     private func spend(_ event: RedeemEvent.Spend, hold: Bool, _ context: FunctionContext) throws -> RedeemResult {
