@@ -42,6 +42,16 @@ let package = Package(
         // wrappers for its variadic calls. Linking it would load libcurl and the dozen libraries it
         // needs at every cold start, about a fifth of a one-shot function's time, to send nothing.
         .target(name: "CCurlShims", path: "Runtime/CCurlShims", linkerSettings: [.linkedLibrary("dl")]),
+        // Keeps every executable loadable by glibc 2.34 (AWS Lambda's provided.al2023) although built
+        // against Debian 12's 2.36: the three references that would need GLIBC_2.35/2.36 are wrapped
+        // and pinned to older versions (Runtime/CGlibcCompat/GlibcCompat.c; scripts/package checks).
+        .target(
+            name: "CGlibcCompat", path: "Runtime/CGlibcCompat",
+            linkerSettings: [
+                .unsafeFlags([
+                    "-Xlinker", "--wrap=hypotf", "-Xlinker", "--wrap=_dl_find_object", "-Xlinker", "--wrap=arc4random",
+                ])
+            ]),
 
         // The PostgreSQL layer over libpq: connections, bind-parameter queries, transactions, migrations.
         .target(
@@ -52,7 +62,9 @@ let package = Package(
         // The runtime every function links: handler shape, drivers, envelopes, errors, JSON logs.
         .target(
             name: "PuntosRuntime",
-            dependencies: ["PuntosPostgres", "CCurlShims", "CCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PuntosPostgres", "CCurlShims", "CCrypto", "CGlibcCompat", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Runtime/PuntosRuntime", swiftSettings: swiftSettings),
 
         // The shared domain library: cards, customers, idempotency, and each function's handler.
