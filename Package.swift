@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "notify-stock", targets: ["notify-stock"]),
         .executable(name: "deliver", targets: ["deliver"]),
         .executable(name: "unsubscribe", targets: ["unsubscribe"]),
+        .executable(name: "webhook-authorizer", targets: ["webhook-authorizer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -114,6 +115,15 @@ let package = Package(
             name: "unsubscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
             path: "Functions/unsubscribe", swiftSettings: swiftSettings),
 
+        // API Gateway's Lambda authorizer on AWS (puntos up checks signatures itself).
+        .target(
+            name: "PuntosAuthorizer",
+            dependencies: ["PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Functions/PuntosAuthorizer", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "webhook-authorizer", dependencies: ["PuntosAuthorizer"], path: "Functions/webhook-authorizer",
+            swiftSettings: swiftSettings),
+
         // The local runtime.
         .executableTarget(
             name: "puntos",
@@ -148,6 +158,10 @@ let package = Package(
             name: "PuntosLocalRuntimeTests",
             dependencies: ["puntos", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
             path: "Tests/PuntosLocalRuntimeTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosPackagingTests", dependencies: ["PuntosTestSupport", "PuntosAuthorizer", "PuntosRuntime"],
+            path: "Tests/PuntosPackagingTests",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "PuntosEndToEndTests",
             dependencies: ["PuntosPostgres", "PuntosTestSupport"],

@@ -84,3 +84,50 @@ stop_postgres() {
         "$bindir/pg_ctl" -D "$datadir" -m fast -w stop >/dev/null || true
     fi
 }
+
+# What scripts/package and the tests add: ELF patching and zips for Lambda, a pooler to test through.
+PUNTOS_LAMBDA_TOOLS=(patchelf zip unzip binutils pgbouncer)
+
+# start_pgbouncer DIR PORT POSTGRES_PORT: a PgBouncer in transaction mode on 127.0.0.1:PORT in front of
+# the PostgreSQL on POSTGRES_PORT, as the postgres user (PgBouncer refuses to run as root), trust
+# authentication for the users of its userlist (puntos_app, postgres), local only.
+start_pgbouncer() {
+    local dir=$1 port=$2 upstream=$3
+    mkdir -p "$dir"
+    printf '"puntos_app" ""\n"postgres" ""\n' >"$dir/userlist.txt"
+    cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+* = host=127.0.0.1 port=$upstream
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+max_client_conn = 500
+default_pool_size = 40
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+EOF
+    local as_postgres=()
+    if [ "$(id -u)" -eq 0 ]; then
+        as_postgres=(runuser -u postgres --)
+        chown -R postgres:postgres "$dir"
+    fi
+    log "starting PgBouncer (pool_mode = transaction) on 127.0.0.1:$port"
+    "${as_postgres[@]}" pgbouncer -d -q "$dir/pgbouncer.ini"
+    for _ in $(seq 1 50); do
+        psql -q -d "postgresql://puntos_app@127.0.0.1:$port/puntos_test" -c 'SELECT 1' >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "PgBouncer did not start: $(tail -n 5 "$dir/pgbouncer.log" 2>/dev/null)" >&2
+    return 1
+}
+
+stop_pgbouncer() {
+    local dir=$1
+    [ -f "$dir/pgbouncer.pid" ] || return 0
+    kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true
+}

@@ -48,7 +48,13 @@ public enum FunctionMain {
         }
         if let endpoint = environment["AWS_LAMBDA_RUNTIME_API"], !endpoint.isEmpty {
             let database = Database(configuration: .fromEnvironment(applicationName: Handler.name), logger: logger)
-            RuntimeAPIDriver(endpoint: endpoint, logger: logger).serve(FunctionRunner(handler), database: database)
+            let driver = RuntimeAPIDriver(endpoint: endpoint, logger: logger)
+            if let failure = WarmStart.checkDatabase(database) {
+                logger.error("function.init_failed", metadata: ["error.code": "\(failure.code)"])
+                driver.reportInitError(failure)
+                exit(78)  // EX_CONFIG
+            }
+            driver.serve(FunctionRunner(handler), database: database)
             database.close()
             exit(0)
         }

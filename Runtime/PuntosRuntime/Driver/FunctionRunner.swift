@@ -20,7 +20,8 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
                 result = .success(try handle(data, context: context))
                 outcome = "ok"
             case .http(let request):
-                let response = answer(request, context: context)
+                let response =
+                    BodyDigest.refusal(for: data, requestId: context.requestId) ?? answer(request, context: context)
                 result = .success(try JSONCoding.encode(response))
                 outcome = "http_\(response.statusCode)"
             case .sqs(let batch):
