@@ -24,11 +24,11 @@ public enum TestDatabase {
 
     /// A `Database` on the migrated test database; fails the test if it cannot connect.
     public static func make(statementTimeoutMilliseconds: Int = 10_000) throws -> Database {
-        let database = Database(
-            configuration: PostgresConfiguration(
-                url: try url(), statementTimeoutMilliseconds: statementTimeoutMilliseconds,
-                applicationName: "puntos-tests"),
-            logger: logger)
+        var configuration = PostgresConfiguration(
+            url: try url(), statementTimeoutMilliseconds: statementTimeoutMilliseconds, applicationName: "puntos-tests")
+        // Through PgBouncer in transaction mode (scripts/test's second pass), as the functions are.
+        configuration.transactionPooler = ProcessInfo.processInfo.environment["PUNTOS_DB_POOLER"] == "transaction"
+        let database = Database(configuration: configuration, logger: logger)
         _ = try database.connect()
         return database
     }

@@ -7,7 +7,7 @@ import PuntosRuntime
 /// `puntos migrate`: applies the SQL files in `migrations/` that the database has not seen.
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply new schema migrations (DATABASE_URL or PG* variables say where).")
+        abstract: "Apply new schema migrations (PUNTOS_ADMIN_URL, else DATABASE_URL or PG* variables, say where).")
 
     @Option(help: "The folder of NNNN_name.sql files.")
     var dir: String = Migrate.defaultDirectory
@@ -23,7 +23,10 @@ struct Migrate: ParsableCommand {
     func run() throws {
         JSONLogHandler.bootstrap(function: "puntos")
         let logger = Logger(label: "puntos.migrate")
-        let database = Database(configuration: .fromEnvironment(applicationName: "puntos migrate"), logger: logger)
+        // The owner's or superuser's URL (migrations/0050_roles.sql): PUNTOS_ADMIN_URL, else DATABASE_URL.
+        var configuration = PostgresConfiguration.fromEnvironment(applicationName: "puntos migrate")
+        if let admin = ProcessInfo.processInfo.environment["PUNTOS_ADMIN_URL"], !admin.isEmpty { configuration.url = admin }
+        let database = Database(configuration: configuration, logger: logger)
         defer { database.close() }
         do {
             let migrator = try Migrator(migrations: try Migrator.load(directory: dir), logger: logger)

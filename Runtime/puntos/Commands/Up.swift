@@ -41,14 +41,19 @@ struct Up: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         if let url = template.parameters["DatabaseUrl"], !url.isEmpty { environment["DATABASE_URL"] = url }
         if (environment["DATABASE_URL"] ?? "").isEmpty, environment["PGHOST"] == nil {
-            environment["DATABASE_URL"] = try EmbeddedPostgres.start(folder: embeddedFolder, port: embeddedPort)
+            let embedded = try EmbeddedPostgres.start(folder: embeddedFolder, port: embeddedPort)
+            // Migrations as the superuser, everything else as the application role (migrations/0050_roles.sql).
+            environment["PUNTOS_ADMIN_URL"] = embedded
+            environment["DATABASE_URL"] = embedded.replacingOccurrences(of: "//postgres@", with: "//puntos_app@")
             logger.notice("puntos.embedded_postgres", metadata: ["db.folder": "\(embeddedFolder)", "db.port": "\(embeddedPort)"])
         }
         let configuration = PostgresConfiguration.fromEnvironment(
             applicationName: "puntos", environment: .fixed(environment))
 
         if !noMigrate {
-            let database = Database(configuration: configuration, logger: logger)
+            var migrating = configuration
+            if let admin = environment["PUNTOS_ADMIN_URL"], !admin.isEmpty { migrating.url = admin }
+            let database = Database(configuration: migrating, logger: logger)
             defer { database.close() }
             let migrator = try Migrator(migrations: try Migrator.load(directory: migrations), logger: logger)
             let report = try migrator.migrate(database)
