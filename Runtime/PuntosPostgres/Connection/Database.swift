@@ -80,15 +80,22 @@ public final class Database: @unchecked Sendable {
     /// Starts a transaction; a kept connection found broken at this point is re-made once, since
     /// nothing has been sent on it yet.
     private func begin(_ isolation: IsolationLevel) throws -> PostgresConnection {
+        var begin = isolation.beginStatement
+        if configuration.transactionPooler {
+            // The pooler's server connection has none of our startup options: set them for this transaction.
+            begin +=
+                "; SET LOCAL statement_timeout = \(configuration.statementTimeoutMilliseconds)"
+                + "; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'"
+        }
         let connection = try connect()
         do {
-            try connection.runScript(isolation.beginStatement)
+            try connection.runScript(begin)
             return connection
         } catch let error as PostgresError where error.code == .connectionLost {
             logger.info("postgres.reconnect")
             close()
             let fresh = try connect()
-            try fresh.runScript(isolation.beginStatement)
+            try fresh.runScript(begin)
             return fresh
         }
     }

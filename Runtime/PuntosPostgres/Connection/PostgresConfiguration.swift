@@ -7,13 +7,20 @@ import FoundationEssentials
 ///   `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE` and the rest;
 /// - `PUNTOS_STATEMENT_TIMEOUT_MS` (Int, default 5000): the longest a statement may run;
 /// - `PUNTOS_CONNECT_TIMEOUT_S` (Int, default 3): how long to wait for the server before giving up,
-///   so that a checkout hears "loyalty is down" quickly instead of hanging.
+///   so that a checkout hears "loyalty is down" quickly instead of hanging;
+/// - `PUNTOS_DB_POOLER=transaction`: the server is reached through a pooler in transaction mode
+///   (PgBouncer `pool_mode = transaction`, RDS Proxy), which may hand each transaction to another
+///   server connection: see `transactionPooler`.
 public struct PostgresConfiguration: Sendable {
     /// A connection URI or `key=value` string; nil leaves everything to the `PG*` variables.
     public var url: String?
     public var statementTimeoutMilliseconds: Int
     public var connectTimeoutSeconds: Int
     public var applicationName: String
+    /// Behind a transaction-mode pooler: no named prepared statements (PgBouncer before 1.21 cannot
+    /// track them, and RDS Proxy pins a session that uses them), no `options` startup parameter
+    /// (PgBouncer refuses it); the session settings are sent with `SET LOCAL` in every transaction.
+    public var transactionPooler = false
 
     public init(
         url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Int = 3,
@@ -36,6 +43,12 @@ public struct PostgresConfiguration: Sendable {
         }
         if let value = environment["PUNTOS_CONNECT_TIMEOUT_S"].flatMap(Int.init), value > 0 {
             configuration.connectTimeoutSeconds = value
+        }
+        configuration.transactionPooler = environment["PUNTOS_DB_POOLER"] == "transaction"
+        // deploy.yaml's DatabaseProxyUrl: the same database through RDS Proxy or PgBouncer.
+        if let pooler = environment["PUNTOS_POOLER_URL"], !pooler.isEmpty {
+            configuration.url = pooler
+            configuration.transactionPooler = true
         }
         return configuration
     }

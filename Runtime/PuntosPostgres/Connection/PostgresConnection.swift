@@ -27,8 +27,12 @@ public final class PostgresConnection {
         self.configuration = configuration
         self.logger = logger
         let options = "-c statement_timeout=\(configuration.statementTimeoutMilliseconds) -c TimeZone=UTC -c DateStyle=ISO"
-        var keywords = ["options", "connect_timeout", "application_name", "client_encoding"]
-        var values = [options, String(configuration.connectTimeoutSeconds), configuration.applicationName, "UTF8"]
+        var keywords = ["connect_timeout", "application_name", "client_encoding"]
+        var values = [String(configuration.connectTimeoutSeconds), configuration.applicationName, "UTF8"]
+        if !configuration.transactionPooler {  // a pooler refuses `options`: Database sets them per transaction
+            keywords.append("options")
+            values.append(options)
+        }
         if let url = configuration.url {
             keywords.append("dbname")
             values.append(url)
@@ -107,7 +111,7 @@ public final class PostgresConnection {
     /// The name `sql` is prepared under, preparing it on first use; nil past the cache's limit.
     private func preparedName(for sql: SQL, handle: OpaquePointer, file: String, line: Int) throws -> String? {
         if let name = prepared[sql.text] { return name }
-        guard prepared.count < Self.preparedStatementLimit else { return nil }
+        guard prepared.count < Self.preparedStatementLimit, !configuration.transactionPooler else { return nil }
         // Prepare on the second use: preparing costs a round trip, which a one-shot run that sends
         // each statement once would pay for nothing.
         guard seenOnce.insert(sql.text).inserted == false else {
