@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Times cold one-shot runs of `register-card` (issue a card to a new customer) against the C
-baseline running the same SQL, interleaved in one run, and prints medians, the ratio and peak RSS."""
+baseline running the same SQL, interleaved in one run, and prints medians, the ratio and peak RSS.
+With a fourth argument, the Lambda zip of register-card (scripts/package): also its cold start as on
+provided.al2023, in a root holding nothing but glibc (Tests/Fixtures/lambda_root.py), against a
+Runtime API: init (process start to its first `next`) and first answer (to the answer of its first
+event, a card issued through an API Gateway v2 event)."""
 import json, os, random, shutil, statistics, subprocess, sys, time
 
 def luhn_complete(payload):
@@ -27,8 +31,32 @@ def timed(argv, stdin_bytes):
         sys.exit(f"{argv[0]} failed ({process.returncode}): {err.decode()}")
     return elapsed * 1000, usage.ru_maxrss  # ms, KiB
 
+def packaged(zip_path, runs, run_id):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures"))
+    import lambda_root
+    root = lambda_root.make_root(zip_path)
+    init_ms, answer_ms = [], []
+    try:
+        for index in range(runs + 3):
+            body = json.dumps({"customer": {"external_id": f"bench-{run_id}-l{index}"}})
+            event = {"version": "2.0", "routeKey": "POST /cards", "rawPath": "/cards", "rawQueryString": "",
+                     "headers": {"content-type": "application/json"},
+                     "requestContext": {"http": {"method": "POST", "path": "/cards"}, "requestId": f"r{index}"},
+                     "body": body, "isBase64Encoded": False}
+            result = lambda_root.run(zip_path, [event], os.environ["DATABASE_URL"], root=root)
+            answer = next((c for c in result["calls"] if c["call"] == "response"), None)
+            if not answer or answer["body"].get("statusCode") != 200:
+                sys.exit(f"the packaged bootstrap failed: {result['calls']} {result['stderr']}")
+            if index >= 3:
+                init_ms.append(result["init_ms"]); answer_ms.append(result["first_answer_ms"])
+    finally:
+        import shutil as _shutil
+        _shutil.rmtree(root, ignore_errors=True)
+    return statistics.median(init_ms), statistics.median(answer_ms), len(init_ms)
+
 def main():
     swift_binary, c_binary, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    zip_path = sys.argv[4] if len(sys.argv) > 4 else None
     run_id = "%08x" % random.getrandbits(32)
     swift_ms, c_ms, swift_rss, c_rss = [], [], [], []
     for index in range(runs + 10):
@@ -47,6 +75,12 @@ def main():
     print(f"register-card (Swift):    median {s_med:.2f} ms   p90 {s_p90:.2f} ms   peak RSS {max(swift_rss) / 1024:.1f} MiB")
     print(f"C + libpq, same SQL:      median {c_med:.2f} ms   p90 {c_p90:.2f} ms   peak RSS {max(c_rss) / 1024:.1f} MiB")
     print(f"ratio (Swift / C):        {s_med / c_med:.2f}x median, goal <= 1.30x")
+    if zip_path:
+        # Fewer runs: each starts a mount namespace and a chroot, and Runtime API calls over HTTP.
+        l_init, l_answer, l_runs = packaged(zip_path, max(10, runs // 10), run_id)
+        print(f"packaged bootstrap ({os.path.getsize(zip_path) / 1048576:.1f} MiB zip), glibc-only root, {l_runs} runs:")
+        print(f"  init (start to first /next): median {l_init:.2f} ms   ({l_init / c_med:.2f}x the C one-shot run)")
+        print(f"  first answer (start to /response): median {l_answer:.2f} ms   ({l_answer / c_med:.2f}x the C one-shot run)")
     # Wall time on a shared machine is noisy; instruction counts are not (valgrind's callgrind).
     if shutil.which("valgrind"):
         def instructions(argv, stdin_bytes):
