@@ -110,7 +110,7 @@ class RuntimeAPI:
         return round((time.perf_counter() - self.started) * 1000, 2) if self.started else None
 
 
-def run(zip_path, events, database_url, timeout=90, root=None):
+def run(zip_path, events, database_url, timeout=90, root=None, variables=None):
     """One run in a fresh root (removed afterwards), or in `root` (made by make_root, kept)."""
     keep = root is not None
     root = root or make_root(zip_path)
@@ -121,6 +121,8 @@ def run(zip_path, events, database_url, timeout=90, root=None):
         "LAMBDA_TASK_ROOT": "/var/task",
         "DATABASE_URL": database_url,
     }
+    # The function's own configuration, as the template's Environment.Variables (deliver's signing key).
+    environment.update(variables or {})
     command = ["/usr/bin/unshare", "--mount", "--fork", "/bin/sh", "-c",
                'mount -t proc proc "$0/proc" && exec /usr/sbin/chroot "$0" /var/task/bootstrap', root]
     try:
@@ -152,12 +154,14 @@ def main():
     parser.add_argument("--zip", required=True)
     parser.add_argument("--events", required=True)
     parser.add_argument("--database-url", required=True)
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE, as the template's variables")
     arguments = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("lambda_root.py: needs root (unshare --mount, chroot)")
     with open(arguments.events) as handle:
         events = json.load(handle)
-    print(json.dumps(run(arguments.zip, events, arguments.database_url)))
+    variables = dict(item.split("=", 1) for item in arguments.env)
+    print(json.dumps(run(arguments.zip, events, arguments.database_url, variables=variables)))
 
 
 if __name__ == "__main__":

@@ -130,7 +130,9 @@ import Testing
         }
     }
 
-    static func runInEmptyRoot(_ name: String, events: [Any], databaseURL: String) throws -> Run {
+    static func runInEmptyRoot(
+        _ name: String, events: [Any], databaseURL: String, variables: [String] = []
+    ) throws -> Run {
         let eventsFile = FileManager.default.temporaryDirectory.appendingPathComponent("puntos-events-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: events).write(to: eventsFile)
         defer { try? FileManager.default.removeItem(at: eventsFile) }
@@ -140,7 +142,7 @@ import Testing
                 root.appendingPathComponent("Tests/Fixtures/lambda_root.py").path, "--zip",
                 try packages.appendingPathComponent("\(name).zip").path, "--events", eventsFile.path, "--database-url",
                 databaseURL,
-            ])
+            ] + variables.flatMap { ["--env", $0] })
         guard result.code == 0, let object = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any]
         else { throw Missing(description: "lambda_root.py failed (\(result.code)): \(result.err)") }
         let calls = (object["calls"] as? [[String: Any]] ?? []).map {
@@ -258,7 +260,9 @@ import Testing
                 Self.http("POST /deliver", path: "/deliver", body: #"{"kind":"run","limit":1}"#),
                 Self.sqs([("d-good", #"{"kind":"run","limit":1}"#), ("d-bad", #"{"kind":"run","limit":"all"}"#)]),
             ],
-            databaseURL: try TestDatabase.url())
+            databaseURL: try TestDatabase.url(),
+            // Besides the four Lambda variables, deliver's own setting, as deploy.yaml's Globals give it.
+            variables: ["PUNTOS_SIGNING_SECRET=lambda-test-signing-key"])
         #expect(run.answer("req-0") != nil, "\(run.calls.map(\.call)) \(run.stderr)")
         #expect(run.answer("req-1")?["statusCode"] as? Int == 200, "\(run.stderr)")
         #expect(Self.failures(run.answer("req-2")) == ["d-bad"])

@@ -33,6 +33,20 @@ public enum TestDatabase {
         return database
     }
 
+    /// A `Database` on the test database as the superuser (`PUNTOS_TEST_ADMIN_URL`'s role), for what the
+    /// application role may not do: DDL, and proving a trigger that the grants already stand before.
+    public static func admin() throws -> Database {
+        guard let adminURL = ProcessInfo.processInfo.environment["PUNTOS_TEST_ADMIN_URL"],
+            var components = URLComponents(string: adminURL), let test = URLComponents(string: try url())
+        else { throw Missing(description: "PUNTOS_TEST_ADMIN_URL is not set: run the tests with scripts/test") }
+        components.path = test.path
+        let database = Database(
+            configuration: PostgresConfiguration(url: components.string!, applicationName: "puntos-tests-admin"),
+            logger: logger)
+        _ = try database.connect()
+        return database
+    }
+
     /// A function context on a fresh connection to the test database.
     public static func context(now: Date = Date()) throws -> FunctionContext {
         FunctionContext.make(database: try make(), logger: logger, now: now)
