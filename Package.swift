@@ -55,6 +55,11 @@ let package = Package(
             dependencies: ["PuntosPostgres", "CCurlShims", "CCrypto", .product(name: "Logging", package: "swift-log")],
             path: "Runtime/PuntosRuntime", swiftSettings: swiftSettings),
 
+        // Signed webhooks: the canonical signature, HMAC checks, the replay table (puntos up and the AWS authorizer).
+        .target(
+            name: "PuntosWebhooks", dependencies: ["PuntosPostgres", "PuntosRuntime", "CCrypto"],
+            path: "Runtime/PuntosWebhooks", swiftSettings: swiftSettings),
+
         // The shared domain library: cards, customers, idempotency, and each function's handler.
         .target(
             name: "PuntosDomain",
@@ -106,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "puntos",
             dependencies: [
-                "PuntosPostgres", "PuntosRuntime",
+                "PuntosPostgres", "PuntosRuntime", "PuntosWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -136,6 +141,16 @@ let package = Package(
             name: "PuntosLocalRuntimeTests",
             dependencies: ["puntos", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
             path: "Tests/PuntosLocalRuntimeTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosGatewayTests",
+            dependencies: [
+                "puntos", "PuntosWebhooks", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/PuntosGatewayTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosFuzzTests", dependencies: ["PuntosPostgres", "PuntosTestSupport"],
+            path: "Tests/PuntosFuzzTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PuntosEndToEndTests",
             dependencies: ["PuntosPostgres", "PuntosTestSupport"],

@@ -6,17 +6,19 @@ import FoundationEssentials
 /// - `DATABASE_URL` (`postgresql://user:pass@host:port/db?sslmode=...`), else libpq's own `PGHOST`,
 ///   `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE` and the rest;
 /// - `PUNTOS_STATEMENT_TIMEOUT_MS` (Int, default 5000): the longest a statement may run;
-/// - `PUNTOS_CONNECT_TIMEOUT_S` (Int, default 3): how long to wait for the server before giving up,
-///   so that a checkout hears "loyalty is down" quickly instead of hanging.
+/// - `PUNTOS_CONNECT_TIMEOUT_S` (seconds, fractions allowed, default 3): how long to wait for the
+///   server before giving up, so that a checkout hears "loyalty is down" quickly instead of hanging.
+///   Enforced by Puntos itself (a non-blocking connect with a deadline), so `0.5` means half a
+///   second: libpq's own `connect_timeout` would round anything under 2 s up to 2 s.
 public struct PostgresConfiguration: Sendable {
     /// A connection URI or `key=value` string; nil leaves everything to the `PG*` variables.
     public var url: String?
     public var statementTimeoutMilliseconds: Int
-    public var connectTimeoutSeconds: Int
+    public var connectTimeoutSeconds: Double
     public var applicationName: String
 
     public init(
-        url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Int = 3,
+        url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Double = 3,
         applicationName: String = "puntos"
     ) {
         self.url = url
@@ -34,7 +36,7 @@ public struct PostgresConfiguration: Sendable {
         if let value = environment["PUNTOS_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), value >= 0 {
             configuration.statementTimeoutMilliseconds = value
         }
-        if let value = environment["PUNTOS_CONNECT_TIMEOUT_S"].flatMap(Int.init), value > 0 {
+        if let value = environment["PUNTOS_CONNECT_TIMEOUT_S"].flatMap(Double.init), value > 0, value.isFinite {
             configuration.connectTimeoutSeconds = value
         }
         return configuration
