@@ -68,6 +68,11 @@ let package = Package(
             ],
             path: "Runtime/PuntosRuntime", swiftSettings: swiftSettings),
 
+        // Signed webhooks: the canonical signature, HMAC checks, the replay table (puntos up and the AWS authorizer).
+        .target(
+            name: "PuntosWebhooks", dependencies: ["PuntosPostgres", "PuntosRuntime", "CCrypto"],
+            path: "Runtime/PuntosWebhooks", swiftSettings: swiftSettings),
+
         // The shared domain library: cards, customers, idempotency, and each function's handler.
         .target(
             name: "PuntosDomain",
@@ -118,7 +123,7 @@ let package = Package(
         // API Gateway's Lambda authorizer on AWS (puntos up checks signatures itself).
         .target(
             name: "PuntosAuthorizer",
-            dependencies: ["PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PuntosRuntime", "PuntosPostgres", "PuntosWebhooks", .product(name: "Logging", package: "swift-log")],
             path: "Functions/PuntosAuthorizer", swiftSettings: swiftSettings),
         .executableTarget(
             name: "webhook-authorizer", dependencies: ["PuntosAuthorizer"], path: "Functions/webhook-authorizer",
@@ -128,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "puntos",
             dependencies: [
-                "PuntosPostgres", "PuntosRuntime",
+                "PuntosPostgres", "PuntosRuntime", "PuntosWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -162,6 +167,16 @@ let package = Package(
             name: "PuntosPackagingTests", dependencies: ["PuntosTestSupport", "PuntosAuthorizer", "PuntosRuntime"],
             path: "Tests/PuntosPackagingTests",
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosGatewayTests",
+            dependencies: [
+                "puntos", "PuntosWebhooks", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/PuntosGatewayTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PuntosFuzzTests", dependencies: ["PuntosPostgres", "PuntosTestSupport"],
+            path: "Tests/PuntosFuzzTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PuntosEndToEndTests",
             dependencies: ["PuntosPostgres", "PuntosTestSupport"],

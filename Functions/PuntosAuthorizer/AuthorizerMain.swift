@@ -2,6 +2,7 @@ import FoundationEssentials
 import Logging
 import PuntosPostgres
 import PuntosRuntime
+import PuntosWebhooks
 
 #if canImport(Glibc)
     import Glibc
@@ -83,7 +84,7 @@ public enum AuthorizerMain {
             try EventDecoding.checkSize(data)
             let event = try EventDecoding.decode(AuthorizerEvent.self, from: data)
             let response = try authorizer.authorize(event) { claim in
-                try database.withConnection { try ReplayClaim.claim(claim, on: $0) }
+                try database.withConnection { try ReplayStore.claim(claim, on: $0) }
             }
             if response.isAuthorized {
                 logger.info("authorizer.allowed", metadata: ["caller": "\(response.context["caller"] ?? "")"])

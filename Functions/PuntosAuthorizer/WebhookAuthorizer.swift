@@ -1,5 +1,6 @@
 import FoundationEssentials
 import PuntosRuntime
+import PuntosWebhooks
 
 /// Decides one API Gateway authorizer request: the `X-Puntos-*` signature, its time window and its
 /// first use. A request is authorized when
@@ -16,15 +17,13 @@ import PuntosRuntime
 /// Denied requests get `isAuthorized: false` (API Gateway answers 403) with the reason in the context,
 /// which API Gateway does not pass on; the log line says it.
 public struct WebhookAuthorizer: Sendable {
-    public static let window: Double = 300
+    public static let window = Double(WebhookVerifier.window)
 
-    public let secrets: [String: Data]
+    /// The check itself, shared with `puntos up` (PuntosWebhooks): canonical signatures, HMAC,
+    /// window. This type only adapts the authorizer event and the simple response.
+    public let verifier: WebhookVerifier
 
-    public init(secrets: [String: Data]) { self.secrets = secrets }
-
-    /// `pos=secret1,erp=secret2`; an empty or malformed list is a configuration error.
     public init(specification: String) throws(FunctionError) {
-        var secrets: [String: Data] = [:]
         for pair in specification.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             let name = parts.first.map { String($0).trimmed } ?? ""
@@ -33,67 +32,38 @@ public struct WebhookAuthorizer: Sendable {
                 throw .badInput(
                     "invalid_webhook_secrets", field: "WEBHOOK_SECRETS", "WEBHOOK_SECRETS is caller=secret,caller=secret")
             }
-            secrets[name] = Data(secret.utf8)
         }
-        guard !secrets.isEmpty else {
+        let verifier = WebhookVerifier(specification: specification)
+        guard !verifier.callers.isEmpty else {
             throw .badInput("missing_webhook_secrets", field: "WEBHOOK_SECRETS", "WEBHOOK_SECRETS names no caller")
         }
-        self.secrets = secrets
+        self.verifier = verifier
     }
 
-    /// What the caller signed.
-    public static func message(timestamp: String, method: String, target: String, contentSHA256: String) -> Data {
-        Data("\(timestamp).\(method).\(target).\(contentSHA256)".utf8)
-    }
-
-    public static let emptyBodySHA256 = SHA256Digest.hash(Data()).hexString
-
-    /// The decision. `claim` records a verified signature in the replay table and says whether it is
-    /// new; it may throw when the table cannot be reached (the invocation then fails: API Gateway
-    /// answers 500, nothing was decided).
+    /// The decision. `claim` records a verified signature in the replay table (`ReplayStore`) and
+    /// says whether it is new; it may throw when the table cannot be reached (the invocation then
+    /// fails: API Gateway answers 500, nothing was decided).
     public func authorize(
-        _ event: AuthorizerEvent, now: Date = Date(), claim: (ReplayClaim) throws -> Bool
+        _ event: AuthorizerEvent, now: Date = Date(), claim: (VerifiedRequest) throws -> Bool
     ) throws -> AuthorizerResponse {
-        guard let caller = event.header("x-puntos-caller"), let timestamp = event.header("x-puntos-timestamp"),
-            let signature = event.header("x-puntos-signature"), let method = event.method, let target = event.target
-        else { return .denied("signature_missing") }
-        guard let secret = secrets[caller] else { return .denied("unknown_caller") }
-        guard (1...12).contains(timestamp.utf8.count), timestamp.utf8.allSatisfy({ (48...57).contains($0) }),
-            let seconds = Int64(timestamp)
-        else { return .denied("malformed_timestamp") }
-        guard abs(Int64(now.timeIntervalSince1970.rounded(.down)) - seconds) <= Int64(Self.window) else {
-            return .denied("stale_timestamp")
-        }
+        guard let method = event.method, let target = event.target else { return .denied("signature_missing") }
+        // The authorizer never sees a body. A read has none (puntos up refuses GET/HEAD bodies), so
+        // a read may be signed v1 over the empty body; a write must be v2 over the signed digest.
         let reads = method == "GET" || method == "HEAD"
-        var given = Data()
-        let digest: String
-        if signature.hasPrefix("v2=") {
-            guard let header = event.header("x-puntos-content-sha256")?.lowercased(), header.count == 64,
-                header.allSatisfy(\.isHexDigit)
-            else { return .denied("content_digest_missing") }
-            digest = header
-            guard let bytes = Data(hexDigits: String(signature.dropFirst(3))) else { return .denied("wrong_signature") }
-            given = bytes
-        } else if signature.hasPrefix("v1="), reads {
-            // A read has no body: v1 over "TS.METHOD.TARGET." is what puntos up checks too.
-            digest = Self.emptyBodySHA256
-            guard let bytes = Data(hexDigits: String(signature.dropFirst(3))) else { return .denied("wrong_signature") }
-            guard HMACSHA256.isValid(bytes, for: Data("\(timestamp).\(method).\(target).".utf8), key: secret) else {
-                return .denied("wrong_signature")
-            }
-            given = bytes
-        } else {
-            return .denied(signature.hasPrefix("v1=") ? "v2_signature_required" : "wrong_signature")
+        let request = SignedRequest(
+            caller: event.header("x-puntos-caller"), timestamp: event.header("x-puntos-timestamp"),
+            signature: event.header("x-puntos-signature"), contentSHA256: event.header("x-puntos-content-sha256"),
+            method: method, target: target, body: reads ? [] : nil)
+        switch verifier.verify(request, now: now) {
+        case .failure(let failure):
+            return .denied(failure == .bodyRequired ? "v2_signature_required" : failure.code)
+        case .success(let verified):
+            guard try claim(verified) else { return .denied(AuthenticationFailure.replayed.code) }
+            let digest =
+                verified.signature.scheme == .v2
+                ? (request.contentSHA256 ?? "").lowercased() : SignedMessage.contentDigest(of: [UInt8]())
+            return AuthorizerResponse(isAuthorized: true, context: ["caller": verified.caller, "content_sha256": digest])
         }
-        if signature.hasPrefix("v2=") {
-            let message = Self.message(timestamp: timestamp, method: method, target: target, contentSHA256: digest)
-            guard HMACSHA256.isValid(given, for: message, key: secret) else { return .denied("wrong_signature") }
-        }
-        guard given.count == 32 else { return .denied("wrong_signature") }
-        let record = ReplayClaim(
-            caller: caller, mac: [UInt8](given), signedAt: seconds, expiresAt: seconds + 2 * Int64(Self.window))
-        guard try claim(record) else { return .denied("replayed_request") }
-        return AuthorizerResponse(isAuthorized: true, context: ["caller": caller, "content_sha256": digest])
     }
 }
 
@@ -104,29 +74,4 @@ extension String {
         while text.last?.isWhitespace == true { text.removeLast() }
         return String(text)
     }
-}
-
-extension Data {
-    /// Bytes from an even number of hex digits; nil otherwise.
-    init?(hexDigits text: String) {
-        guard text.count % 2 == 0, !text.isEmpty else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count / 2)
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self.init(bytes)
-    }
-}
-
-/// A verified signature to record: the replay table's key is (caller, MAC).
-public struct ReplayClaim: Sendable, Equatable {
-    public var caller: String
-    public var mac: [UInt8]
-    public var signedAt: Int64
-    public var expiresAt: Int64
 }

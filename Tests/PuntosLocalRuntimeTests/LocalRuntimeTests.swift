@@ -228,7 +228,7 @@ import Testing
         #expect(try eventually(10) { status != 0 })
         #expect(status == 502)
         #expect(try eventually(10) { runtime.workers(of: "puntos-test-echo").count == 2 })
-        #expect(try runtime.signed("POST", "/test/echo", body: #"{"kind":"after"}"#).status == 200)
+        #expect(try runtime.signed("POST", "/test/echo", body: #"{"kind":"echo","value":"after"}"#).status == 200)
 
         // Queue: the message held by the killed worker is delivered again and succeeds.
         let key = TestDatabase.unique("kill")
@@ -255,7 +255,10 @@ import Testing
         let stuck = try runtime.signed("POST", "/test/echo", body: #"{"kind":"echo","sleep_ms":20000}"#)
         #expect(stuck.status == 504)
         #expect(Date().timeIntervalSince(started) < 10)  // Timeout: 3 in the template, plus a second
-        #expect(try eventually(10) { try runtime.signed("POST", "/test/echo", body: #"{"kind":"next"}"#).status == 200 })
+        #expect(
+            try eventually(10) {
+                try runtime.signed("POST", "/test/echo", body: #"{"kind":"echo","value":"next"}"#).status == 200
+            })
     }
 
     @Test func aScheduleFiresAndNeverTwiceAtOnce() throws {

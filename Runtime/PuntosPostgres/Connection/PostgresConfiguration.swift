@@ -6,8 +6,10 @@ import FoundationEssentials
 /// - `DATABASE_URL` (`postgresql://user:pass@host:port/db?sslmode=...`), else libpq's own `PGHOST`,
 ///   `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE` and the rest;
 /// - `PUNTOS_STATEMENT_TIMEOUT_MS` (Int, default 5000): the longest a statement may run;
-/// - `PUNTOS_CONNECT_TIMEOUT_S` (Int, default 3): how long to wait for the server before giving up,
-///   so that a checkout hears "loyalty is down" quickly instead of hanging;
+/// - `PUNTOS_CONNECT_TIMEOUT_S` (seconds, fractions allowed, default 3): how long to wait for the
+///   server before giving up, so that a checkout hears "loyalty is down" quickly instead of hanging.
+///   Enforced by Puntos itself (a non-blocking connect with a deadline), so `0.5` means half a
+///   second: libpq's own `connect_timeout` would round anything under 2 s up to 2 s;
 /// - `PUNTOS_DB_POOLER=transaction`: the server is reached through a pooler in transaction mode
 ///   (PgBouncer `pool_mode = transaction`, RDS Proxy), which may hand each transaction to another
 ///   server connection: see `transactionPooler`.
@@ -15,7 +17,7 @@ public struct PostgresConfiguration: Sendable {
     /// A connection URI or `key=value` string; nil leaves everything to the `PG*` variables.
     public var url: String?
     public var statementTimeoutMilliseconds: Int
-    public var connectTimeoutSeconds: Int
+    public var connectTimeoutSeconds: Double
     public var applicationName: String
     /// Behind a transaction-mode pooler: no named prepared statements (PgBouncer before 1.21 cannot
     /// track them, and RDS Proxy pins a session that uses them), no `options` startup parameter
@@ -23,7 +25,7 @@ public struct PostgresConfiguration: Sendable {
     public var transactionPooler = false
 
     public init(
-        url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Int = 3,
+        url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Double = 3,
         applicationName: String = "puntos"
     ) {
         self.url = url
@@ -41,7 +43,7 @@ public struct PostgresConfiguration: Sendable {
         if let value = environment["PUNTOS_STATEMENT_TIMEOUT_MS"].flatMap(Int.init), value >= 0 {
             configuration.statementTimeoutMilliseconds = value
         }
-        if let value = environment["PUNTOS_CONNECT_TIMEOUT_S"].flatMap(Int.init), value > 0 {
+        if let value = environment["PUNTOS_CONNECT_TIMEOUT_S"].flatMap(Double.init), value > 0, value.isFinite {
             configuration.connectTimeoutSeconds = value
         }
         configuration.transactionPooler = environment["PUNTOS_DB_POOLER"] == "transaction"

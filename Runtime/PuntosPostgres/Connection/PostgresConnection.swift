@@ -27,8 +27,8 @@ public final class PostgresConnection {
         self.configuration = configuration
         self.logger = logger
         let options = "-c statement_timeout=\(configuration.statementTimeoutMilliseconds) -c TimeZone=UTC -c DateStyle=ISO"
-        var keywords = ["connect_timeout", "application_name", "client_encoding"]
-        var values = [String(configuration.connectTimeoutSeconds), configuration.applicationName, "UTF8"]
+        var keywords = ["application_name", "client_encoding"]
+        var values = [configuration.applicationName, "UTF8"]
         if !configuration.transactionPooler {  // a pooler refuses `options`: Database sets them per transaction
             keywords.append("options")
             values.append(options)
@@ -37,26 +37,64 @@ public final class PostgresConnection {
             keywords.append("dbname")
             values.append(url)
         }
-        handle = withCStringArray(keywords) { keywordPointers in
+        let connecting = withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in
-                PQconnectdbParams(keywordPointers, valuePointers, 1)
+                PQconnectStartParams(keywordPointers, valuePointers, 1)
             }
         }
-        guard let handle, PQstatus(handle) == CONNECTION_OK else {
-            let reason = handle.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory"
-            PQfinish(handle)
+        let failure = Self.finishConnecting(connecting, within: configuration.connectTimeoutSeconds)
+        guard let handle = connecting, failure == nil else {
+            let reason = failure ?? "out of memory"
+            PQfinish(connecting)
             self.handle = nil
             throw PostgresError(
                 code: .connectionFailed,
                 message: "cannot connect to PostgreSQL (settings from \(configuration.sourceDescription)): \(reason); "
                     + "check that the server is running and that DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE point at it")
         }
+        self.handle = handle
         // Server notices ("relation already exists, skipping") are not errors: keep them off stderr.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         logger.debug("postgres.connected", metadata: ["db.server_version": "\(PQserverVersion(handle))"])
     }
 
     deinit { PQfinish(handle) }
+
+    /// Drives a connection started by `PQconnectStartParams` to the end with `PQconnectPoll` and
+    /// `poll()`, giving up at the deadline; nil when connected, else why not.
+    ///
+    /// libpq's blocking connect honours `connect_timeout` in whole seconds and at least 2; this
+    /// enforces any deadline, so a checkout hears "loyalty is down" within, say, half a second.
+    /// (A host name is still resolved inside `PQconnectStartParams`, before the deadline counts.)
+    private static func finishConnecting(_ connection: OpaquePointer?, within seconds: Double) -> String? {
+        guard let connection else { return "out of memory" }
+        guard PQstatus(connection) != CONNECTION_BAD else { return trimmed(PQerrorMessage(connection)) }
+        let deadline = monotonicSeconds() + max(0.001, seconds)
+        var state = PGRES_POLLING_WRITING
+        while true {
+            switch state {
+            case PGRES_POLLING_OK:
+                return nil
+            case PGRES_POLLING_FAILED:
+                return trimmed(PQerrorMessage(connection))
+            default:
+                let remaining = deadline - monotonicSeconds()
+                guard remaining > 0 else { return "no answer within \(seconds) s (PUNTOS_CONNECT_TIMEOUT_S)" }
+                var descriptor = pollfd(
+                    fd: PQsocket(connection), events: Int16(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(min(remaining * 1000, 60_000).rounded(.up)))
+                if ready < 0 && errno != EINTR { return "poll failed (errno \(errno))" }
+                if ready == 0 { continue }  // the deadline is checked at the top
+            }
+            state = PQconnectPoll(connection)
+        }
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
 
     /// False once the connection has broken; make a new one.
     public var isHealthy: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }

@@ -47,6 +47,10 @@ public enum FunctionMain {
             exit(78)  // EX_CONFIG
         }
         if let endpoint = environment["AWS_LAMBDA_RUNTIME_API"], !endpoint.isEmpty {
+            // A supervisor's SIGTERM ends a warm worker at once: a parent that ignores SIGTERM for its
+            // own handling (`puntos up`, through ServiceLifecycle) passes the ignoring on through exec.
+            signal(SIGTERM, SIG_DFL)
+            signal(SIGINT, SIG_DFL)
             let database = Database(configuration: .fromEnvironment(applicationName: Handler.name), logger: logger)
             let driver = RuntimeAPIDriver(endpoint: endpoint, logger: logger)
             if let failure = WarmStart.checkDatabase(database) {

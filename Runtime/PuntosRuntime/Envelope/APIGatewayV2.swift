@@ -23,9 +23,23 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
     public var body: String?
     public var isBase64Encoded: Bool?
 
-    /// The domain event the request carries: its JSON body, with path and query parameters added as
-    /// fields (the body wins where both name one), and the route's `kind` when the body names none.
+    /// The domain event the request carries: its JSON body, with query parameters added as fields
+    /// (the body wins where both name one), its path parameters (authoritative: a body naming another
+    /// value is refused), and the route's `kind`.
+    ///
+    /// The route decides the action: where `routes` maps this route, its kind is the event's, and a
+    /// body naming another kind is refused (`kind_not_allowed`, field `kind`), so that no body can
+    /// widen what a route does (a public route reaches its one action, a read never writes). A
+    /// function with routes refuses a route it does not map. A GET or HEAD carries no body.
     public func domainEvent(routes: [String: String]) throws(FunctionError) -> Data {
+        let method = requestContext.http?.method.uppercased() ?? String(routeKey.prefix(while: { $0 != " " })).uppercased()
+        if method == "GET" || method == "HEAD", let body, !body.isEmpty {
+            throw .badInput("body_not_allowed", field: "$", "a \(method) request carries no body")
+        }
+        let routeKind = routes[routeKey]
+        if !routes.isEmpty, routeKind == nil {
+            throw .badInput("unknown_route", field: "routeKey", "this function does not serve the route \(routeKey)")
+        }
         var object: [String: JSONValue] = [:]
         if let bodyData = try bodyData(), !bodyData.isEmpty, isFormBody, !Self.looksLikeJSON(bodyData) {
             // An HTML form or an RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`): text fields.
@@ -47,12 +61,23 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
             }
             object = fields
         }
-        for (name, value) in (queryStringParameters ?? [:]).merging(pathParameters ?? [:], uniquingKeysWith: { $1 })
-        where object[name] == nil {
+        for (name, value) in queryStringParameters ?? [:] where object[name] == nil {
             object[name] = .string(value)
         }
-        if object["kind"] == nil, let kind = routes[routeKey] {
-            object["kind"] = .string(kind)
+        for (name, value) in pathParameters ?? [:] {
+            if let given = object[name], given != .string(value) {
+                throw .badInput(
+                    "path_parameter_mismatch", field: name, "\(name) is given by the path; the body may not name another")
+            }
+            object[name] = .string(value)
+        }
+        if let routeKind {
+            if let given = object["kind"], given != .string(routeKind) {
+                throw .badInput(
+                    "kind_not_allowed", field: "kind",
+                    "the route \(routeKey) runs \(routeKind) only; the body may not name another kind")
+            }
+            object["kind"] = .string(routeKind)
         }
         return try JSONCoding.encode(JSONValue.object(object))
     }

@@ -17,6 +17,8 @@ struct Up: AsyncParsableCommand {
     @Option(help: "The folder of function executables (default: beside puntos).") var bin: String?
     @Option(help: "Override a template parameter: Name=Value (repeatable).") var parameter: [String] = []
     @Option(help: "Largest request body accepted, in bytes.") var maxBodyBytes = 1_048_576
+    @Option(help: "How long a request body may take to arrive (408 after), and a silent connection stays open, in milliseconds.")
+    var bodyTimeoutMs = 30_000
     @Option(help: "How long a request waits for a free worker before 503, in milliseconds.") var workerWaitMs = 2000
     @Option(help: "Events waiting for a worker per function, beyond which requests get 503 at once.") var maxPending = 256
     @Option(help: "First retry delay of a failed queue message, in milliseconds (doubles per receive).") var queueBackoffMs = 1000
@@ -82,19 +84,26 @@ struct Up: AsyncParsableCommand {
             backoffBaseSeconds: Double(queueBackoffMs) / 1000, logger: logger, metrics: metrics)
         let scheduler = try Scheduler(
             template: template, pools: pools, configuration: configuration, logger: logger, metrics: metrics)
+        let authenticator = WebhookAuthenticator(
+            secrets: secrets, databases: DatabaseLanes(configuration: configuration, label: "replays", count: 4, logger: logger))
         let healthDatabase = BlockingDatabase(configuration: configuration, label: "health", logger: logger)
-        let gateway = Gateway(
+        var gateway = Gateway(
             template: template, routes: RouteTable(template.functions), pools: pools,
-            authenticator: WebhookAuthenticator(secrets: secrets), queues: queues,
+            authenticator: authenticator, queues: queues,
             health: {
                 (try? await healthDatabase.run { database in
                     try database.withConnection { try $0.query("SELECT 1 AS ok").rows.count == 1 }
                 }) ?? false
             },
             metrics: metrics, logger: logger, maximumBodyBytes: maxBodyBytes, maximumWait: .milliseconds(workerWaitMs))
+        gateway.bodyTimeout = .milliseconds(bodyTimeoutMs)
+        let finalGateway = gateway
         let host = self.host
         let application = Application(
-            responder: CallbackResponder<GatewayContext> { request, context in await gateway.respond(request, context: context) },
+            responder: CallbackResponder<GatewayContext> { request, context in
+                await finalGateway.respond(request, context: context)
+            },
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(bodyTimeoutMs)))),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 logger.notice("puntos.listening", metadata: ["http.address": "\(host):\(channel.localAddress?.port ?? 0)"])
@@ -106,7 +115,8 @@ struct Up: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: PoolsService(pools: pools, logger: logger)),
-                    .init(service: queues), .init(service: scheduler), .init(service: application),
+                    .init(service: queues), .init(service: scheduler),
+                    .init(service: ReplaySweeper(authenticator: authenticator, logger: logger)), .init(service: application),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

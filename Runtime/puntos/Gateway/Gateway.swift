@@ -3,16 +3,21 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PuntosPostgres
 import PuntosRuntime
+import PuntosWebhooks
 
 /// A request context that knows who is calling (the invoke endpoint answers loopback callers only).
 struct GatewayContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
+    /// The connection, so that an answer given before the body was read can stop reading it.
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 }
 
@@ -29,6 +34,8 @@ struct Gateway: Sendable {
     let logger: Logger
     let maximumBodyBytes: Int
     let maximumWait: Duration
+    /// How long a request body may take to arrive, in all.
+    var bodyTimeout: Duration = .seconds(30)
 
     func respond(_ request: Request, context: GatewayContext) async -> Response {
         let started = ContinuousClock.now
@@ -40,6 +47,17 @@ struct Gateway: Sendable {
             response = try await route(request, context: context, requestId: requestId, label: &label)
         } catch let error as GatewayError {
             response = error.response
+            if error.closesConnection {
+                // The body was not read (too large, too slow): answer, then stop reading the connection.
+                response.headers[.connection] = "close"
+                let channel = context.channel
+                let bytes = ByteBuffer(bytes: error.bodyBytes)
+                response.body = ResponseBody(contentLength: bytes.readableBytes) { writer in
+                    try await writer.write(bytes)
+                    try await writer.finish(nil)
+                    channel.close(mode: .input, promise: nil)
+                }
+            }
         } catch {
             logger.error("http.failed", metadata: ["error": "\(error)"])
             response = GatewayError(status: 500, code: "internal_error", message: "puntos failed to handle the request").response
@@ -86,9 +104,18 @@ struct Gateway: Sendable {
                 throw GatewayError(status: 404, code: "no_route", message: "no such queue")
             }
             let body = try await collect(request)
-            try authenticate(request, body: body)
+            try await authenticate(request, body: body)
             let queue = String(parts[1])
-            let messageId = try await queues.enqueue(queue: queue, body: body)
+            let messageId: String
+            do {
+                messageId = try await queues.enqueue(queue: queue, body: body)
+            } catch let error as PostgresError {
+                logger.warning("queue.enqueue_failed", metadata: ["error": "\(error)"])
+                var failure = GatewayError(
+                    status: 503, code: "database_unavailable", message: "the queue cannot be reached in PostgreSQL; retry later")
+                failure.headers["retry-after"] = "1"
+                throw failure
+            }
             return json(201, ["message_id": messageId, "queue": queue])
         }
         switch routes.match(method: method, path: path) {
@@ -99,28 +126,78 @@ struct Gateway: Sendable {
         case .found(let match):
             label = match.route.routeKey
             let body = try await collect(request)
-            if !match.route.isPublic { try authenticate(request, body: body) }
+            if method == "GET" || method == "HEAD", !body.isEmpty {
+                throw GatewayError(status: 400, code: "body_not_allowed", message: "a \(method) request carries no body")
+            }
+            if !match.route.isPublic { try await authenticate(request, body: body) }
             return try await forward(request, body: body, match: match, context: context, requestId: requestId)
         }
     }
 
+    /// The request body, refused at once when its announced length is over the limit (413), and when
+    /// it does not arrive in `bodyTimeout` (408); both close the connection.
     private func collect(_ request: Request) async throws -> Data {
-        var request = request
-        do {
-            return Data(try await request.collectBody(upTo: maximumBodyBytes).readableBytesView)
-        } catch {
-            throw GatewayError(status: 413, code: "body_too_large", message: "the request body is over \(maximumBodyBytes) bytes")
+        let limit = maximumBodyBytes
+        if let announced = request.headers[.contentLength] {
+            guard let length = Int(announced), length >= 0 else {
+                throw GatewayError(status: 400, code: "invalid_content_length", message: "Content-Length is not a length")
+            }
+            if length > limit {
+                var error = GatewayError(status: 413, code: "body_too_large", message: "the request body is over \(limit) bytes")
+                error.closesConnection = true
+                throw error
+            }
         }
+        let timeout = bodyTimeout
+        let outcome: Data? = try await withThrowingTaskGroup(of: Data?.self) { group in
+            group.addTask {
+                var request = request
+                do {
+                    return Data(try await request.collectBody(upTo: limit).readableBytesView)
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    var failure = GatewayError(
+                        status: 413, code: "body_too_large", message: "the request body is over \(limit) bytes")
+                    failure.closesConnection = true
+                    throw failure
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let outcome else {
+            var error = GatewayError(
+                status: 408, code: "body_timeout", message: "the request body did not arrive within \(timeout)")
+            error.closesConnection = true
+            throw error
+        }
+        return outcome
     }
 
-    private func authenticate(_ request: Request, body: Data) throws {
+    private func authenticate(_ request: Request, body: Data) async throws {
         func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        switch authenticator.authenticate(
-            caller: header("X-Puntos-Caller"), timestamp: header("X-Puntos-Timestamp"),
-            signature: header("X-Puntos-Signature"), method: request.method.rawValue,
-            target: target, body: body)
-        {
+        let signed = SignedRequest(
+            caller: header(SignedRequest.Header.caller), timestamp: header(SignedRequest.Header.timestamp),
+            signature: header(SignedRequest.Header.signature), contentSHA256: header(SignedRequest.Header.contentSHA256),
+            method: request.method.rawValue, target: target, body: Array(body))
+        let outcome: Result<VerifiedRequest, AuthenticationFailure>
+        do {
+            outcome = try await authenticator.authenticate(signed)
+        } catch {
+            logger.warning("http.replay_store_unavailable", metadata: ["error": "\(error)"])
+            var failure = GatewayError(
+                status: 503, code: "database_unavailable",
+                message: "the replay table in PostgreSQL cannot be reached; retry later")
+            failure.headers["retry-after"] = "1"
+            throw failure
+        }
+        switch outcome {
         case .success: return
         case .failure(let failure):
             metrics.increment("puntos_http_unauthorized_total", ["reason": failure.code])
@@ -343,11 +420,16 @@ struct GatewayError: Error {
     var code: String
     var message: String
     var headers: [String: String] = [:]
+    /// The request's body was not read: close the connection after answering.
+    var closesConnection = false
+
+    var bodyBytes: Data {
+        (try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys]))
+            ?? Data()
+    }
 
     var response: Response {
-        let body =
-            (try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys]))
-            ?? Data()
+        let body = bodyBytes
         var fields: HTTPFields = [.contentType: "application/json"]
         for (name, value) in headers { if let fieldName = HTTPField.Name(name) { fields[fieldName] = value } }
         return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -30,8 +30,12 @@ struct PoolsService: Service {
                     "function.executable": "\(pool.executable)",
                 ])
         }
+        // ServiceLifecycle's own wait: suspends until the group's graceful shutdown, no polling.
         try? await gracefulShutdown()
-        for pool in pools.values { await pool.stop(grace: .seconds(30)) }
+        // Every pool at once: each lets its workers finish what they hold, then ends them.
+        await withTaskGroup(of: Void.self) { group in
+            for pool in pools.values { group.addTask { await pool.stop(grace: .seconds(30)) } }
+        }
         _ = servers
     }
 }
@@ -39,11 +43,4 @@ struct PoolsService: Service {
 /// Sleeps, or throws as soon as a graceful shutdown starts.
 func sleepUnlessShuttingDown(_ duration: Duration) async throws {
     try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
-}
-
-func gracefulShutdown() async throws {
-    try await withGracefulShutdownHandler {
-        while !Task.isShuttingDownGracefully { try await Task.sleep(for: .milliseconds(50)) }
-    } onGracefulShutdown: {
-    }
 }
