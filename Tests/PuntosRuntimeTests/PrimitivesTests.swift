@@ -114,3 +114,13 @@ final class LineBox: @unchecked Sendable {  // guarded by `lock`
         #expect(SecureRandom.bytes(16) != SecureRandom.bytes(16))
     }
 }
+
+@Suite struct CABundleTests {
+    @Test func anOverrideWinsThenTheFirstSystemBundleThatExists() {
+        #expect(CABundle.choose(override: "/opt/certs.pem", isReadable: { _ in true }) == "/opt/certs.pem")
+        let amazonLinux = "/etc/pki/tls/certs/ca-bundle.crt"
+        #expect(CABundle.choose(override: nil, isReadable: { $0 == amazonLinux }) == amazonLinux)
+        #expect(CABundle.choose(override: "", isReadable: { _ in true }) == CABundle.systemBundles[0])
+        #expect(CABundle.choose(override: nil, isReadable: { _ in false }) == nil)
+    }
+}

@@ -32,6 +32,7 @@ final class CurlEasy {
             _ = puntos_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
         }
         check(puntos_curl_set_long(handle, CURLOPT_NOSIGNAL, 1))
+        if let bundle = CABundle.path { check(puntos_curl_set_string(handle, CURLOPT_CAINFO, bundle)) }
     }
 
     func set(_ option: CURLoption, _ value: Int) { check(puntos_curl_set_long(handle, option, value)) }
