@@ -175,9 +175,6 @@ let package = Package(
             ],
             path: "Tests/PuntosGatewayTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "PuntosFuzzTests", dependencies: ["PuntosPostgres", "PuntosTestSupport"],
-            path: "Tests/PuntosFuzzTests", swiftSettings: swiftSettings),
-        .testTarget(
             name: "PuntosEndToEndTests",
             dependencies: ["PuntosPostgres", "PuntosTestSupport"],
             path: "Tests/PuntosEndToEndTests", swiftSettings: swiftSettings),

@@ -11,7 +11,7 @@ public enum ReplayStore {
         caller: String, mac: [UInt8], signedAt: Int64, expiresAt: Int64, on connection: PostgresConnection
     ) throws -> Bool {
         precondition(mac.count == Signature.macLength, "an HMAC-SHA256 is 32 bytes")
-        let hex = Hex.encode(mac)
+        let hex = Data(mac).hexString
         let result = try connection.query(
             """
             INSERT INTO webhook_replays (caller, mac, signed_at, expires_at)

@@ -1,3 +1,6 @@
+import FoundationEssentials
+import PuntosRuntime
+
 /// A webhook signature header, parsed into its one canonical form.
 ///
 ///     X-Puntos-Signature: v1=<64 hex digits>     HMAC-SHA256 over timestamp.METHOD.target.body
@@ -46,10 +49,11 @@ public struct Signature: Sendable, Hashable {
     }
 
     /// The canonical header value: the scheme and lowercase hex.
-    public var headerValue: String { scheme.rawValue + "=" + Hex.encode(mac) }
+    public var headerValue: String { scheme.rawValue + "=" + Data(mac).hexString }
 }
 
-/// Hexadecimal text, strictly: an even number of `0-9`, `a-f`, `A-F`, nothing else.
+/// Hexadecimal text read strictly: an even number of `0-9`, `a-f`, `A-F`, nothing else (written
+/// with PuntosRuntime's `Data.hexString`).
 public enum Hex {
     public static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         guard text.count % 2 == 0 else { return nil }
@@ -69,17 +73,6 @@ public enum Hex {
     }
 
     public static func decode(_ text: String) -> [UInt8]? { decode(Array(text.utf8)) }
-
-    /// Lowercase hex.
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 
     private static func nibble(_ character: UInt8) -> UInt8? {
         switch character {

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import PuntosRuntime
 
 /// The bytes a caller signs.
@@ -13,12 +14,12 @@ public enum SignedMessage {
     }
 
     public static func v2(timestamp: String, method: String, target: String, bodyDigest: [UInt8]) -> [UInt8] {
-        Array("\(timestamp).\(method).\(target).\(Hex.encode(bodyDigest))".utf8)
+        Array("\(timestamp).\(method).\(target).\(Data(bodyDigest).hexString)".utf8)
     }
 
     /// The lowercase hex SHA-256 of a body, as `X-Puntos-Content-SHA256` carries it.
     public static func contentDigest(of body: some Collection<UInt8>) -> String {
-        Hex.encode(SHA256Digest.hash(Array(body)))
+        SHA256Digest.hash(Array(body)).hexString
     }
 
     /// The signature header a caller with `secret` sends (used by tests, clients and the docs' examples).

@@ -14,20 +14,15 @@ enum BodyDigest {
     static let enabled = Environment.process["PUNTOS_BODY_DIGEST"] == "authorizer"
 
     /// The 401 answer for a request whose body is not the one the caller signed; nil when it is.
-    static func refusal(for event: Data, requestId: String, enabled: Bool = BodyDigest.enabled) -> APIGatewayV2Response? {
-        guard enabled, let request = try? JSONCoding.decoder().decode(JSONValue.self, from: event),
-            let authorizer = request["requestContext"]?["authorizer"]?["lambda"]
-        else { return nil }
+    static func refusal(
+        for request: APIGatewayV2Request, requestId: String, enabled: Bool = BodyDigest.enabled
+    ) -> APIGatewayV2Response? {
+        guard enabled, let authorizer = request.requestContext.authorizer?.lambda else { return nil }
         guard let expected = authorizer["content_sha256"]?.stringValue?.lowercased(), expected.count == 64 else {
             return unauthorized("the authorizer passed no body digest (sign with v2= and X-Puntos-Content-SHA256)", requestId)
         }
-        let text = request["body"]?.stringValue ?? ""
-        let body: Data
-        if case .bool(true)? = request["isBase64Encoded"] {
-            guard let decoded = Data(base64Encoded: text) else { return unauthorized("the body is not base64", requestId) }
-            body = decoded
-        } else {
-            body = Data(text.utf8)
+        guard let body = try? request.bodyData() ?? Data() else {
+            return unauthorized("the body is not base64", requestId)
         }
         guard SHA256Digest.hash(body).hexString == expected else {
             return unauthorized("the body's SHA-256 is not the signed X-Puntos-Content-SHA256", requestId)

@@ -21,7 +21,7 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
                 outcome = "ok"
             case .http(let request):
                 let response =
-                    BodyDigest.refusal(for: data, requestId: context.requestId) ?? answer(request, context: context)
+                    BodyDigest.refusal(for: request, requestId: context.requestId) ?? answer(request, context: context)
                 result = .success(try JSONCoding.encode(response))
                 outcome = "http_\(response.statusCode)"
             case .sqs(let batch):

@@ -7,9 +7,14 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
             public var method: String
             public var path: String
         }
+        /// What a Lambda authorizer passed on (`{"lambda": {context}}`, payload 2.0 simple responses).
+        public struct Authorizer: Codable, Sendable, Equatable {
+            public var lambda: [String: JSONValue]?
+        }
         public var requestId: String?
         public var http: HTTP?
         public var timeEpoch: Int64?
+        public var authorizer: Authorizer?
     }
 
     public var version: String
@@ -112,7 +117,7 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
         return String(validating: bytes, as: UTF8.self)
     }
 
-    private func bodyData() throws(FunctionError) -> Data? {
+    func bodyData() throws(FunctionError) -> Data? {
         guard let body else { return nil }
         guard isBase64Encoded == true else { return Data(body.utf8) }
         guard let data = Data(base64Encoded: body) else {
