@@ -15,16 +15,27 @@ public struct NotifyPriceDrop: FunctionHandler {
         let programme = try Validate.programme(event.programme)
         let store = try Validate.text(event.store, field: "store", maxLength: 64)
         let currency = try Money.currency(event.currency, field: "currency")
-        let feed = try Self.validate(event.items)
-        return try context.database.withTransaction { connection in
+        var feed = try Self.validate(event.items)
+        feed.asOf = event.asOf
+        let request = FeedRequest(programme: programme, store: store, currency: currency, feed: feed)
+        return try Idempotency.run(
+            database: context.database, programme: programme, scope: "notify-price-drop.price", key: event.idempotencyKey,
+            request: request
+        ) { connection in
             _ = try Programme.load(programme, from: connection)
             return try Self.fire(feed, programme: programme, store: store, currency: currency, now: context.now, connection)
         }
     }
 
     /// The feed as parallel arrays, checked item by item with the field named.
-    struct Feed {
+    struct Feed: Encodable {
         var skus: [String] = [], prices: [String] = [], inStock: [Bool?] = [], names: [String?] = [], urls: [String?] = []
+        var asOf: Date?
+    }
+
+    /// What an idempotency key is checked against: the event as validated.
+    struct FeedRequest: Encodable {
+        var programme: String, store: String, currency: String, feed: Feed
     }
 
     static func validate(_ items: [NotifyPriceDropEvent.Item]) throws -> Feed {
@@ -60,17 +71,25 @@ public struct NotifyPriceDrop: FunctionHandler {
     ) throws -> NotifyPriceDropOutput {
         let row = try connection.query(
             """
-            WITH feed AS (
-                SELECT f.sku, f.price, coalesce(f.in_stock, st.sellable, true) AS in_stock, f.name, f.url
+            WITH given AS (
+                SELECT f.sku, f.price, coalesce(f.in_stock, st.sellable, true) AS in_stock, f.name, f.url,
+                       (\(feed.asOf)::timestamptz IS NOT NULL AND pp.as_of IS NOT NULL
+                        AND \(feed.asOf)::timestamptz <= pp.as_of) AS stale
                 FROM unnest(\(feed.skus)::text[], \(feed.prices)::numeric[], \(feed.inStock)::boolean[],
                             \(feed.names)::text[], \(feed.urls)::text[]) AS f(sku, price, in_stock, name, url)
                 LEFT JOIN product_stock st ON st.programme_id = \(programme) AND st.store = \(store) AND st.sku = f.sku
+                LEFT JOIN product_prices pp ON pp.programme_id = \(programme) AND pp.store = \(store) AND pp.sku = f.sku
+                     AND pp.currency = \(currency)
+            ), feed AS (
+                SELECT * FROM given WHERE NOT stale
             ), recorded AS (
-                INSERT INTO product_prices AS p (programme_id, store, sku, currency, price, in_stock, updated_at)
-                SELECT \(programme), \(store), sku, \(currency), price, in_stock, \(now) FROM feed
+                INSERT INTO product_prices AS p (programme_id, store, sku, currency, price, in_stock, as_of, updated_at)
+                SELECT \(programme), \(store), sku, \(currency), price, in_stock, \(feed.asOf)::timestamptz, \(now) FROM feed
                 ON CONFLICT (programme_id, store, sku, currency) DO UPDATE
-                    SET price = excluded.price, in_stock = excluded.in_stock, updated_at = excluded.updated_at
-                    WHERE p.price IS DISTINCT FROM excluded.price OR p.in_stock IS DISTINCT FROM excluded.in_stock
+                    SET price = excluded.price, in_stock = excluded.in_stock, as_of = coalesce(excluded.as_of, p.as_of),
+                        updated_at = excluded.updated_at
+                    WHERE (excluded.as_of IS NULL OR p.as_of IS NULL OR excluded.as_of > p.as_of)
+                      AND (p.price, p.in_stock, p.as_of) IS DISTINCT FROM (excluded.price, excluded.in_stock, coalesce(excluded.as_of, p.as_of))
             ), fired AS (
                 -- One pass: the UPDATE finds, locks and re-arms (re-checking its conditions against a row
                 -- that a concurrent feed changed meanwhile); SET sees the old baseline, kept for the notice.
@@ -99,11 +118,12 @@ public struct NotifyPriceDrop: FunctionHandler {
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM feed) AS items, (SELECT count(*) FROM fired) AS fired,
-                   (SELECT count(*) FROM written) AS notices
+            SELECT (SELECT count(*) FROM given) AS items, (SELECT count(*) FROM fired) AS fired,
+                   (SELECT count(*) FROM written) AS notices, (SELECT count(*) FROM given WHERE stale) AS stale
             """
         ).one()
         return NotifyPriceDropOutput(
-            items: try row.decode("items"), fired: try row.decode("fired"), notices: try row.decode("notices"))
+            items: try row.decode("items"), fired: try row.decode("fired"), notices: try row.decode("notices"),
+            stale: try row.decode("stale"))
     }
 }

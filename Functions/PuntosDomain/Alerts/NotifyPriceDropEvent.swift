@@ -8,6 +8,11 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
     public var store: String
     public var currency: String
     public var items: [Item]
+    /// When the shop read these prices. A price older than (or as old as) the one a sku last took
+    /// changes nothing and fires nothing, so a redelivered or reordered feed cannot undo a newer one.
+    public var asOf: Date?
+    /// A redelivered event with the same key changes nothing and answers as the first time.
+    public var idempotencyKey: String?
 
     public struct Item: Sendable, Decodable, Equatable {
         public var sku: String
@@ -40,6 +45,7 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case programme, store, currency, items, sku, price, name, url, inStock = "in_stock"
+        case asOf = "as_of", idempotencyKey = "idempotency_key"
     }
 
     public init(programme: String? = nil, store: String, currency: String, items: [Item]) {
@@ -55,6 +61,8 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
         programme = try container.decodeIfPresent(String.self, forKey: .programme)
         store = try container.decode(String.self, forKey: .store)
         currency = try container.decode(String.self, forKey: .currency)
+        asOf = try container.decodeIfPresent(Date.self, forKey: .asOf)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
         if container.contains(.items) {
             for key in [CodingKeys.sku, .price, .name, .url, .inStock] where container.contains(key) {
                 throw FunctionError.badInput("invalid_value", field: key.stringValue, "give either items or one sku, not both")
@@ -79,10 +87,13 @@ public struct NotifyPriceDropOutput: Codable, Sendable, Equatable {
     public var fired: Int
     /// Notices written (a repeated event writes none).
     public var notices: Int
+    /// Items older than the price their sku already has (`as_of`): nothing changed or fired for them.
+    public var stale: Int
 
-    public init(items: Int, fired: Int, notices: Int) {
+    public init(items: Int, fired: Int, notices: Int, stale: Int = 0) {
         self.items = items
         self.fired = fired
         self.notices = notices
+        self.stale = stale
     }
 }

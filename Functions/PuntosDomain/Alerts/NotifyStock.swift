@@ -58,31 +58,59 @@ public struct NotifyStock: FunctionHandler {
             quantities.append(item.quantity)
         }
         let interval = event.waveSize.map { _ in "\(event.waveIntervalMinutes ?? 60) minutes" }
-        return try context.database.withTransaction { connection in
+        let request = StockRequest(
+            programme: programme, store: store, skus: skus, quantities: quantities, waveSize: event.waveSize,
+            waveIntervalMinutes: event.waveIntervalMinutes, asOf: event.asOf)
+        return try Idempotency.run(
+            database: context.database, programme: programme, scope: "notify-stock.stock", key: event.idempotencyKey,
+            request: request
+        ) { connection in
             _ = try Programme.load(programme, from: connection)
             // The new levels; a change from not sellable to sellable opens a new restock. A scheduled wave
-            // stays scheduled through a flap, so flapping cannot speed the waves up.
-            let restocked = try connection.query(
+            // stays scheduled through a flap, so flapping cannot speed the waves up. A level no newer
+            // than the sku's (`as_of`) is stale and changes nothing; an identical one rewrites nothing.
+            let recorded = try connection.query(
                 """
-                INSERT INTO product_stock AS p (programme_id, store, sku, quantity, sellable, restock_seq, restocked_at,
-                                                wave_size, wave_interval, updated_at)
-                SELECT \(programme), \(store), f.sku, f.quantity, f.quantity > 0, CASE WHEN f.quantity > 0 THEN 1 ELSE 0 END,
-                       CASE WHEN f.quantity > 0 THEN \(context.now)::timestamptz END, \(event.waveSize), \(interval)::interval,
-                       \(context.now)
-                FROM unnest(\(skus)::text[], \(quantities)::integer[]) AS f(sku, quantity)
-                ON CONFLICT (programme_id, store, sku) DO UPDATE SET
-                    quantity = excluded.quantity, sellable = excluded.sellable,
-                    restock_seq = p.restock_seq + CASE WHEN excluded.sellable AND NOT p.sellable THEN 1 ELSE 0 END,
-                    restocked_at = CASE WHEN excluded.sellable AND NOT p.sellable THEN excluded.updated_at ELSE p.restocked_at END,
-                    wave_size = coalesce(excluded.wave_size, p.wave_size), wave_interval = coalesce(excluded.wave_interval, p.wave_interval),
-                    updated_at = excluded.updated_at
-                RETURNING restocked_at = updated_at AS restocked
+                WITH feed AS (
+                    SELECT f.sku, f.quantity, \(event.asOf)::timestamptz AS as_of,
+                           (\(event.asOf)::timestamptz IS NOT NULL AND p.as_of IS NOT NULL AND \(event.asOf)::timestamptz <= p.as_of) AS stale
+                    FROM unnest(\(skus)::text[], \(quantities)::integer[]) AS f(sku, quantity)
+                    LEFT JOIN product_stock p ON p.programme_id = \(programme) AND p.store = \(store) AND p.sku = f.sku
+                ), written AS (
+                    INSERT INTO product_stock AS p (programme_id, store, sku, quantity, sellable, restock_seq, restocked_at,
+                                                    wave_size, wave_interval, as_of, updated_at)
+                    SELECT \(programme), \(store), f.sku, f.quantity, f.quantity > 0, CASE WHEN f.quantity > 0 THEN 1 ELSE 0 END,
+                           CASE WHEN f.quantity > 0 THEN \(context.now)::timestamptz END, \(event.waveSize), \(interval)::interval,
+                           f.as_of, \(context.now)
+                    FROM feed f WHERE NOT f.stale
+                    ON CONFLICT (programme_id, store, sku) DO UPDATE SET
+                        quantity = excluded.quantity, sellable = excluded.sellable,
+                        restock_seq = p.restock_seq + CASE WHEN excluded.sellable AND NOT p.sellable THEN 1 ELSE 0 END,
+                        restocked_at = CASE WHEN excluded.sellable AND NOT p.sellable THEN excluded.updated_at ELSE p.restocked_at END,
+                        wave_size = coalesce(excluded.wave_size, p.wave_size), wave_interval = coalesce(excluded.wave_interval, p.wave_interval),
+                        as_of = coalesce(excluded.as_of, p.as_of), updated_at = excluded.updated_at
+                    WHERE (excluded.as_of IS NULL OR p.as_of IS NULL OR excluded.as_of > p.as_of)
+                      AND (p.quantity, p.wave_size, p.wave_interval, p.as_of)
+                          IS DISTINCT FROM (excluded.quantity, coalesce(excluded.wave_size, p.wave_size),
+                                            coalesce(excluded.wave_interval, p.wave_interval), coalesce(excluded.as_of, p.as_of))
+                    RETURNING restocked_at = updated_at AS restocked
+                )
+                SELECT (SELECT count(*) FROM written WHERE restocked) AS restocked,
+                       (SELECT count(*) FROM feed WHERE stale) AS stale
                 """
-            ).filter { (try? $0.decode("restocked", as: Bool.self)) == true }.count
-            return try Self.fire(
-                programme: programme, store: store, skus: skus, items: skus.count, restocked: restocked,
-                now: context.now, connection)
+            ).one()
+            var output = try Self.fire(
+                programme: programme, store: store, skus: skus, items: skus.count,
+                restocked: try recorded.decode("restocked"), now: context.now, connection)
+            output.stale = try recorded.decode("stale")
+            return output
         }
+    }
+
+    /// What an idempotency key is checked against: the event as validated.
+    struct StockRequest: Encodable {
+        var programme: String, store: String, skus: [String], quantities: [Int]
+        var waveSize: Int?, waveIntervalMinutes: Int?, asOf: Date?
     }
 
     /// One statement: the subscriptions of sellable skus (the event's, or those whose next wave is

@@ -56,10 +56,16 @@ public enum NotifyStockEvent: Sendable, Decodable {
         /// Wave settings are kept for the sku until an event gives new ones.
         public var waveSize: Int?
         public var waveIntervalMinutes: Int?
+        /// When the shop read these levels. A level older than (or as old as) the one a sku last took
+        /// changes nothing, so a redelivered or reordered event cannot undo a newer one.
+        public var asOf: Date?
+        /// A redelivered event with the same key changes nothing and answers as the first time.
+        public var idempotencyKey: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, store, items, sku, quantity, waveSize = "wave_size", waveIntervalMinutes =
                 "wave_interval_minutes"
+            case asOf = "as_of", idempotencyKey = "idempotency_key"
         }
 
         public init(programme: String? = nil, store: String, items: [Item], waveSize: Int? = nil, waveIntervalMinutes: Int? = nil)
@@ -77,6 +83,8 @@ public enum NotifyStockEvent: Sendable, Decodable {
             store = try container.decode(String.self, forKey: .store)
             waveSize = try container.decodeIfPresent(Int.self, forKey: .waveSize)
             waveIntervalMinutes = try container.decodeIfPresent(Int.self, forKey: .waveIntervalMinutes)
+            asOf = try container.decodeIfPresent(Date.self, forKey: .asOf)
+            idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
             if container.contains(.items) {
                 for key in [CodingKeys.sku, .quantity] where container.contains(key) {
                     throw FunctionError.badInput(
@@ -109,4 +117,6 @@ public struct NotifyStockOutput: Codable, Sendable, Equatable {
     public var notices: Int
     /// Subscribers left for later waves.
     public var waiting: Int
+    /// Items older than the level their sku already has (`as_of`): nothing changed for them.
+    public var stale: Int = 0
 }

@@ -118,7 +118,10 @@ public struct Subscribe: FunctionHandler {
         let programme = try Validate.programme(event.programme)
         let terms = try Self.validate(event, kind: kind)
         if event.subscriber.email != nil { _ = try configuration.requireSecret() }
-        return try context.database.withTransaction { connection in
+        return try Idempotency.run(
+            database: context.database, programme: programme, scope: "subscribe.\(kind)", key: event.idempotencyKey,
+            request: event
+        ) { connection in
             _ = try Programme.load(programme, from: connection)
             let store = SubscriptionStore(connection: connection, programme: programme)
             let subscriber = try store.subscriberKey(event.subscriber, field: "subscriber")
@@ -185,10 +188,11 @@ public struct Subscribe: FunctionHandler {
                 if terms.timeZone != nil || terms.channel != nil {
                     try connection.query(
                         """
-                        INSERT INTO notification_settings (customer_id, time_zone, updated_at)
+                        INSERT INTO notification_settings AS n (customer_id, time_zone, updated_at)
                         VALUES (\(subscriber.customerId), \(terms.timeZone), \(now))
-                        ON CONFLICT (customer_id) DO UPDATE SET time_zone = coalesce(excluded.time_zone, notification_settings.time_zone),
+                        ON CONFLICT (customer_id) DO UPDATE SET time_zone = coalesce(excluded.time_zone, n.time_zone),
                             updated_at = excluded.updated_at
+                        WHERE n.time_zone IS DISTINCT FROM coalesce(excluded.time_zone, n.time_zone)
                         """)
                 }
             }
@@ -279,7 +283,10 @@ public struct Subscribe: FunctionHandler {
 
     private func remove(_ event: SubscribeEvent.Remove, _ context: FunctionContext) throws -> SubscribeOutput {
         let programme = try Validate.programme(event.programme)
-        return try context.database.withTransaction { connection in
+        return try Idempotency.run(
+            database: context.database, programme: programme, scope: "subscribe.remove", key: event.idempotencyKey,
+            request: event
+        ) { connection in
             let store = SubscriptionStore(connection: connection, programme: programme)
             let subscriber = try store.subscriberKey(event.subscriber, field: "subscriber")
             let rows = try connection.query(

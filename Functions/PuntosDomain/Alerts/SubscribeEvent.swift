@@ -92,9 +92,13 @@ public enum SubscribeEvent: Sendable, Decodable {
         /// The customer's IANA time zone (`Europe/Madrid`), for SMS quiet hours.
         public var timeZone: String?
         public var expiresInDays: Int?
+        /// A redelivered event with the same key changes nothing and answers as the first time.
+        /// Without one, subscribing again renews: the expiry and a drop's baseline count from now.
+        public var idempotencyKey: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, subscriber, store, sku, currency, rearm, channel, locale
+            case idempotencyKey = "idempotency_key"
             case productName = "product_name", targetPrice = "target_price", minDropPercent = "min_drop_percent"
             case minDropAmount = "min_drop_amount", currentPrice = "current_price", minQuantity = "min_quantity"
             case timeZone = "time_zone", expiresInDays = "expires_in_days"
@@ -123,8 +127,11 @@ public enum SubscribeEvent: Sendable, Decodable {
         public var programme: String?
         public var subscriber: Subscriber
         public var subscriptionId: Int64
+        public var idempotencyKey: String?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case kind, programme, subscriber, subscriptionId = "subscription_id" }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, subscriber, subscriptionId = "subscription_id", idempotencyKey = "idempotency_key"
+        }
     }
 }
 

@@ -5,9 +5,9 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String) -> EmailAddress? {
         let trimmed = text.trimmingSpaces.lowercased()
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
-        guard trimmed.count <= 254, parts.count == 2,
+        guard trimmed.storedLength <= 254, parts.count == 2,
             let local = parts.first, let domain = parts.last,
-            (1...64).contains(local.count), domain.count >= 3,
+            (1...64).contains(String(local).storedLength), domain.count >= 3,
             domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains(".."),
             !trimmed.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "," || $0 == "<" || $0 == ">" })
         else { return nil }

@@ -34,7 +34,10 @@ public struct AlertsConfiguration: Sendable {
     /// The signing secret, or a `not_configured` failure naming the variable.
     public func requireSecret() throws -> String {
         guard let signingSecret else {
-            throw FunctionError(.bug, code: "not_configured", message: "PUNTOS_SIGNING_SECRET is not set: links cannot be signed")
+            throw FunctionError.notConfigured(
+                variable: "PUNTOS_SIGNING_SECRET",
+                "PUNTOS_SIGNING_SECRET is not set: confirm and unsubscribe links cannot be signed; set it to a long random secret"
+            )
         }
         return signingSecret
     }

@@ -9,6 +9,8 @@ import PuntosRuntime
 /// - The same key with the same body returns the stored answer and changes nothing.
 /// - The same key with another body is refused with `idempotency_conflict`.
 /// - Bad input and temporary failures store nothing: nothing began, so the key stays free.
+/// - An unknown programme is `programme_not_found`, as without a key (the claim inserts only for a
+///   programme that exists, so no foreign-key error can escape).
 ///
 /// Without a key the write runs as is; functions make their writes naturally idempotent where they can.
 public enum Idempotency {
@@ -16,16 +18,14 @@ public enum Idempotency {
         database: Database, programme: String, scope: String, key: String?, request: Request,
         _ body: (PostgresConnection) throws -> Output
     ) throws -> Output {
-        guard let key else { return try database.withTransaction(body) }
-        guard (1...255).contains(key.count) else {
-            throw FunctionError.badInput("invalid_value", field: "idempotency_key", "idempotency_key must be 1 to 255 characters")
-        }
+        guard let given = key else { return try database.withTransaction(body) }
+        let key = try Validate.idempotencyKey(given)
         let requestJSON = JSONText(String(decoding: try JSONCoding.encode(request), as: UTF8.self))
         let answer: Result<Output, FunctionError> = try database.withTransaction { connection in
             let claimed = try connection.query(
                 """
                 INSERT INTO idempotency_keys (programme_id, scope, key, request)
-                VALUES (\(programme), \(scope), \(key), \(requestJSON)::jsonb)
+                SELECT id, \(scope), \(key), \(requestJSON)::jsonb FROM programmes WHERE id = \(programme)
                 ON CONFLICT DO NOTHING RETURNING 1 AS claimed
                 """)
             if claimed.isEmpty {
@@ -54,12 +54,16 @@ public enum Idempotency {
     private static func storedAnswer<Output: Codable>(
         _ connection: PostgresConnection, programme: String, scope: String, key: String, request: JSONText
     ) throws -> Result<Output, FunctionError> {
-        let row = try connection.query(
+        let rows = try connection.query(
             """
             SELECT request = \(request)::jsonb AS same_request, response::text AS response
             FROM idempotency_keys WHERE programme_id = \(programme) AND scope = \(scope) AND key = \(key)
-            """
-        ).one()
+            """)
+        guard let row = rows.first else {
+            // Nothing claimed and nothing stored: the claim found no such programme.
+            _ = try Programme.load(programme, from: connection)
+            throw FunctionError.bug("an idempotency key was neither claimed nor stored")
+        }
         guard try row.decode("same_request", as: Bool.self) else {
             throw FunctionError.conflict(
                 "idempotency_conflict", field: "idempotency_key",

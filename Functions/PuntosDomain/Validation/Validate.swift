@@ -6,13 +6,25 @@ public enum Validate {
     public static func text(_ value: String, field: String, maxLength: Int) throws -> String {
         let trimmed = value.trimmingSpaces
         guard !trimmed.isEmpty else { throw FunctionError.badInput("invalid_value", field: field, "\(field) must not be empty") }
-        guard trimmed.count <= maxLength else {
+        guard trimmed.storedLength <= maxLength else {
             throw FunctionError.badInput("invalid_value", field: field, "\(field) must be at most \(maxLength) characters")
         }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw FunctionError.badInput("invalid_value", field: field, "\(field) must not contain control characters")
         }
         return trimmed
+    }
+
+    /// An idempotency key: 1 to 255 characters as the database counts them.
+    public static func idempotencyKey(_ key: String) throws -> String {
+        guard (1...255).contains(key.storedLength) else {
+            throw FunctionError.badInput("invalid_value", field: "idempotency_key", "idempotency_key must be 1 to 255 characters")
+        }
+        guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw FunctionError.badInput(
+                "invalid_value", field: "idempotency_key", "idempotency_key must not contain control characters")
+        }
+        return key
     }
 
     public static func optionalText(_ value: String?, field: String, maxLength: Int) throws -> String? {
@@ -69,4 +81,11 @@ public enum Validate {
         }
         return value
     }
+}
+
+extension String {
+    /// The length PostgreSQL's `length()` gives this text, which every CHECK on a text column uses:
+    /// Unicode scalars (code points), not Swift's `Character`s. `"e\u{301}"` is one `Character` and
+    /// two scalars. Every length limit that mirrors a column's CHECK counts with this.
+    public var storedLength: Int { unicodeScalars.count }
 }

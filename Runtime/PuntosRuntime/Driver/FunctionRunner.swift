@@ -55,9 +55,9 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
             output = try handler.handle(event, context: context)
         } catch {
             let converted = FunctionError(converting: error)
-            if converted.kind == .bug || converted.kind == .temporary {
+            if [.bug, .configuration, .temporary].contains(converted.kind) {
                 context.logger.log(
-                    level: converted.kind == .bug ? .error : .info, "invocation.failed",
+                    level: converted.kind == .temporary ? .info : .error, "invocation.failed",
                     metadata: [
                         "function.name": "\(Handler.name)", "error.code": "\(converted.code)",
                         "error.detail": "\(String(reflecting: error))",

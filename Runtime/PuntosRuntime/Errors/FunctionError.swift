@@ -14,6 +14,9 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
         case refused
         /// The database or another dependency is unavailable; safe to retry. Exit 75, HTTP 503.
         case temporary
+        /// A setting the function needs is missing or unusable (a variable not set). Exit 78
+        /// (EX_CONFIG), HTTP 500: the operator must fix the deployment; retrying changes nothing.
+        case configuration
         /// A bug in Puntos. Exit 70, HTTP 500.
         case bug
     }
@@ -50,16 +53,22 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
         FunctionError(.temporary, code: code, message: message)
     }
 
+    /// A missing or unusable setting, naming the environment variable in `field`.
+    public static func notConfigured(variable: String, _ message: String) -> FunctionError {
+        FunctionError(.configuration, code: "not_configured", message: message, field: variable)
+    }
+
     public static func bug(_ message: String) -> FunctionError {
         FunctionError(.bug, code: "internal_error", message: message)
     }
 
-    /// The sysexits code of a one-shot run (DESIGN.md): 65, 69, 75 or 70.
+    /// The sysexits code of a one-shot run (DESIGN.md): 65, 69, 75, 78 or 70.
     public var exitCode: Int32 {
         switch kind {
         case .badInput: 65
         case .notFound, .conflict, .refused: 69
         case .temporary: 75
+        case .configuration: 78
         case .bug: 70
         }
     }
@@ -72,7 +81,7 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
         case .conflict: 409
         case .refused: 422
         case .temporary: 503
-        case .bug: 500
+        case .configuration, .bug: 500
         }
     }
 

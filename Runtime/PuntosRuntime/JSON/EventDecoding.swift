@@ -9,6 +9,7 @@ public enum EventDecoding {
         try checkSize(data)
         try checkUTF8(data)
         do {
+            try refuseNUL(data)
             return try JSONCoding.decoder().decode(type, from: data)
         } catch let error as FunctionError {
             throw error
@@ -30,6 +31,36 @@ public enum EventDecoding {
     public static func checkUTF8(_ data: Data) throws(FunctionError) {
         guard String(validating: data, as: UTF8.self) != nil else {
             throw .badInput("invalid_utf8", field: "$", "the event is not valid UTF-8 text")
+        }
+    }
+
+    /// Refuses a NUL character (`\u0000`) in any string or key, naming the first field that holds one:
+    /// PostgreSQL's text cannot store it, and no field of an event has a use for it. The event is
+    /// parsed a second time only when its text holds the escape at all.
+    public static func refuseNUL(_ data: Data) throws(FunctionError) {
+        guard data.firstRange(of: Data(#"\u0000"#.utf8)) != nil,
+            let value = try? JSONCoding.decoder().decode(JSONValue.self, from: data),
+            let field = firstNUL(in: value, path: "")
+        else { return }
+        throw .badInput("invalid_value", field: field, "\(field) must not contain the NUL character (\\u0000)")
+    }
+
+    private static func firstNUL(in value: JSONValue, path: String) -> String? {
+        switch value {
+        case .string(let text): return text.unicodeScalars.contains("\u{0}") ? (path.isEmpty ? "$" : path) : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = firstNUL(in: item, path: path + "[\(index)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                let memberPath = path.isEmpty ? key : path + "." + key
+                if key.unicodeScalars.contains("\u{0}") { return memberPath }
+                if let found = firstNUL(in: member, path: memberPath) { return found }
+            }
+            return nil
+        case .null, .bool, .number: return nil
         }
     }
 
