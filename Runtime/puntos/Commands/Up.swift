@@ -36,9 +36,23 @@ struct Up: AsyncParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--parameter takes Name=Value, got \(item)") }
             overrides[parts[0]] = parts[1]
         }
-        let template: Template
+        var template: Template
         do { template = try Template.load(path: self.template, overrides: overrides) } catch {
             throw ValidationError("\(self.template): \(error)")
+        }
+        // Confirm and unsubscribe links need a signing key: the template's, else PUNTOS_SIGNING_SECRET,
+        // else one made for this run (links it signs stop working when puntos up restarts without it).
+        if template.parameters["SigningSecret"]?.isEmpty == true {
+            let given = ProcessInfo.processInfo.environment["PUNTOS_SIGNING_SECRET"] ?? ""
+            overrides["SigningSecret"] = given.isEmpty ? SecureRandom.bytes(32).hexString : given
+            if given.isEmpty {
+                print(
+                    "No SigningSecret given: links are signed with a key made for this run (set SIGNING_SECRET to keep links working across restarts)"
+                )
+            }
+            do { template = try Template.load(path: self.template, overrides: overrides) } catch {
+                throw ValidationError("\(self.template): \(error)")
+            }
         }
         var environment = ProcessInfo.processInfo.environment
         if let url = template.parameters["DatabaseUrl"], !url.isEmpty { environment["DATABASE_URL"] = url }
