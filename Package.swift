@@ -1,29 +1,55 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// One set of compiler settings for every target: Swift 6 language mode with strict concurrency.
+/// The function executables, named as users type them and as `deploy.yaml` names them (a test reads
+/// both lists and checks that they agree), each with the modules its `main.swift` imports. A new
+/// function is one line here, a folder `Functions/<name>/main.swift` and its entry in deploy.yaml.
+let functions: [(name: String, modules: [String])] = [
+    ("register-card", ["PuntosCards"]),
+    ("accrue", ["PuntosLedger"]),
+    ("redeem", ["PuntosLedger"]),
+    ("balance", ["PuntosLedger"]),
+    ("expire", ["PuntosLedger"]),
+    ("configure", ["PuntosLedger"]),
+    ("subscribe", ["PuntosAlerts"]),
+    ("notify-price-drop", ["PuntosAlerts"]),
+    ("notify-stock", ["PuntosAlerts"]),
+    ("deliver", ["PuntosDelivery"]),
+    ("unsubscribe", ["PuntosDelivery"]),
+    ("webhook-authorizer", ["PuntosAuthorizer"]),
+]
+
+/// The domain, one module per concept, in `Functions/<name>`. Core holds what every function
+/// shares (identifiers, money, validation, idempotency, programmes, customer identity, signed
+/// links); a concept module imports Core and the runtime, never another concept module.
+let domainModules: [(name: String, dependencies: [String])] = [
+    ("PuntosCore", []),
+    ("PuntosCards", ["PuntosCore"]),
+    ("PuntosLedger", ["PuntosCore"]),
+    ("PuntosAlerts", ["PuntosCore"]),
+    ("PuntosDelivery", ["PuntosCore"]),
+]
+
+/// One set of compiler settings, applied to every target by the loop at the end of this file.
+/// - Swift 6 language mode (the default with tools version 6.0): complete data-race checking, so
+///   strict concurrency is on for every target without a flag.
+/// - `ExistentialAny`: existential types are spelled `any P`.
+/// - `MemberImportVisibility`: a file uses members (extension methods, say) only of modules it
+///   imports itself, not of modules that another file of its module happens to import.
+/// - `InternalImportsByDefault`: an `import` is internal; a module that shows an imported type in
+///   its own API says so with `public import` or `package import`, so the dependencies a module
+///   passes on to its importers are written down.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny")
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
     name: "Puntos",
     platforms: [.macOS(.v15)],
-    products: [
-        .executable(name: "puntos", targets: ["puntos"]),
-        .executable(name: "register-card", targets: ["register-card"]),
-        .executable(name: "accrue", targets: ["accrue"]),
-        .executable(name: "redeem", targets: ["redeem"]),
-        .executable(name: "balance", targets: ["balance"]),
-        .executable(name: "expire", targets: ["expire"]),
-        .executable(name: "configure", targets: ["configure"]),
-        .executable(name: "subscribe", targets: ["subscribe"]),
-        .executable(name: "notify-price-drop", targets: ["notify-price-drop"]),
-        .executable(name: "notify-stock", targets: ["notify-stock"]),
-        .executable(name: "deliver", targets: ["deliver"]),
-        .executable(name: "unsubscribe", targets: ["unsubscribe"]),
-        .executable(name: "webhook-authorizer", targets: ["webhook-authorizer"]),
-    ],
+    products: [.executable(name: "puntos", targets: ["puntos"])]
+        + functions.map { .executable(name: $0.name, targets: [$0.name]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -58,7 +84,7 @@ let package = Package(
         .target(
             name: "PuntosPostgres",
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
-            path: "Runtime/PuntosPostgres", swiftSettings: swiftSettings),
+            path: "Runtime/PuntosPostgres"),
 
         // The runtime every function links: handler shape, drivers, envelopes, errors, JSON logs.
         .target(
@@ -66,69 +92,26 @@ let package = Package(
             dependencies: [
                 "PuntosPostgres", "CCurlShims", "CCrypto", "CGlibcCompat", .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Runtime/PuntosRuntime", swiftSettings: swiftSettings),
+            path: "Runtime/PuntosRuntime"),
 
         // Signed webhooks: the canonical signature, HMAC checks, the replay table (puntos up and the AWS authorizer).
         .target(
             name: "PuntosWebhooks", dependencies: ["PuntosPostgres", "PuntosRuntime", "CCrypto"],
-            path: "Runtime/PuntosWebhooks", swiftSettings: swiftSettings),
-
-        // The shared domain library: cards, customers, idempotency, and each function's handler.
-        .target(
-            name: "PuntosDomain",
-            dependencies: ["PuntosRuntime", "PuntosPostgres"],
-            path: "Functions/PuntosDomain", swiftSettings: swiftSettings),
-
-        // Function executables, named as users type them.
-        .executableTarget(
-            name: "register-card", dependencies: ["PuntosDomain", "PuntosRuntime"],
-            path: "Functions/register-card", swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "accrue", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/accrue",
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "redeem", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/redeem",
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "balance", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/balance",
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "configure", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/configure",
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "expire", dependencies: ["PuntosDomain", "PuntosRuntime"], path: "Functions/expire",
-            swiftSettings: swiftSettings),
+            path: "Runtime/PuntosWebhooks"),
 
         // Warm ledger benchmark (bench/ledger.sh).
         .executableTarget(
             name: "bench-ledger",
-            dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", .product(name: "Logging", package: "swift-log")],
-            path: "bench/ledger", swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "subscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
-            path: "Functions/subscribe", swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "notify-price-drop", dependencies: ["PuntosDomain", "PuntosRuntime"],
-            path: "Functions/notify-price-drop", swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "notify-stock", dependencies: ["PuntosDomain", "PuntosRuntime"],
-            path: "Functions/notify-stock", swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "deliver", dependencies: ["PuntosDomain", "PuntosRuntime"],
-            path: "Functions/deliver", swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "unsubscribe", dependencies: ["PuntosDomain", "PuntosRuntime"],
-            path: "Functions/unsubscribe", swiftSettings: swiftSettings),
-
+            dependencies: [
+                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosRuntime", "PuntosPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/ledger"),
         // API Gateway's Lambda authorizer on AWS (puntos up checks signatures itself).
         .target(
             name: "PuntosAuthorizer",
             dependencies: ["PuntosRuntime", "PuntosPostgres", "PuntosWebhooks", .product(name: "Logging", package: "swift-log")],
-            path: "Functions/PuntosAuthorizer", swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "webhook-authorizer", dependencies: ["PuntosAuthorizer"], path: "Functions/webhook-authorizer",
-            swiftSettings: swiftSettings),
-
+            path: "Functions/PuntosAuthorizer"),
         // The local runtime.
         .executableTarget(
             name: "puntos",
@@ -139,44 +122,69 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            path: "Runtime/puntos", swiftSettings: swiftSettings),
+            path: "Runtime/puntos"),
 
         // Tests. A test-only function that fails, sleeps or crashes on demand, for the local runtime's tests.
         .executableTarget(
             name: "puntos-test-echo", dependencies: ["PuntosRuntime", "PuntosPostgres"],
-            path: "Tests/Fixtures/puntos-test-echo", swiftSettings: swiftSettings),
+            path: "Tests/Fixtures/puntos-test-echo"),
         .target(
             name: "PuntosTestSupport",
             dependencies: ["PuntosPostgres", "PuntosRuntime"],
-            path: "Tests/PuntosTestSupport", swiftSettings: swiftSettings),
+            path: "Tests/PuntosTestSupport"),
         .testTarget(
             name: "PuntosRuntimeTests", dependencies: ["PuntosRuntime", "PuntosPostgres"],
-            path: "Tests/PuntosRuntimeTests", swiftSettings: swiftSettings),
+            path: "Tests/PuntosRuntimeTests"),
         .testTarget(
-            name: "PuntosDomainTests", dependencies: ["PuntosDomain", "PuntosRuntime"],
-            path: "Tests/PuntosDomainTests", swiftSettings: swiftSettings),
+            name: "PuntosDomainTests",
+            dependencies: ["PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosRuntime"],
+            path: "Tests/PuntosDomainTests"),
         .testTarget(
             name: "PuntosIntegrationTests",
-            dependencies: ["PuntosDomain", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport"],
-            path: "Tests/PuntosIntegrationTests", swiftSettings: swiftSettings),
+            dependencies: [
+                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosRuntime", "PuntosPostgres",
+                "PuntosTestSupport",
+            ],
+            path: "Tests/PuntosIntegrationTests"),
         .testTarget(
             name: "PuntosLocalRuntimeTests",
-            dependencies: ["puntos", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport"],
-            path: "Tests/PuntosLocalRuntimeTests", swiftSettings: swiftSettings),
+            dependencies: [
+                "puntos", "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosPostgres",
+                "PuntosRuntime", "PuntosTestSupport", .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/PuntosLocalRuntimeTests"),
         .testTarget(
             name: "PuntosPackagingTests", dependencies: ["PuntosTestSupport", "PuntosAuthorizer", "PuntosRuntime"],
-            path: "Tests/PuntosPackagingTests",
-            swiftSettings: swiftSettings),
+            path: "Tests/PuntosPackagingTests"),
         .testTarget(
             name: "PuntosGatewayTests",
             dependencies: [
-                "puntos", "PuntosWebhooks", "PuntosDomain", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport",
+                "puntos", "PuntosWebhooks", "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery",
+                "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            path: "Tests/PuntosGatewayTests", swiftSettings: swiftSettings),
+            path: "Tests/PuntosGatewayTests"),
         .testTarget(
             name: "PuntosEndToEndTests",
             dependencies: ["PuntosPostgres", "PuntosTestSupport"],
-            path: "Tests/PuntosEndToEndTests", swiftSettings: swiftSettings),
+            path: "Tests/PuntosEndToEndTests"),
     ]
 )
+
+package.targets += domainModules.map { module in
+    .target(
+        name: module.name,
+        dependencies: (module.dependencies + ["PuntosRuntime", "PuntosPostgres"]).map { .target(name: $0) },
+        path: "Functions/\(module.name)")
+}
+
+package.targets += functions.map { function in
+    .executableTarget(
+        name: function.name,
+        dependencies: (function.modules + ["PuntosRuntime"]).map { .target(name: $0) },
+        path: "Functions/\(function.name)")
+}
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

@@ -1,6 +1,6 @@
-import FoundationEssentials
-import PuntosRuntime
-import PuntosWebhooks
+public import FoundationEssentials
+public import PuntosRuntime
+public import PuntosWebhooks
 
 /// Decides one API Gateway authorizer request: the `X-Puntos-*` signature, its time window and its
 /// first use. A request is authorized when

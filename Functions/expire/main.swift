@@ -1,4 +1,4 @@
-import PuntosDomain
+import PuntosLedger
 import PuntosRuntime
 
 FunctionMain.run(Expire())

@@ -1,4 +1,4 @@
-import PuntosDomain
+import PuntosCards
 import PuntosRuntime
 
 FunctionMain.run(RegisterCard())

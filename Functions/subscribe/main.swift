@@ -1,4 +1,4 @@
-import PuntosDomain
+import PuntosAlerts
 import PuntosRuntime
 
 FunctionMain.run(Subscribe())

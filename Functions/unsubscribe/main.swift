@@ -1,4 +1,4 @@
-import PuntosDomain
+import PuntosDelivery
 import PuntosRuntime
 
 FunctionMain.run(Unsubscribe())

@@ -1,5 +1,6 @@
-import FoundationEssentials
-import PuntosPostgres
+public import FoundationEssentials
+public import PuntosPostgres
+import PuntosRuntime
 
 /// The signed requests already received, in PostgreSQL (`webhook_replays`, migration 0040): shared by
 /// every `puntos up` on one database and by the AWS webhook-authorizer, and kept across restarts.

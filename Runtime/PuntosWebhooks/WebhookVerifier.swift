@@ -1,6 +1,6 @@
 import CCrypto
-import FoundationEssentials
-import PuntosPostgres
+public import FoundationEssentials
+public import PuntosPostgres
 import PuntosRuntime
 
 /// Checks signed webhook requests: each caller signs with its own secret.

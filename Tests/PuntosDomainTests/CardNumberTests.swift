@@ -1,4 +1,8 @@
-import PuntosDomain
+import PuntosAlerts
+import PuntosCards
+import PuntosCore
+import PuntosDelivery
+import PuntosLedger
 import Testing
 
 @Suite struct CardNumberTests {

@@ -1,5 +1,9 @@
 import Foundation
-import PuntosDomain
+import PuntosAlerts
+import PuntosCards
+import PuntosCore
+import PuntosDelivery
+import PuntosLedger
 import PuntosRuntime
 import Testing
 

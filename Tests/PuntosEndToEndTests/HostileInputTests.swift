@@ -140,4 +140,29 @@ import Testing
             try count("SELECT count(*)::int AS n FROM alert_subscriptions WHERE email = \(marker.lowercased() + "@example.com")")
                 == 0)
     }
+
+    /// Found by schemathesis against `puntos up`: the most negative 64-bit adjustment crashed `accrue`
+    /// (`abs` overflowed), and more decimals than a column keeps failed its CHECK (500). Both are bad input.
+    @Test func extremeNumbersAreBadInput() throws {
+        let marker = TestDatabase.unique("X")
+        try expectRefused(
+            "accrue",
+            [
+                "kind": "adjust", "idempotency_key": "k-\(marker)", "external_id": marker, "points": Int64.min,
+                "reason": "r",
+            ], code: "invalid_value", field: "points")
+        try expectRefused(
+            "configure", ["kind": "settings", "idempotency_key": "k1-\(marker)", "point_value": 0.0000001],
+            code: "invalid_value", field: "point_value")
+        try expectRefused(
+            "configure", ["kind": "settings", "idempotency_key": "k2-\(marker)", "max_order_share": 0.00001],
+            code: "invalid_value", field: "max_order_share")
+        try expectRefused(
+            "configure",
+            [
+                "kind": "promotion", "idempotency_key": "k3-\(marker)", "code": "P-\(marker.suffix(8))", "target": "brand",
+                "value": "Acme", "multiplier": 1.00001, "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z",
+            ], code: "invalid_value", field: "multiplier")
+        #expect(try count("SELECT count(*)::int AS n FROM idempotency_keys WHERE key LIKE \("%-" + marker)") == 0)
+    }
 }

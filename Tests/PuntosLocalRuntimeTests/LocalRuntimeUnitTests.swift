@@ -1,5 +1,9 @@
 import Foundation
-import PuntosDomain
+import PuntosAlerts
+import PuntosCards
+import PuntosCore
+import PuntosDelivery
+import PuntosLedger
 import PuntosRuntime
 import Testing
 
@@ -13,13 +17,10 @@ import Testing
 
     @Test func deployYAMLDescribesEveryFunction() throws {
         let template = try Self.template()
-        let names = Set(template.functions.map(\.name))
-        for name in [
-            "register-card", "accrue", "redeem", "balance", "expire", "subscribe", "unsubscribe", "notify-price-drop",
-            "notify-stock", "deliver",
-        ] {
-            #expect(names.contains(name), "\(name) is missing from deploy.yaml")
-        }
+        let packaged = try PackageManifest.functions()
+        #expect(packaged.count >= 12, "Package.swift's function list was not found")
+        // One list of functions: Package.swift builds what deploy.yaml deploys, no more, no less.
+        #expect(Set(template.functions.map(\.name)) == Set(packaged.map(\.name)))
         #expect(template.parameters["DatabaseUrl"] == "postgresql://x/y")  // from DATABASE_URL
         let accrue = try #require(template.function(named: "accrue"))
         #expect(accrue.queues.first?.reportsBatchItemFailures == true)
@@ -70,6 +71,35 @@ import Testing
 enum HMACSHA256Hex {
     static func code(_ message: Data, _ secret: String) -> String {
         HMACSHA256.authenticationCode(for: message, key: Data(secret.utf8)).hexString
+    }
+}
+
+/// The `functions` list of Package.swift, read from its text (the manifest is a Swift program that
+/// `swift package dump-package` would run, but that takes the build lock the tests run under).
+enum PackageManifest {
+    static func functions() throws -> [(name: String, modules: [String])] {
+        let text = try String(contentsOfFile: FunctionProcessRoot.path + "/Package.swift", encoding: .utf8)
+        let start = try #require(text.range(of: "let functions: [(name: String, modules: [String])] = [\n"))
+        let end = try #require(text.range(of: "\n]\n", range: start.upperBound..<text.endIndex))
+        return try text[start.upperBound..<end.lowerBound].split(separator: "\n").map { line in
+            let parts = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            let name = try #require(parts.first, "not a function entry: \(line)")
+            return (name, Array(parts.dropFirst()))
+        }
+    }
+}
+
+@Suite struct PackageManifestTests {
+    /// Every listed function has its folder, and its main.swift imports the modules it is listed with.
+    @Test func everyFunctionHasItsFolderAndImportsItsModules() throws {
+        for function in try PackageManifest.functions() {
+            let main = try String(
+                contentsOfFile: FunctionProcessRoot.path + "/Functions/\(function.name)/main.swift", encoding: .utf8)
+            #expect(!function.modules.isEmpty, "\(function.name) links no module")
+            for module in function.modules {
+                #expect(main.contains("import \(module)\n"), "Functions/\(function.name)/main.swift does not import \(module)")
+            }
+        }
     }
 }
 

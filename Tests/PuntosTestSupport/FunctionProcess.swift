@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs a built executable as a user would, with an event on standard input.
 public struct FunctionProcess {

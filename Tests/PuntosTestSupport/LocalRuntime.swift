@@ -1,5 +1,5 @@
-import Foundation
-import PuntosRuntime
+public import Foundation
+public import PuntosRuntime
 
 /// A `puntos up` started for one test on a free port, serving Tests/Fixtures/deploy.test.yaml on the
 /// test database; stopped with SIGTERM by `stop()`.

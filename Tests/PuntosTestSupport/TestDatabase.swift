@@ -1,7 +1,7 @@
-import Foundation
-import Logging
-import PuntosPostgres
-import PuntosRuntime
+public import Foundation
+public import Logging
+public import PuntosPostgres
+public import PuntosRuntime
 
 /// The PostgreSQL that `scripts/test` started, reached through `DATABASE_URL`.
 ///

@@ -6,7 +6,9 @@
 //   bench-ledger statement ENTRIES CALLS
 import Foundation
 import Logging
-import PuntosDomain
+import PuntosCards
+import PuntosCore
+import PuntosLedger
 import PuntosPostgres
 import PuntosRuntime
 

@@ -4,8 +4,9 @@
 # The Debian packages Puntos needs to build, run and test.
 PUNTOS_PACKAGES=(postgresql postgresql-contrib libpq-dev libcurl4-openssl-dev libssl-dev pkg-config python3-aiosmtpd)
 
-# The PyPI tools the tests use: cfn-lint checks deploy.yaml, the aws client calls the invoke endpoint.
-PUNTOS_PIP_PACKAGES=(cfn-lint awscli)
+# The PyPI tools the tests use: cfn-lint checks deploy.yaml, the aws client calls the invoke endpoint,
+# openapi-spec-validator checks openapi.yaml and schemathesis fuzzes a live puntos up against it.
+PUNTOS_PIP_PACKAGES=(cfn-lint awscli openapi-spec-validator schemathesis)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -1,5 +1,5 @@
 import CLibPQ
-import Logging
+public import Logging
 
 #if canImport(Glibc)
     import Glibc

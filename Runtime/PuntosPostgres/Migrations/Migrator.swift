@@ -1,5 +1,5 @@
 import FoundationEssentials
-import Logging
+public import Logging
 
 /// Applies versioned SQL files in order, each in its own transaction, and records each with a checksum.
 ///

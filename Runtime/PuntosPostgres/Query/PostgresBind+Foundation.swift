@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 extension Date: PostgresEncodable {
     /// Sent as an RFC 3339 UTC timestamp, read by PostgreSQL as `timestamptz`.

@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// A Swift type that can be read from a column in PostgreSQL's text format.
 public protocol PostgresDecodable: Sendable {

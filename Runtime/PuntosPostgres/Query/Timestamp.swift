@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// RFC 3339 / ISO 8601 timestamps in UTC, without the cost of a calendar or a locale.
 ///

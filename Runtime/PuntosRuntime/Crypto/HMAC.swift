@@ -1,5 +1,5 @@
 import CCrypto
-import FoundationEssentials
+public import FoundationEssentials
 
 /// HMAC-SHA256 and friends through OpenSSL's libcrypto, already loaded by libpq and libcurl.
 public enum HMACSHA256 {

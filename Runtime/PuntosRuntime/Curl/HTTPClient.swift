@@ -1,5 +1,5 @@
 import CCurlShims
-import FoundationEssentials
+public import FoundationEssentials
 
 /// An HTTP request for `HTTPClient`.
 public struct HTTPRequest: Sendable {

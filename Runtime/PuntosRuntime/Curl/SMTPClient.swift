@@ -1,5 +1,5 @@
 import CCurlShims
-import FoundationEssentials
+public import FoundationEssentials
 
 /// Where and how to send mail: `smtp://host:port` (STARTTLS when the server offers it, or required
 /// with `requireTLS`) or `smtps://host:port` (TLS from the start), with optional login.

@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 import Logging
 
 /// Runs one invocation of a handler, whatever envelope the event came in, and says what to answer.

@@ -1,5 +1,5 @@
-import FoundationEssentials
-import Logging
+public import FoundationEssentials
+public import Logging
 import PuntosPostgres
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// An API Gateway HTTP API request, payload format 2.0, as AWS and `puntos` send it.
 public struct APIGatewayV2Request: Codable, Sendable, Equatable {

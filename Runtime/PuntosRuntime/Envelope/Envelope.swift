@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// What wraps the domain event, recognised by shape the way AWS's own runtimes do.
 public enum Envelope: Sendable, Equatable {

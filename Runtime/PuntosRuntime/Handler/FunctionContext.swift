@@ -1,6 +1,6 @@
-import FoundationEssentials
-import Logging
-import PuntosPostgres
+public import FoundationEssentials
+public import Logging
+public import PuntosPostgres
 
 /// What a handler knows about the invocation besides the event.
 public struct FunctionContext: Sendable {

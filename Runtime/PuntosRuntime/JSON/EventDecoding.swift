@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// Decodes an event and turns every decoding failure into a `badInput` error naming the field.
 public enum EventDecoding {

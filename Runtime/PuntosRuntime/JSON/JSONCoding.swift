@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 import PuntosPostgres
 
 /// The JSON settings every function shares: snake_case keys are spelled out in `CodingKeys`,

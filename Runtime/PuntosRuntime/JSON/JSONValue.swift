@@ -1,4 +1,4 @@
-import FoundationEssentials
+public import FoundationEssentials
 
 /// Any JSON value, for the envelope layer that reshapes events without knowing their types.
 /// Numbers are kept as `Decimal`, so money passes through exactly.

@@ -1,6 +1,6 @@
 import FoundationEssentials
-import Logging
-import PuntosPostgres
+public import Logging
+public import PuntosPostgres
 
 #if canImport(Glibc)
     import Glibc

@@ -5,6 +5,7 @@ import Logging
 import PuntosPostgres
 import PuntosRuntime
 import ServiceLifecycle
+import UnixSignals
 
 /// `puntos up`: serves the whole bundle of deploy.yaml on this machine.
 struct Up: AsyncParsableCommand {

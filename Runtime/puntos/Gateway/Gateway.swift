@@ -238,7 +238,11 @@ struct Gateway: Sendable {
             ],
         ]
         if let caller = headers["x-puntos-caller"], !match.route.isPublic {
-            requestContext["authorizer"] = ["lambda": ["caller": caller]]
+            // As API Gateway's webhook authorizer passes it on: the caller, and the digest of the body that
+            // was checked (functions with PUNTOS_BODY_DIGEST=authorizer, as deploy.yaml sets, compare it).
+            requestContext["authorizer"] = [
+                "lambda": ["caller": caller, "content_sha256": SHA256Digest.hash(body).hexString]
+            ]
         }
         var event: [String: Any] = [
             "version": "2.0", "routeKey": match.route.routeKey, "rawPath": request.uri.path,

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A value of `deploy.yaml`, with the CloudFormation intrinsics `puntos` understands kept as such.

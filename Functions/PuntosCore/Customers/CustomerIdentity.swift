@@ -1,0 +1,42 @@
+package import PuntosRuntime
+
+/// A customer's identifiers after validation and normalisation: what `customers` stores.
+package struct CustomerIdentity: Sendable, Equatable {
+    package var externalId: String?
+    package var email: EmailAddress?
+    package var phone: PhoneNumber?
+    package var name: String?
+    package var locale: String?
+
+    package init(
+        externalId: String? = nil, email: EmailAddress? = nil, phone: PhoneNumber? = nil,
+        name: String? = nil, locale: String? = nil
+    ) {
+        self.externalId = externalId
+        self.email = email
+        self.phone = phone
+        self.name = name
+        self.locale = locale
+    }
+
+    /// Validates what an event says about a customer; at least one identifier is required.
+    package static func validate(
+        _ input: CustomerInput, field: String,
+        defaultCountryCode: String
+    ) throws -> CustomerIdentity {
+        let identity = CustomerIdentity(
+            externalId: try Validate.optionalText(input.externalId, field: "\(field).external_id", maxLength: 128),
+            email: try input.email.map { try Validate.email($0, field: "\(field).email") },
+            phone: try input.phone.map {
+                try Validate.phone($0, field: "\(field).phone", defaultCountryCode: defaultCountryCode)
+            },
+            name: try Validate.optionalText(input.name, field: "\(field).name", maxLength: 200),
+            locale: try Validate.locale(input.locale, field: "\(field).locale"))
+        guard identity.externalId != nil || identity.email != nil || identity.phone != nil else {
+            throw FunctionError.badInput(
+                "missing_field", field: field,
+                "\(field) needs at least one of external_id, email and phone")
+        }
+        return identity
+    }
+}

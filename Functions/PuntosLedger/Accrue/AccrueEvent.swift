@@ -1,0 +1,198 @@
+package import FoundationEssentials
+import PuntosCore
+import PuntosRuntime
+
+/// Every event `accrue` understands, told apart by `kind`.
+package enum AccrueEvent: Sendable, Decodable {
+    /// An invoice earns points by the programme's rules (or waits for moderation).
+    case invoice(Invoice)
+    /// Approve a claim waiting for moderation: it accrues now.
+    case approve(Moderation)
+    /// Reject a claim waiting for moderation: it never accrues.
+    case reject(Moderation)
+    /// Return an invoice, whole or some lines: its earned points come back.
+    case `return`(Return)
+    /// Cancel an order: its invoices are returned and the points spent on it come back to their lots.
+    case cancel(Cancel)
+    /// A manual correction with a reason.
+    case adjust(Adjust)
+
+    package static let kinds = ["invoice", "approve", "reject", "return", "cancel", "adjust"]
+
+    private enum KindKey: String, CodingKey { case kind }
+
+    package init(from decoder: any Decoder) throws {
+        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
+        switch kind {
+        case "invoice":
+            try decoder.rejectUnknownKeys(Invoice.CodingKeys.self)
+            self = .invoice(try Invoice(from: decoder))
+        case "approve", "reject":
+            try decoder.rejectUnknownKeys(Moderation.CodingKeys.self)
+            let moderation = try Moderation(from: decoder)
+            self = kind == "approve" ? .approve(moderation) : .reject(moderation)
+        case "return":
+            try decoder.rejectUnknownKeys(Return.CodingKeys.self)
+            self = .return(try Return(from: decoder))
+        case "cancel":
+            try decoder.rejectUnknownKeys(Cancel.CodingKeys.self)
+            self = .cancel(try Cancel(from: decoder))
+        case "adjust":
+            try decoder.rejectUnknownKeys(Adjust.CodingKeys.self)
+            self = .adjust(try Adjust(from: decoder))
+        default:
+            throw FunctionError.badInput(
+                "unknown_kind", field: "kind",
+                "kind \"\(kind)\" is not an accrue event; expected one of: \(Self.kinds.joined(separator: ", "))")
+        }
+    }
+
+    package struct Line: Codable, Sendable, Equatable {
+        package var sku: String
+        package var brand: String?
+        package var category: String?
+        package var quantity: Int
+        package var amount: Decimal
+        /// The part of `amount` paid with points: it earns nothing.
+        package var paidWithPoints: Decimal?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case sku, brand, category, quantity, amount, paidWithPoints = "paid_with_points"
+        }
+
+        package init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            sku = try c.decode(String.self, forKey: .sku)
+            brand = try c.decodeIfPresent(String.self, forKey: .brand)
+            category = try c.decodeIfPresent(String.self, forKey: .category)
+            quantity = try c.decode(Int.self, forKey: .quantity)
+            amount = try c.decode(Decimal.self, forKey: .amount)
+            paidWithPoints = try c.decodeIfPresent(Decimal.self, forKey: .paidWithPoints)
+        }
+
+        package init(
+            sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal,
+            paidWithPoints: Decimal? = nil
+        ) {
+            self.sku = sku
+            self.brand = brand
+            self.category = category
+            self.quantity = quantity
+            self.amount = amount
+            self.paidWithPoints = paidWithPoints
+        }
+    }
+
+    package struct Invoice: Codable, Sendable, Equatable {
+        package var kind = "invoice"
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var cardNumber: String?
+        package var externalId: String?
+        package var number: String
+        package var orderNumber: String?
+        /// online or offline; without it, an invoice with an order number is online.
+        package var channel: String?
+        package var region: String?
+        package var date: Date
+        package var currency: String
+        package var lines: [Line]
+        /// A claim (a receipt a salesperson submits) waits for approve or reject.
+        package var moderation: Bool?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, number, channel, region, date, currency, lines, moderation
+            case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
+                orderNumber = "order_number"
+        }
+    }
+
+    package struct Moderation: Codable, Sendable, Equatable {
+        package var kind: String
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var invoiceNumber: String
+        package var reason: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, reason, idempotencyKey = "idempotency_key", invoiceNumber = "invoice_number"
+        }
+    }
+
+    package struct ReturnLine: Codable, Sendable, Equatable {
+        /// The line's position in the invoice, from 0.
+        package var line: Int
+        package var quantity: Int
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case line, quantity }
+
+        package init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            line = try c.decode(Int.self, forKey: .line)
+            quantity = try c.decode(Int.self, forKey: .quantity)
+        }
+    }
+
+    package struct Return: Codable, Sendable, Equatable {
+        package var kind = "return"
+        package var programme: String?
+        /// The return document's number: a second return under it returns the first answer.
+        package var returnNumber: String
+        package var invoiceNumber: String
+        /// Lines to return; without it, everything not yet returned.
+        package var lines: [ReturnLine]?
+        package var reason: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, lines, reason, returnNumber = "return_number", invoiceNumber = "invoice_number"
+        }
+    }
+
+    package struct Cancel: Codable, Sendable, Equatable {
+        package var kind = "cancel"
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var orderNumber: String
+        package var reason: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, reason, idempotencyKey = "idempotency_key", orderNumber = "order_number"
+        }
+    }
+
+    package struct Adjust: Codable, Sendable, Equatable {
+        package var kind = "adjust"
+        package var programme: String?
+        package var idempotencyKey: String
+        package var cardNumber: String?
+        package var externalId: String?
+        package var points: Int64
+        package var reason: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, points, reason, idempotencyKey = "idempotency_key", cardNumber = "card_number",
+                externalId = "external_id"
+        }
+    }
+}
+
+/// What `accrue` answers.
+package struct AccrueResult: Codable, Sendable, Equatable {
+    package var invoiceNumber: String?
+    package var orderNumber: String?
+    /// accrued, pending_moderation, rejected, not_eligible, returned, cancelled, adjusted
+    package var status: String
+    /// Points this event moved: earned (positive) or taken back (negative).
+    package var points: Int64
+    package var reason: String?
+    package var lines: [LineEarning]?
+    package var uncollected: Int64?
+    package var balance: BalanceView
+
+    enum CodingKeys: String, CodingKey {
+        case status, points, reason, lines, uncollected, balance
+        case invoiceNumber = "invoice_number", orderNumber = "order_number"
+    }
+}

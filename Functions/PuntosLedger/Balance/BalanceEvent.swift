@@ -1,0 +1,112 @@
+package import FoundationEssentials
+import PuntosCore
+import PuntosRuntime
+
+/// Every event `balance` understands, told apart by `kind`. None of them writes anything.
+package enum BalanceEvent: Sendable, Decodable {
+    /// Available, pending and held points and their money value.
+    case balance(Card)
+    /// The entries, newest first, a page at a time.
+    case statement(Statement)
+    /// The points a cart or a product would earn, by the same rules as `accrue`.
+    case forecast(Forecast)
+
+    package static let kinds = ["balance", "statement", "forecast"]
+
+    private enum KindKey: String, CodingKey { case kind }
+
+    package init(from decoder: any Decoder) throws {
+        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
+        switch kind {
+        case "balance":
+            try decoder.rejectUnknownKeys(Card.CodingKeys.self)
+            self = .balance(try Card(from: decoder))
+        case "statement":
+            try decoder.rejectUnknownKeys(Statement.CodingKeys.self)
+            self = .statement(try Statement(from: decoder))
+        case "forecast":
+            try decoder.rejectUnknownKeys(Forecast.CodingKeys.self)
+            self = .forecast(try Forecast(from: decoder))
+        default:
+            throw FunctionError.badInput(
+                "unknown_kind", field: "kind",
+                "kind \"\(kind)\" is not a balance event; expected one of: \(Self.kinds.joined(separator: ", "))")
+        }
+    }
+
+    package struct Card: Codable, Sendable, Equatable {
+        package var kind = "balance"
+        package var programme: String?
+        package var cardNumber: String?
+        package var externalId: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, cardNumber = "card_number", externalId = "external_id"
+        }
+    }
+
+    package struct Statement: Codable, Sendable, Equatable {
+        package var kind = "statement"
+        package var programme: String?
+        package var cardNumber: String?
+        package var externalId: String?
+        /// Entries per page: 1 to 200, 50 without it.
+        package var limit: Int?
+        /// The `next_cursor` of the previous page.
+        package var cursor: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, limit, cursor, cardNumber = "card_number", externalId = "external_id"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "statement"
+            programme = try c.decodeIfPresent(String.self, forKey: .programme)
+            cardNumber = try c.decodeIfPresent(String.self, forKey: .cardNumber)
+            externalId = try c.decodeIfPresent(String.self, forKey: .externalId)
+            cursor = try c.decodeIfPresent(String.self, forKey: .cursor)
+            // `GET .../statement?limit=20`: a query parameter arrives as text.
+            if let text = try? c.decodeIfPresent(String.self, forKey: .limit) {
+                guard let value = Int(text) else {
+                    throw FunctionError.badInput("wrong_type", field: "limit", "limit must be an integer")
+                }
+                limit = value
+            } else {
+                limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+            }
+        }
+    }
+
+    package struct Forecast: Codable, Sendable, Equatable {
+        package var kind = "forecast"
+        package var programme: String?
+        /// Optional: the customer's segment counts when given.
+        package var cardNumber: String?
+        package var channel: String?
+        package var date: Date?
+        package var lines: [AccrueEvent.Line]
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, channel, date, lines, cardNumber = "card_number"
+        }
+    }
+}
+
+/// What `balance` answers: the balance, plus a statement page or a forecast when asked.
+package struct BalanceResult: Codable, Sendable, Equatable {
+    package var balance: BalanceView?
+    package var entries: [StatementEntry]?
+    package var nextCursor: String?
+    package var forecast: Forecast?
+
+    package struct Forecast: Codable, Sendable, Equatable {
+        package var points: Int64
+        package var value: Decimal
+        package var lines: [LineEarning]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case balance, entries, forecast, nextCursor = "next_cursor"
+    }
+}

@@ -1,0 +1,38 @@
+package import FoundationEssentials
+import PuntosCore
+
+/// A customer's points: what can be spent, what waits for its return window, what a checkout holds.
+package struct BalanceView: Codable, Sendable, Equatable {
+    package var cardNumber: String
+    package var available: Int64
+    package var pending: Int64
+    package var held: Int64
+    package var currency: String
+    /// The money value of the available points.
+    package var value: Decimal
+
+    enum CodingKeys: String, CodingKey {
+        case available, pending, held, currency, value, cardNumber = "card_number"
+    }
+}
+
+/// One line of the statement.
+package struct StatementEntry: Codable, Sendable, Equatable {
+    package var id: Int64
+    package var at: Date
+    package var kind: String
+    package var points: Int64
+    package var available: Int64
+    package var pending: Int64
+    package var held: Int64
+    package var invoiceNumber: String?
+    package var orderNumber: String?
+    package var voucherNumber: String?
+    package var reason: String?
+    package var source: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, kind, points, available, pending, held, reason, source
+        case invoiceNumber = "invoice_number", orderNumber = "order_number", voucherNumber = "voucher_number"
+    }
+}

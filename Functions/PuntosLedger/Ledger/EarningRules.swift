@@ -1,0 +1,119 @@
+package import FoundationEssentials
+import PuntosCore
+
+/// How points are rounded from an exact decimal to a whole number.
+package enum Rounding: String, Codable, Sendable {
+    case down, halfUp = "half_up", up
+
+    /// Rounds a non-negative decimal to a whole number of points, exactly (no Double on the way).
+    package func points(_ value: Decimal) -> Int64 {
+        guard value > 0 else { return 0 }
+        let text = value.description
+        let parts = text.split(separator: ".", maxSplits: 1)
+        let whole = Int64(parts[0]) ?? 0
+        guard parts.count == 2, parts[1].contains(where: { $0 != "0" }) else { return whole }
+        switch self {
+        case .down: return whole
+        case .up: return whole + 1
+        case .halfUp: return parts[1].first! >= "5" ? whole + 1 : whole
+        }
+    }
+}
+
+/// A dated promotion in force: multiply or add points for a sku, brand, category, segment or channel.
+package struct Promotion: Codable, Sendable, Equatable {
+    package var code: String
+    package var target: String
+    package var value: String
+    package var multiplier: Decimal
+    package var bonusPerUnit: Decimal
+
+    package init(code: String, target: String, value: String, multiplier: Decimal = 1, bonusPerUnit: Decimal = 0) {
+        self.code = code
+        self.target = target
+        self.value = value
+        self.multiplier = multiplier
+        self.bonusPerUnit = bonusPerUnit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, target, value, multiplier, bonusPerUnit = "bonus_per_unit"
+    }
+}
+
+/// One invoice line as the rules see it.
+package struct EarnLine: Sendable, Equatable {
+    package var sku: String
+    package var brand: String?
+    package var category: String?
+    package var quantity: Int
+    package var amount: Decimal
+    package var paidWithPoints: Decimal
+
+    package init(
+        sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal, paidWithPoints: Decimal = 0
+    ) {
+        self.sku = sku
+        self.brand = brand
+        self.category = category
+        self.quantity = quantity
+        self.amount = amount
+        self.paidWithPoints = paidWithPoints
+    }
+}
+
+/// What one line earns and which promotions made it so.
+package struct LineEarning: Codable, Sendable, Equatable {
+    package var points: Int64
+    package var promotions: [String]
+
+    package init(points: Int64, promotions: [String]) {
+        self.points = points
+        self.promotions = promotions
+    }
+}
+
+/// The earning rules in force for one invoice: the programme's rate and rounding, and the
+/// promotions dated to cover the invoice. `accrue` and the forecast in `balance` both use this.
+package struct EarningRules: Codable, Sendable, Equatable {
+    package var pointsPerUnit: Decimal
+    package var rounding: Rounding
+    package var promotions: [Promotion]
+
+    package init(pointsPerUnit: Decimal, rounding: Rounding, promotions: [Promotion] = []) {
+        self.pointsPerUnit = pointsPerUnit
+        self.rounding = rounding
+        self.promotions = promotions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rounding, promotions, pointsPerUnit = "points_per_unit"
+    }
+
+    /// Points for a line: (amount − paid with points) × rate × multipliers + bonus × quantity, rounded once.
+    package func earn(_ line: EarnLine, segment: String?, channel: String) -> LineEarning {
+        let earning = max(line.amount - line.paidWithPoints, 0)
+        var multiplier: Decimal = 1
+        var bonus: Decimal = 0
+        var applied: [String] = []
+        for promotion in promotions where matches(promotion, line, segment: segment, channel: channel) {
+            multiplier *= promotion.multiplier
+            bonus += promotion.bonusPerUnit * Decimal(line.quantity)
+            applied.append(promotion.code)
+        }
+        // No bonus on a line paid entirely with points.
+        if earning == 0 { bonus = 0 }
+        return LineEarning(points: rounding.points(earning * pointsPerUnit * multiplier + bonus), promotions: applied)
+    }
+
+    private func matches(_ promotion: Promotion, _ line: EarnLine, segment: String?, channel: String) -> Bool {
+        switch promotion.target {
+        case "sku": line.sku == promotion.value
+        case "brand": line.brand == promotion.value
+        case "category": line.category == promotion.value
+        case "segment": segment == promotion.value
+        case "channel": channel == promotion.value
+        default: false
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package import FoundationEssentials
+import PuntosCore
+import PuntosRuntime
+
+/// Every event `redeem` understands, told apart by `kind`.
+package enum RedeemEvent: Sendable, Decodable {
+    /// Reserve points for an order at checkout, for a limited time.
+    case hold(Spend)
+    /// Spend all or part of a hold; the rest goes back.
+    case commit(Commit)
+    /// Give a hold's points back.
+    case release(Release)
+    /// Spend points at once, without a hold.
+    case redeem(Spend)
+
+    package static let kinds = ["hold", "commit", "release", "redeem"]
+
+    private enum KindKey: String, CodingKey { case kind }
+
+    package init(from decoder: any Decoder) throws {
+        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
+        switch kind {
+        case "hold", "redeem":
+            try decoder.rejectUnknownKeys(Spend.CodingKeys.self)
+            let spend = try Spend(from: decoder)
+            self = kind == "hold" ? .hold(spend) : .redeem(spend)
+        case "commit":
+            try decoder.rejectUnknownKeys(Commit.CodingKeys.self)
+            self = .commit(try Commit(from: decoder))
+        case "release":
+            try decoder.rejectUnknownKeys(Release.CodingKeys.self)
+            self = .release(try Release(from: decoder))
+        default:
+            throw FunctionError.badInput(
+                "unknown_kind", field: "kind",
+                "kind \"\(kind)\" is not a redeem event; expected one of: \(Self.kinds.joined(separator: ", "))")
+        }
+    }
+
+    package struct Spend: Codable, Sendable, Equatable {
+        package var kind: String
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var cardNumber: String?
+        package var externalId: String?
+        package var orderNumber: String
+        /// The order's total, before points: the maximum share applies to it.
+        package var orderAmount: Decimal
+        package var points: Int64
+        /// How long a hold lasts; the programme's default without it.
+        package var minutes: Int?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, points, minutes
+            case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
+                orderNumber = "order_number", orderAmount = "order_amount"
+        }
+    }
+
+    package struct Commit: Codable, Sendable, Equatable {
+        package var kind = "commit"
+        package var programme: String?
+        package var idempotencyKey: String?
+        /// The hold's voucher number, or the order's number (its latest hold).
+        package var voucherNumber: String?
+        package var orderNumber: String?
+        /// Points to spend, at most the hold; all of it without this.
+        package var points: Int64?
+        /// The order's total as the POS finally rang it up: the share is checked again against it.
+        package var orderAmount: Decimal?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, points, idempotencyKey = "idempotency_key", voucherNumber = "voucher_number",
+                orderAmount = "order_amount", orderNumber = "order_number"
+        }
+    }
+
+    package struct Release: Codable, Sendable, Equatable {
+        package var kind = "release"
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var voucherNumber: String?
+        package var orderNumber: String?
+        package var reason: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, reason, idempotencyKey = "idempotency_key", voucherNumber = "voucher_number",
+                orderNumber = "order_number"
+        }
+    }
+}
+
+/// What `redeem` answers.
+package struct RedeemResult: Codable, Sendable, Equatable {
+    package var voucherNumber: String
+    package var orderNumber: String
+    /// held, committed, released, redeemed
+    package var status: String
+    /// Points held, or spent.
+    package var points: Int64
+    /// Their money value: the discount to apply.
+    package var value: Decimal
+    package var expiresAt: Date?
+    package var balance: BalanceView
+
+    enum CodingKeys: String, CodingKey {
+        case status, points, value, balance
+        case voucherNumber = "voucher_number", orderNumber = "order_number", expiresAt = "expires_at"
+    }
+}
