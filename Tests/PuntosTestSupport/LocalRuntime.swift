@@ -11,7 +11,8 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
 
     public var base: String { "http://127.0.0.1:\(port)" }
 
-    public init(arguments: [String] = []) throws {
+    /// `environment` is added to this process's own (a `DATABASE_URL` there points it elsewhere).
+    public init(arguments: [String] = [], environment extra: [String: String] = [:]) throws {
         _ = try TestDatabase.url()  // without it puntos up would start an embedded PostgreSQL of its own
         port = try Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("puntos-up-\(port).log")
@@ -26,6 +27,7 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
         process.currentDirectoryURL = FunctionProcess.projectRoot
         var environment = ProcessInfo.processInfo.environment
         environment["LOG_LEVEL"] = "info"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle

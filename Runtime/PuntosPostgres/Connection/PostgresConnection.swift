@@ -97,7 +97,19 @@ public final class PostgresConnection {
     }
 
     /// False once the connection has broken; make a new one.
-    public var isHealthy: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+    /// Whether the connection can be used. A connection whose server has gone (a restart, a network
+    /// cut) still says CONNECTION_OK until libpq reads the end of its socket; an idle connection has
+    /// nothing to read, so a readable socket is read here (notifications stay queued for `PQnotifies`)
+    /// and a closed one is found broken before a statement is sent on it, not after.
+    public var isHealthy: Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        guard descriptor.fd >= 0 else { return false }
+        if poll(&descriptor, 1, 0) > 0 {
+            guard PQconsumeInput(handle) == 1 else { return false }
+        }
+        return PQstatus(handle) == CONNECTION_OK
+    }
 
     public func close() {
         PQfinish(handle)
