@@ -59,7 +59,8 @@ import Testing
                 routes += 1
                 #expect(table[route.routeKey] != nil, "\(route.routeKey) of \(function.name) leaves the kind to the body")
             }
-            #expect(Set(table.keys) == Set(function.routes.map(\.routeKey)), "\(function.name): deploy.yaml and httpRoutes differ")
+            #expect(
+                Set(table.keys) == Set(function.routes.map(\.routeKey)), "\(function.name): deploy.yaml and httpRoutes differ")
         }
         #expect(routes >= 15, "deploy.yaml should have its routes (found \(routes))")
     }
@@ -73,9 +74,10 @@ import Testing
                 let own = try #require(table[route.routeKey])
                 let carriesBody = !route.routeKey.hasPrefix("GET ") && !route.routeKey.hasPrefix("HEAD ")
                 for kind in Self.everyKind.sorted() where kind != own {
-                    let attempts: [APIGatewayV2Request] = [
-                        try Self.request(route.routeKey, body: nil, query: ["kind": kind]),
-                    ] + (carriesBody ? [try Self.request(route.routeKey, body: #"{"kind":"\#(kind)"}"#)] : [])
+                    let attempts: [APIGatewayV2Request] =
+                        [
+                            try Self.request(route.routeKey, body: nil, query: ["kind": kind])
+                        ] + (carriesBody ? [try Self.request(route.routeKey, body: #"{"kind":"\#(kind)"}"#)] : [])
                     for attempt in attempts {
                         tried += 1
                         #expect(throws: FunctionError.self, "\(route.routeKey) ran \(kind)") {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PuntosPostgres
 import ServiceLifecycle
+import Synchronization
 
 /// Feeds every `SQS` event source of the template from the PostgreSQL queue table: claims batches
 /// (`FOR UPDATE SKIP LOCKED`), hands each to the function as an SQS event, deletes what succeeded,
@@ -233,14 +234,13 @@ actor QueueWaker {
 
 /// A thread with its own connection that runs `LISTEN channel` and reports each payload.
 ///
-/// `@unchecked Sendable`: `running` is guarded by `lock`; the connection lives on the thread only.
-final class NotificationListener: @unchecked Sendable {
+/// The connection lives on the thread only; `running` is the one state shared with `stop()`.
+final class NotificationListener: Sendable {
     private let configuration: PostgresConfiguration
     private let channel: String
     private let logger: Logger
     private let onNotify: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var running = true
+    private let running = Mutex(true)
 
     init(configuration: PostgresConfiguration, channel: String, logger: Logger, onNotify: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
@@ -255,9 +255,9 @@ final class NotificationListener: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() { lock.withLock { running = false } }
+    func stop() { running.withLock { $0 = false } }
 
-    private var isRunning: Bool { lock.withLock { running } }
+    private var isRunning: Bool { running.withLock { $0 } }
 
     private func loop() {
         while isRunning {
