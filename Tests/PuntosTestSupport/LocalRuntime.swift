@@ -98,6 +98,19 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
         }
     }
 
+    /// Whether process `pid` would be stopped by `signal` now: neither blocked nor ignored (from
+    /// /proc/PID/status); nil when the process is gone.
+    public static func acceptsSignal(_ signal: Int32, pid: Int32) -> Bool? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func mask(_ field: String) -> UInt64? {
+            status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+                .flatMap { UInt64($0.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces), radix: 16) }
+        }
+        guard let blocked = mask("SigBlk"), let ignored = mask("SigIgn") else { return nil }
+        let bit = UInt64(1) << UInt64(signal - 1)
+        return blocked & bit == 0 && ignored & bit == 0
+    }
+
     public var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     static func freePort() throws -> Int {

@@ -9,7 +9,7 @@ import Logging
 actor WorkerPool {
     struct Slot {
         var port: Int?
-        var process: Process?
+        var process: WorkerProcess?
         var generation = 0
         var job: Job?
         var waiter: CheckedContinuation<Job?, Never>?
@@ -125,11 +125,11 @@ actor WorkerPool {
             "worker.timed_out",
             metadata: [
                 "function.name": "\(function.name)", "request.id": "\(requestId)",
-                "worker.pid": "\(slots[index].process?.processIdentifier ?? 0)",
+                "worker.pid": "\(slots[index].process?.pid ?? 0)",
             ])
         slots[index].job = nil
         job.continuation.resume(returning: .failed(.timedOut))
-        if let pid = slots[index].process?.processIdentifier, pid > 0 { kill(pid, SIGKILL) }
+        slots[index].process?.send(SIGKILL)
     }
 
     /// `.../{id}/response` or `.../{id}/error` from the worker in `slot`. False for an unknown id.
@@ -158,9 +158,6 @@ actor WorkerPool {
         guard isAvailable, !stopping, let port = slots[index].port else { return }
         slots[index].generation += 1
         let generation = slots[index].generation
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = []
         var environment = self.environment
         // The template's variables win, but an empty one (a parameter left at "") keeps what puntos was given.
         for (key, value) in function.environment where !(value.isEmpty && environment[key] != nil) { environment[key] = value }
@@ -170,22 +167,17 @@ actor WorkerPool {
         environment["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
         environment["AWS_REGION"] = environment["AWS_REGION"] ?? "local"
         environment["PUNTOS_TIMEOUT_S"] = String(function.timeoutSeconds)
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
         let functionName = function.name
-        process.terminationHandler = { [weak self] finished in
-            let status = finished.terminationStatus
-            let reason = finished.terminationReason == .uncaughtSignal ? "signal" : "exit"
-            Task { await self?.exited(index, generation: generation, status: status, reason: reason) }
-        }
         do {
-            try process.run()
+            let process = try WorkerProcess(executable: executable, environment: environment) { [weak self] status, bySignal in
+                Task { await self?.exited(index, generation: generation, status: status, reason: bySignal ? "signal" : "exit") }
+            }
             slots[index].process = process
             slots[index].startedAt = Date()
             logger.info(
                 "worker.started",
                 metadata: [
-                    "function.name": "\(functionName)", "worker.pid": "\(process.processIdentifier)",
+                    "function.name": "\(functionName)", "worker.pid": "\(process.pid)",
                     "worker.slot": "\(index)",
                 ])
         } catch {
@@ -245,14 +237,14 @@ actor WorkerPool {
         }
         // End the workers before their Runtime API servers go: a worker must not reconnect to a closing server.
         for index in slots.indices {
-            if let process = slots[index].process, process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            slots[index].process?.send(SIGTERM)
         }
         let killBy = ContinuousClock.now + .seconds(2)
         while slots.contains(where: { $0.process?.isRunning == true }), ContinuousClock.now < killBy {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for index in slots.indices {
-            if let process = slots[index].process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            slots[index].process?.send(SIGKILL)
             slots[index].waiter?.resume(returning: nil)
             slots[index].waiter = nil
             if let job = slots[index].job {
@@ -263,5 +255,5 @@ actor WorkerPool {
     }
 
     /// The workers' process ids, for tests and `/healthz`.
-    var processIds: [Int32] { slots.compactMap { $0.process?.processIdentifier } }
+    var processIds: [Int32] { slots.compactMap { $0.process?.pid } }
 }

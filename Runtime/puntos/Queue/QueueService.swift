@@ -69,15 +69,20 @@ final class QueueService: Service, Sendable {
             Task { await waker.signal(queue) }
         }
         listener.start()
-        await withTaskGroup(of: Void.self) { group in
-            for consumer in consumers {
-                let concurrency = max(1, consumer.source.maximumConcurrency ?? consumer.function.workers)
-                for lane in 0..<concurrency {
-                    group.addTask { await self.consume(consumer, lane: lane) }
+        // Graceful shutdown: the lanes finish their batch in hand and stop claiming; one waiting for
+        // a message is woken at once.
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for consumer in consumers {
+                    let concurrency = max(1, consumer.source.maximumConcurrency ?? consumer.function.workers)
+                    for lane in 0..<concurrency {
+                        group.addTask { await self.consume(consumer, lane: lane) }
+                    }
                 }
+                await group.waitForAll()
             }
-            // Graceful shutdown: the lanes finish their batch in hand and stop claiming.
-            await group.waitForAll()
+        } onGracefulShutdown: { [waker] in
+            Task { await waker.stop() }
         }
         try? await gracefulShutdown()  // a template without queues: keep the service up until shutdown
         listener.stop()
@@ -207,9 +212,16 @@ final class QueueService: Service, Sendable {
     }
 }
 
-/// Wakes consumers of a queue when a message arrives (NOTIFY or an in-process enqueue).
+/// Wakes consumers of a queue when a message arrives (NOTIFY or an in-process enqueue), and all of
+/// them, for good, when the runtime stops.
 actor QueueWaker {
     private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    private var stopped = false
+
+    func stop() {
+        stopped = true
+        for queue in Array(waiters.keys) { signal(queue) }
+    }
 
     func signal(_ queue: String) {
         let woken = waiters.removeValue(forKey: queue) ?? [:]
@@ -217,6 +229,7 @@ actor QueueWaker {
     }
 
     func wait(_ queue: String, timeout: Duration) async {
+        guard !stopped else { return }
         let id = UUID()
         await withCheckedContinuation { continuation in
             waiters[queue, default: [:]][id] = continuation
