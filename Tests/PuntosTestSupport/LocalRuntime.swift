@@ -3,7 +3,7 @@ public import PuntosRuntime
 
 /// A `puntos up` started for one test on a free port, serving Tests/Fixtures/deploy.test.yaml on the
 /// test database; stopped with SIGTERM by `stop()`.
-public final class LocalRuntime: @unchecked Sendable {  // used by one test at a time
+public final class LocalRuntime: Sendable {
     public let port: Int
     public let process: Process
     public let log: URL
