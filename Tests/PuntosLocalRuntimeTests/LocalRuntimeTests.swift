@@ -283,8 +283,27 @@ import Testing
         let caller = Thread { status = (try? runtime.send("POST", "/test/echo", body: body, headers: headers).status) ?? -1 }
         caller.start()
         usleep(500_000)
+        let stopping = Date()
         #expect(runtime.stop() == 0)
         #expect(status == 200)
         #expect(runtime.workers(of: "puntos-test-echo").isEmpty)
+        // The request had about a second to go; the workers then stop at once.
+        #expect(Date().timeIntervalSince(stopping) < 5)
+    }
+
+    /// Issue 15 item 16: idle, `puntos up` exits at once on SIGTERM (it took 2 to 24 s: its workers
+    /// inherited a blocked SIGTERM, so each shutdown waited for the SIGKILL that follows it).
+    @Test func sigtermWhileIdleExitsInUnderTwoSeconds() throws {
+        let runtime = try LocalRuntime()
+        func workers() -> [Int32] { runtime.workers(of: "puntos-test-echo") + runtime.workers(of: "register-card") }
+        #expect(try eventually(10) { workers().count == 4 })
+        let workers = workers()
+        for pid in workers {
+            #expect(LocalRuntime.acceptsSignal(SIGTERM, pid: pid) == true, "worker \(pid) blocks or ignores SIGTERM")
+        }
+        let stopping = Date()
+        #expect(runtime.stop() == 0)
+        let elapsed = Date().timeIntervalSince(stopping)
+        #expect(elapsed < 2, "puntos up took \(elapsed) s to exit on SIGTERM while idle")
     }
 }

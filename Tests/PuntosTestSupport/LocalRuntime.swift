@@ -3,7 +3,7 @@ public import PuntosRuntime
 
 /// A `puntos up` started for one test on a free port, serving Tests/Fixtures/deploy.test.yaml on the
 /// test database; stopped with SIGTERM by `stop()`.
-public final class LocalRuntime: @unchecked Sendable {  // used by one test at a time
+public final class LocalRuntime: Sendable {
     public let port: Int
     public let process: Process
     public let log: URL
@@ -98,6 +98,19 @@ public final class LocalRuntime: @unchecked Sendable {  // used by one test at a
                 in: .whitespacesAndNewlines)
             return name.map { function.hasPrefix($0) } ?? false
         }
+    }
+
+    /// Whether process `pid` would be stopped by `signal` now: neither blocked nor ignored (from
+    /// /proc/PID/status); nil when the process is gone.
+    public static func acceptsSignal(_ signal: Int32, pid: Int32) -> Bool? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        func mask(_ field: String) -> UInt64? {
+            status.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+                .flatMap { UInt64($0.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces), radix: 16) }
+        }
+        guard let blocked = mask("SigBlk"), let ignored = mask("SigIgn") else { return nil }
+        let bit = UInt64(1) << UInt64(signal - 1)
+        return blocked & bit == 0 && ignored & bit == 0
     }
 
     public var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }

@@ -103,7 +103,7 @@ struct Up: AsyncParsableCommand {
             secrets: secrets, databases: DatabaseLanes(configuration: configuration, label: "replays", count: 4, logger: logger))
         let healthDatabase = BlockingDatabase(configuration: configuration, label: "health", logger: logger)
         var gateway = Gateway(
-            template: template, routes: RouteTable(template.functions), pools: pools,
+            template: template, routes: RouteTable(template.functions), functions: pools, pools: pools,
             authenticator: authenticator, queues: queues,
             health: {
                 (try? await healthDatabase.run { database in
@@ -112,12 +112,9 @@ struct Up: AsyncParsableCommand {
             },
             metrics: metrics, logger: logger, maximumBodyBytes: maxBodyBytes, maximumWait: .milliseconds(workerWaitMs))
         gateway.bodyTimeout = .milliseconds(bodyTimeoutMs)
-        let finalGateway = gateway
         let host = self.host
         let application = Application(
-            responder: CallbackResponder<GatewayContext> { request, context in
-                await finalGateway.respond(request, context: context)
-            },
+            responder: gateway,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(bodyTimeoutMs)))),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in

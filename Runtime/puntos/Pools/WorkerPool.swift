@@ -9,7 +9,7 @@ import Logging
 actor WorkerPool {
     struct Slot {
         var port: Int?
-        var process: Process?
+        var process: WorkerProcess?
         var generation = 0
         var job: Job?
         var waiter: CheckedContinuation<Job?, Never>?
@@ -27,6 +27,8 @@ actor WorkerPool {
     private var slots: [Slot]
     private var pending: [Job] = []
     private var stopping = false
+    /// `stop` waiting for the events to be answered, then for the workers to end.
+    private var changes: [CheckedContinuation<Void, Never>] = []
 
     init(
         function: Template.Function, binDirectory: String, environment: [String: String], maximumPending: Int,
@@ -90,11 +92,8 @@ actor WorkerPool {
     /// nil when the worker is going away.
     func next(slot index: Int) async -> Job? {
         guard slots.indices.contains(index), !stopping else { return nil }
-        if let previous = slots[index].job {
-            // `next` without an answer: the worker gave up on that event (as Lambda, an error).
-            slots[index].job = nil
-            previous.continuation.resume(returning: .failed(.crashed))
-        }
+        // `next` without an answer: the worker gave up on the event it held (as Lambda, an error).
+        answer(index, .failed(.crashed))
         slots[index].consecutiveFailures = 0
         if !pending.isEmpty {
             let job = pending.removeFirst()
@@ -125,19 +124,25 @@ actor WorkerPool {
             "worker.timed_out",
             metadata: [
                 "function.name": "\(function.name)", "request.id": "\(requestId)",
-                "worker.pid": "\(slots[index].process?.processIdentifier ?? 0)",
+                "worker.pid": "\(slots[index].process?.pid ?? 0)",
             ])
-        slots[index].job = nil
-        job.continuation.resume(returning: .failed(.timedOut))
-        if let pid = slots[index].process?.processIdentifier, pid > 0 { kill(pid, SIGKILL) }
+        answer(index, .failed(.timedOut))
+        slots[index].process?.send(SIGKILL)
     }
 
     /// `.../{id}/response` or `.../{id}/error` from the worker in `slot`. False for an unknown id.
     func complete(slot index: Int, requestId: String, _ outcome: InvocationOutcome) -> Bool {
         guard slots.indices.contains(index), let job = slots[index].job, job.requestId == requestId else { return false }
+        answer(index, outcome)
+        return true
+    }
+
+    /// Answers the event held by the worker in `index`, if any, and tells `stop` something changed.
+    private func answer(_ index: Int, _ outcome: InvocationOutcome) {
+        guard let job = slots[index].job else { return }
         slots[index].job = nil
         job.continuation.resume(returning: outcome)
-        return true
+        changed()
     }
 
     func initFailed(slot index: Int, errorType: String) {
@@ -158,9 +163,6 @@ actor WorkerPool {
         guard isAvailable, !stopping, let port = slots[index].port else { return }
         slots[index].generation += 1
         let generation = slots[index].generation
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = []
         var environment = self.environment
         // The template's variables win, but an empty one (a parameter left at "") keeps what puntos was given.
         for (key, value) in function.environment where !(value.isEmpty && environment[key] != nil) { environment[key] = value }
@@ -170,22 +172,17 @@ actor WorkerPool {
         environment["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST"
         environment["AWS_REGION"] = environment["AWS_REGION"] ?? "local"
         environment["PUNTOS_TIMEOUT_S"] = String(function.timeoutSeconds)
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
         let functionName = function.name
-        process.terminationHandler = { [weak self] finished in
-            let status = finished.terminationStatus
-            let reason = finished.terminationReason == .uncaughtSignal ? "signal" : "exit"
-            Task { await self?.exited(index, generation: generation, status: status, reason: reason) }
-        }
         do {
-            try process.run()
+            let process = try WorkerProcess(executable: executable, environment: environment) { [weak self] status, bySignal in
+                Task { await self?.exited(index, generation: generation, status: status, reason: bySignal ? "signal" : "exit") }
+            }
             slots[index].process = process
             slots[index].startedAt = Date()
             logger.info(
                 "worker.started",
                 metadata: [
-                    "function.name": "\(functionName)", "worker.pid": "\(process.processIdentifier)",
+                    "function.name": "\(functionName)", "worker.pid": "\(process.pid)",
                     "worker.slot": "\(index)",
                 ])
         } catch {
@@ -200,10 +197,8 @@ actor WorkerPool {
         slots[index].process = nil
         slots[index].waiter?.resume(returning: nil)
         slots[index].waiter = nil
-        if let job = slots[index].job {
-            slots[index].job = nil
-            job.continuation.resume(returning: .failed(.crashed))
-        }
+        answer(index, .failed(.crashed))
+        changed()
         guard !stopping else { return }
         metrics.increment("puntos_worker_restarts_total", ["function": function.name])
         logger.warning(
@@ -239,29 +234,41 @@ actor WorkerPool {
         stopping = true
         for job in pending { job.continuation.resume(returning: .failed(.stopping)) }
         pending.removeAll()
-        let end = ContinuousClock.now + grace
-        while slots.contains(where: { $0.job != nil }), ContinuousClock.now < end {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        await wait(atMost: grace) { !slots.contains { $0.job != nil } }
         // End the workers before their Runtime API servers go: a worker must not reconnect to a closing server.
         for index in slots.indices {
-            if let process = slots[index].process, process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            slots[index].process?.send(SIGTERM)
         }
-        let killBy = ContinuousClock.now + .seconds(2)
-        while slots.contains(where: { $0.process?.isRunning == true }), ContinuousClock.now < killBy {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        await wait(atMost: .seconds(2)) { !slots.contains { $0.process != nil } }
         for index in slots.indices {
-            if let process = slots[index].process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            slots[index].process?.send(SIGKILL)
             slots[index].waiter?.resume(returning: nil)
             slots[index].waiter = nil
-            if let job = slots[index].job {
-                slots[index].job = nil
-                job.continuation.resume(returning: .failed(.stopping))
-            }
+            answer(index, .failed(.stopping))
         }
     }
 
+    /// Suspends until `done` holds, looked at again whenever an event is answered or a worker ends,
+    /// or until `limit` has passed.
+    private func wait(atMost limit: Duration, until done: () -> Bool) async {
+        let deadline = ContinuousClock.now + limit
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            await self?.changed()
+        }
+        defer { timer.cancel() }
+        while !done(), ContinuousClock.now < deadline {
+            await withCheckedContinuation { changes.append($0) }
+        }
+    }
+
+    /// Wakes whoever waits in `wait(atMost:until:)`.
+    private func changed() {
+        let waiting = changes
+        changes.removeAll()
+        for continuation in waiting { continuation.resume() }
+    }
+
     /// The workers' process ids, for tests and `/healthz`.
-    var processIds: [Int32] { slots.compactMap { $0.process?.processIdentifier } }
+    var processIds: [Int32] { slots.compactMap { $0.process?.pid } }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PuntosPostgres
 import ServiceLifecycle
+import Synchronization
 
 /// Feeds every `SQS` event source of the template from the PostgreSQL queue table: claims batches
 /// (`FOR UPDATE SKIP LOCKED`), hands each to the function as an SQS event, deletes what succeeded,
@@ -68,15 +69,20 @@ final class QueueService: Service, Sendable {
             Task { await waker.signal(queue) }
         }
         listener.start()
-        await withTaskGroup(of: Void.self) { group in
-            for consumer in consumers {
-                let concurrency = max(1, consumer.source.maximumConcurrency ?? consumer.function.workers)
-                for lane in 0..<concurrency {
-                    group.addTask { await self.consume(consumer, lane: lane) }
+        // Graceful shutdown: the lanes finish their batch in hand and stop claiming; one waiting for
+        // a message is woken at once.
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for consumer in consumers {
+                    let concurrency = max(1, consumer.source.maximumConcurrency ?? consumer.function.workers)
+                    for lane in 0..<concurrency {
+                        group.addTask { await self.consume(consumer, lane: lane) }
+                    }
                 }
+                await group.waitForAll()
             }
-            // Graceful shutdown: the lanes finish their batch in hand and stop claiming.
-            await group.waitForAll()
+        } onGracefulShutdown: { [waker] in
+            Task { await waker.stop() }
         }
         try? await gracefulShutdown()  // a template without queues: keep the service up until shutdown
         listener.stop()
@@ -206,9 +212,16 @@ final class QueueService: Service, Sendable {
     }
 }
 
-/// Wakes consumers of a queue when a message arrives (NOTIFY or an in-process enqueue).
+/// Wakes consumers of a queue when a message arrives (NOTIFY or an in-process enqueue), and all of
+/// them, for good, when the runtime stops.
 actor QueueWaker {
     private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
+    private var stopped = false
+
+    func stop() {
+        stopped = true
+        for queue in Array(waiters.keys) { signal(queue) }
+    }
 
     func signal(_ queue: String) {
         let woken = waiters.removeValue(forKey: queue) ?? [:]
@@ -216,6 +229,7 @@ actor QueueWaker {
     }
 
     func wait(_ queue: String, timeout: Duration) async {
+        guard !stopped else { return }
         let id = UUID()
         await withCheckedContinuation { continuation in
             waiters[queue, default: [:]][id] = continuation
@@ -233,14 +247,13 @@ actor QueueWaker {
 
 /// A thread with its own connection that runs `LISTEN channel` and reports each payload.
 ///
-/// `@unchecked Sendable`: `running` is guarded by `lock`; the connection lives on the thread only.
-final class NotificationListener: @unchecked Sendable {
+/// The connection lives on the thread only; `running` is the one state shared with `stop()`.
+final class NotificationListener: Sendable {
     private let configuration: PostgresConfiguration
     private let channel: String
     private let logger: Logger
     private let onNotify: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var running = true
+    private let running = Mutex(true)
 
     init(configuration: PostgresConfiguration, channel: String, logger: Logger, onNotify: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
@@ -255,9 +268,9 @@ final class NotificationListener: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() { lock.withLock { running = false } }
+    func stop() { running.withLock { $0 = false } }
 
-    private var isRunning: Bool { lock.withLock { running } }
+    private var isRunning: Bool { running.withLock { $0 } }
 
     private func loop() {
         while isRunning {

@@ -5,8 +5,9 @@ import PuntosPostgres
 /// A `Database` (blocking libpq) used from async code: every call runs on the database's own serial
 /// queue, never on the cooperative thread pool.
 ///
-/// `@unchecked Sendable`: `database` is only touched on `queue`, one call at a time.
-final class BlockingDatabase: @unchecked Sendable {
+/// `database` (a connection, `Sendable` on the promise that one call uses it at a time) is only
+/// touched on `queue`, one call at a time, which keeps that promise.
+final class BlockingDatabase: Sendable {
     private let database: Database
     private let queue: DispatchQueue
 

@@ -1,15 +1,18 @@
 import Foundation
+import Synchronization
 
-/// Counters and latency histograms in Prometheus's text format, written by hand (no extra package).
-///
-/// `@unchecked Sendable`: every field is read and written under `lock`.
-final class Metrics: @unchecked Sendable {
+/// Counters, gauges and latency histograms in Prometheus's text format, written by hand (no extra
+/// package), behind one lock.
+final class Metrics: Sendable {
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     private struct Histogram { var counts: [Int]; var sum: Double; var count: Int }
-    private let lock = NSLock()
-    private var counters: [String: [String: Double]] = [:]
-    private var histograms: [String: [String: Histogram]] = [:]
-    private var gauges: [String: [String: Double]] = [:]
+    /// Every series by metric name, then by its rendered labels.
+    private struct Series {
+        var counters: [String: [String: Double]] = [:]
+        var histograms: [String: [String: Histogram]] = [:]
+        var gauges: [String: [String: Double]] = [:]
+    }
+    private let series = Mutex(Series())
 
     static func labels(_ labels: [String: String]) -> String {
         labels.keys.sorted().map { key in
@@ -21,56 +24,57 @@ final class Metrics: @unchecked Sendable {
 
     func increment(_ name: String, _ labels: [String: String] = [:], by amount: Double = 1) {
         let key = Self.labels(labels)
-        lock.withLock { counters[name, default: [:]][key, default: 0] += amount }
+        series.withLock { $0.counters[name, default: [:]][key, default: 0] += amount }
     }
 
     func set(_ name: String, _ labels: [String: String] = [:], _ value: Double) {
         let key = Self.labels(labels)
-        lock.withLock { gauges[name, default: [:]][key] = value }
+        series.withLock { $0.gauges[name, default: [:]][key] = value }
     }
 
     func observe(_ name: String, _ labels: [String: String], seconds: Double) {
         let key = Self.labels(labels)
-        lock.withLock {
+        series.withLock { series in
             var histogram =
-                histograms[name]?[key] ?? Histogram(counts: Array(repeating: 0, count: Self.buckets.count), sum: 0, count: 0)
+                series.histograms[name]?[key]
+                ?? Histogram(counts: Array(repeating: 0, count: Self.buckets.count), sum: 0, count: 0)
             for (index, bound) in Self.buckets.enumerated() where seconds <= bound { histogram.counts[index] += 1 }
             histogram.sum += seconds
             histogram.count += 1
-            histograms[name, default: [:]][key] = histogram
+            series.histograms[name, default: [:]][key] = histogram
         }
     }
 
     /// The exposition text (format 0.0.4).
     func render() -> String {
-        lock.withLock {
-            var text = ""
-            for name in counters.keys.sorted() {
-                text += "# TYPE \(name) counter\n"
-                for (labels, value) in counters[name]!.sorted(by: { $0.key < $1.key }) {
-                    text += "\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(format(value))\n"
-                }
+        // A copy taken under the lock, rendered outside it.
+        let (counters, gauges, histograms) = series.withLock { ($0.counters, $0.gauges, $0.histograms) }
+        var text = ""
+        for name in counters.keys.sorted() {
+            text += "# TYPE \(name) counter\n"
+            for (labels, value) in counters[name]!.sorted(by: { $0.key < $1.key }) {
+                text += "\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(format(value))\n"
             }
-            for name in gauges.keys.sorted() {
-                text += "# TYPE \(name) gauge\n"
-                for (labels, value) in gauges[name]!.sorted(by: { $0.key < $1.key }) {
-                    text += "\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(format(value))\n"
-                }
-            }
-            for name in histograms.keys.sorted() {
-                text += "# TYPE \(name) histogram\n"
-                for (labels, histogram) in histograms[name]!.sorted(by: { $0.key < $1.key }) {
-                    let prefix = labels.isEmpty ? "" : labels + ","
-                    for (index, bound) in Self.buckets.enumerated() {
-                        text += "\(name)_bucket{\(prefix)le=\"\(bound)\"} \(histogram.counts[index])\n"
-                    }
-                    text += "\(name)_bucket{\(prefix)le=\"+Inf\"} \(histogram.count)\n"
-                    text += "\(name)_sum\(labels.isEmpty ? "" : "{\(labels)}") \(histogram.sum)\n"
-                    text += "\(name)_count\(labels.isEmpty ? "" : "{\(labels)}") \(histogram.count)\n"
-                }
-            }
-            return text
         }
+        for name in gauges.keys.sorted() {
+            text += "# TYPE \(name) gauge\n"
+            for (labels, value) in gauges[name]!.sorted(by: { $0.key < $1.key }) {
+                text += "\(name)\(labels.isEmpty ? "" : "{\(labels)}") \(format(value))\n"
+            }
+        }
+        for name in histograms.keys.sorted() {
+            text += "# TYPE \(name) histogram\n"
+            for (labels, histogram) in histograms[name]!.sorted(by: { $0.key < $1.key }) {
+                let prefix = labels.isEmpty ? "" : labels + ","
+                for (index, bound) in Self.buckets.enumerated() {
+                    text += "\(name)_bucket{\(prefix)le=\"\(bound)\"} \(histogram.counts[index])\n"
+                }
+                text += "\(name)_bucket{\(prefix)le=\"+Inf\"} \(histogram.count)\n"
+                text += "\(name)_sum\(labels.isEmpty ? "" : "{\(labels)}") \(histogram.sum)\n"
+                text += "\(name)_count\(labels.isEmpty ? "" : "{\(labels)}") \(histogram.count)\n"
+            }
+        }
+        return text
     }
 
     private func format(_ value: Double) -> String {
