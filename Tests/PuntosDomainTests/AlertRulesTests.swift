@@ -177,3 +177,21 @@ import Testing
         #expect(MessageTemplates.greeting("Ана", locale: "ru") == "Здравствуйте, Ана!")
     }
 }
+
+@Suite struct RecipientKeyTests {
+    @Test func theCustomerFirstThenTheEmailThenThePhone() {
+        #expect(RecipientKey.of(customerId: 42, email: "a@b.c", phone: "+1") == .customer(42))
+        #expect(RecipientKey.of(customerId: nil, email: "a@b.c", phone: "+1")?.rawValue == "e:a@b.c")
+        #expect(RecipientKey.of(customerId: nil, email: nil, phone: "+1")?.rawValue == "p:+1")
+        #expect(RecipientKey.of(customerId: nil, email: nil, phone: nil) == nil)
+        #expect(RecipientKey.all(customerId: 42, email: nil, phone: "+1").map(\.rawValue) == ["c:42", "p:+1"])
+        #expect(RecipientKey(rawValue: "c:42") == .customer(42))
+        #expect(RecipientKey(rawValue: "x:42") == nil && RecipientKey(rawValue: "e:") == nil)
+    }
+
+    @Test func cardStatusesRefuseWithTheirOwnCodes() {
+        #expect(CardStatus.blocked.refusal == .cardBlocked)
+        #expect(CardStatus.replaced.refusal == .cardReplaced)
+        #expect(CardStatus(rawValue: "lost") == nil)
+    }
+}

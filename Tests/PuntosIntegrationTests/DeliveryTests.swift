@@ -228,3 +228,31 @@ import Testing
         #expect(try smtp.received().count == 2)
     }
 }
+
+/// The recipient key has one Swift home (`RecipientKey`) and one SQL home (`puntos_recipient_key`,
+/// `puntos_recipient_keys`, and the subscriber column derived from them): the two must agree.
+@Suite struct RecipientKeyAgreementTests {
+    @Test func swiftAndSQLSpellTheSameKeys() throws {
+        let f = try AlertsFixture()
+        let cases: [(Int64?, String?, String?)] = [
+            (42, "ana@example.com", "+34600000001"), (nil, "ana@example.com", "+34600000001"), (nil, nil, "+34600000001"),
+            (7, nil, nil),
+        ]
+        for (customer, email, phone) in cases {
+            let key = try f.scalar(
+                "SELECT puntos_recipient_key(\(customer)::bigint, \(email)::text, \(phone)::text) AS value", as: String.self)
+            #expect(key == RecipientKey.of(customerId: customer, email: email, phone: phone)?.rawValue)
+            let keys = try f.scalar(
+                "SELECT array_to_string(puntos_recipient_keys(\(customer)::bigint, \(email)::text, \(phone)::text), ' ') AS value",
+                as: String.self)
+            #expect(
+                keys == RecipientKey.all(customerId: customer, email: email, phone: phone).map(\.rawValue).joined(separator: " "))
+        }
+        let ana = try f.customer("Ana")
+        _ = try f.subscribe(
+            #"{"kind":"stock","subscriber":{"customer_id":\#(ana)},"store":"web","sku":"RK-1"}"#)
+        let subscriber = try f.scalar(
+            "SELECT subscriber AS value FROM alert_subscriptions WHERE customer_id = \(ana) AND sku = 'RK-1'", as: String.self)
+        #expect(subscriber == RecipientKey.customer(ana).rawValue)
+    }
+}

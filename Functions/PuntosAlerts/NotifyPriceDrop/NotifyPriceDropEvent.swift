@@ -1,31 +1,31 @@
-public import FoundationEssentials
-public import PuntosCore
+package import FoundationEssentials
+package import PuntosCore
 import PuntosRuntime
 
 /// A price event for `notify-price-drop`: one sku (`sku`, `price`, `in_stock`) or a feed (`items`),
 /// all in one store and currency.
-public struct NotifyPriceDropEvent: Sendable, Decodable {
-    public var programme: String?
-    public var store: String
-    public var currency: String
-    public var items: [Item]
+package struct NotifyPriceDropEvent: Sendable, Decodable {
+    package var programme: String?
+    package var store: String
+    package var currency: String
+    package var items: [Item]
     /// When the shop read these prices. A price older than (or as old as) the one a sku last took
     /// changes nothing and fires nothing, so a redelivered or reordered feed cannot undo a newer one.
-    public var asOf: Date?
+    package var asOf: Date?
     /// A redelivered event with the same key changes nothing and answers as the first time.
-    public var idempotencyKey: String?
+    package var idempotencyKey: String?
 
-    public struct Item: Sendable, Decodable, Equatable {
-        public var sku: String
-        public var price: DecimalInput
+    package struct Item: Sendable, Decodable, Equatable {
+        package var sku: String
+        package var price: DecimalInput
         /// Whether the item can be bought; when absent, the last stock event decides (else true).
-        public var inStock: Bool?
-        public var name: String?
-        public var url: String?
+        package var inStock: Bool?
+        package var name: String?
+        package var url: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable { case sku, price, name, url, inStock = "in_stock" }
 
-        public init(sku: String, price: Decimal, inStock: Bool? = true, name: String? = nil, url: String? = nil) {
+        package init(sku: String, price: Decimal, inStock: Bool? = true, name: String? = nil, url: String? = nil) {
             self.sku = sku
             self.price = DecimalInput(price)
             self.inStock = inStock
@@ -33,7 +33,7 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
             self.url = url
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             sku = try container.decode(String.self, forKey: .sku)
@@ -49,14 +49,14 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
         case asOf = "as_of", idempotencyKey = "idempotency_key"
     }
 
-    public init(programme: String? = nil, store: String, currency: String, items: [Item]) {
+    package init(programme: String? = nil, store: String, currency: String, items: [Item]) {
         self.programme = programme
         self.store = store
         self.currency = currency
         self.items = items
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         // `POST /prices` names its kind (the route decides it); a plain event need not.
@@ -86,17 +86,17 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
     }
 }
 
-public struct NotifyPriceDropOutput: Codable, Sendable, Equatable {
+package struct NotifyPriceDropOutput: Codable, Sendable, Equatable {
     /// Items in the event.
-    public var items: Int
+    package var items: Int
     /// Subscriptions the prices satisfied.
-    public var fired: Int
+    package var fired: Int
     /// Notices written (a repeated event writes none).
-    public var notices: Int
+    package var notices: Int
     /// Items older than the price their sku already has (`as_of`): nothing changed or fired for them.
-    public var stale: Int
+    package var stale: Int
 
-    public init(items: Int, fired: Int, notices: Int, stale: Int = 0) {
+    package init(items: Int, fired: Int, notices: Int, stale: Int = 0) {
         self.items = items
         self.fired = fired
         self.notices = notices

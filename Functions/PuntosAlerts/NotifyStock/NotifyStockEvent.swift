@@ -1,19 +1,19 @@
-public import FoundationEssentials
+package import FoundationEssentials
 import PuntosCore
 import PuntosRuntime
 
 /// Every event `notify-stock` understands, told apart by `kind`.
-public enum NotifyStockEvent: Sendable, Decodable {
+package enum NotifyStockEvent: Sendable, Decodable {
     /// Stock levels per sku in one store: one sku (`sku`, `quantity`) or a feed (`items`).
     case stock(Stock)
     /// Sends the waves that are due (run by a schedule).
     case waves(Waves)
 
-    public static let kinds = ["stock", "waves"]
+    package static let kinds = ["stock", "waves"]
 
     private enum KindKey: String, CodingKey { case kind }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
         switch kind {
         case "stock":
@@ -29,18 +29,18 @@ public enum NotifyStockEvent: Sendable, Decodable {
         }
     }
 
-    public struct Item: Sendable, Codable, Equatable {
-        public var sku: String
-        public var quantity: Int
+    package struct Item: Sendable, Codable, Equatable {
+        package var sku: String
+        package var quantity: Int
 
         enum CodingKeys: String, CodingKey, CaseIterable { case sku, quantity }
 
-        public init(sku: String, quantity: Int) {
+        package init(sku: String, quantity: Int) {
             self.sku = sku
             self.quantity = quantity
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             sku = try container.decode(String.self, forKey: .sku)
@@ -48,20 +48,20 @@ public enum NotifyStockEvent: Sendable, Decodable {
         }
     }
 
-    public struct Stock: Sendable, Decodable {
-        public var programme: String?
-        public var store: String
-        public var items: [Item]
+    package struct Stock: Sendable, Decodable {
+        package var programme: String?
+        package var store: String
+        package var items: [Item]
         /// Notify at most this many subscribers of a restock at once, oldest first; the rest follow
         /// in later waves, each after `wave_interval_minutes` and only while the item is still sellable.
         /// Wave settings are kept for the sku until an event gives new ones.
-        public var waveSize: Int?
-        public var waveIntervalMinutes: Int?
+        package var waveSize: Int?
+        package var waveIntervalMinutes: Int?
         /// When the shop read these levels. A level older than (or as old as) the one a sku last took
         /// changes nothing, so a redelivered or reordered event cannot undo a newer one.
-        public var asOf: Date?
+        package var asOf: Date?
         /// A redelivered event with the same key changes nothing and answers as the first time.
-        public var idempotencyKey: String?
+        package var idempotencyKey: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, store, items, sku, quantity, waveSize = "wave_size", waveIntervalMinutes =
@@ -69,8 +69,9 @@ public enum NotifyStockEvent: Sendable, Decodable {
             case asOf = "as_of", idempotencyKey = "idempotency_key"
         }
 
-        public init(programme: String? = nil, store: String, items: [Item], waveSize: Int? = nil, waveIntervalMinutes: Int? = nil)
-        {
+        package init(
+            programme: String? = nil, store: String, items: [Item], waveSize: Int? = nil, waveIntervalMinutes: Int? = nil
+        ) {
             self.programme = programme
             self.store = store
             self.items = items
@@ -78,7 +79,7 @@ public enum NotifyStockEvent: Sendable, Decodable {
             self.waveIntervalMinutes = waveIntervalMinutes
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             programme = try container.decodeIfPresent(String.self, forKey: .programme)
             store = try container.decode(String.self, forKey: .store)
@@ -102,22 +103,22 @@ public enum NotifyStockEvent: Sendable, Decodable {
         }
     }
 
-    public struct Waves: Sendable, Codable {
-        public var kind = "waves"
+    package struct Waves: Sendable, Codable {
+        package var kind = "waves"
         enum CodingKeys: String, CodingKey, CaseIterable { case kind }
-        public init() {}
+        package init() {}
     }
 }
 
-public struct NotifyStockOutput: Codable, Sendable, Equatable {
-    public var items: Int
+package struct NotifyStockOutput: Codable, Sendable, Equatable {
+    package var items: Int
     /// Skus that changed from not sellable to sellable.
-    public var restocked: Int
+    package var restocked: Int
     /// Subscriptions notified now.
-    public var fired: Int
-    public var notices: Int
+    package var fired: Int
+    package var notices: Int
     /// Subscribers left for later waves.
-    public var waiting: Int
+    package var waiting: Int
     /// Items older than the level their sku already has (`as_of`): nothing changed for them.
-    public var stale: Int = 0
+    package var stale: Int = 0
 }

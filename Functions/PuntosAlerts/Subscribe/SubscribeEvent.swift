@@ -1,9 +1,9 @@
-public import FoundationEssentials
-public import PuntosCore
+package import FoundationEssentials
+package import PuntosCore
 import PuntosRuntime
 
 /// Every event `subscribe` understands, told apart by `kind`.
-public enum SubscribeEvent: Sendable, Decodable {
+package enum SubscribeEvent: Sendable, Decodable {
     /// Subscribe to a sku's price in a store and currency.
     case price(Create)
     /// Subscribe to a sku's stock in a store.
@@ -15,11 +15,11 @@ public enum SubscribeEvent: Sendable, Decodable {
     /// The owner removes a subscription.
     case remove(Remove)
 
-    public static let kinds = ["price", "stock", "confirm", "list", "remove"]
+    package static let kinds = ["price", "stock", "confirm", "list", "remove"]
 
     private enum KindKey: String, CodingKey { case kind }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
         switch kind {
         case "price", "stock":
@@ -44,24 +44,24 @@ public enum SubscribeEvent: Sendable, Decodable {
 
     /// Who subscribes: exactly one of a card, a customer id, an external id (a known customer), or an
     /// e-mail (a guest, who must confirm).
-    public struct Subscriber: Codable, Sendable, Equatable {
-        public var cardNumber: String?
-        public var customerId: Int64?
-        public var externalId: String?
-        public var email: String?
+    package struct Subscriber: Codable, Sendable, Equatable {
+        package var cardNumber: String?
+        package var customerId: Int64?
+        package var externalId: String?
+        package var email: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case cardNumber = "card_number", customerId = "customer_id", externalId = "external_id", email
         }
 
-        public init(cardNumber: String? = nil, customerId: Int64? = nil, externalId: String? = nil, email: String? = nil) {
+        package init(cardNumber: String? = nil, customerId: Int64? = nil, externalId: String? = nil, email: String? = nil) {
             self.cardNumber = cardNumber
             self.customerId = customerId
             self.externalId = externalId
             self.email = email
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             cardNumber = try container.decodeIfPresent(String.self, forKey: .cardNumber)
@@ -71,31 +71,31 @@ public enum SubscribeEvent: Sendable, Decodable {
         }
     }
 
-    public struct Create: Codable, Sendable, Equatable {
-        public var kind: String
-        public var programme: String?
-        public var subscriber: Subscriber
-        public var store: String
-        public var sku: String
-        public var productName: String?
+    package struct Create: Codable, Sendable, Equatable {
+        package var kind: String
+        package var programme: String?
+        package var subscriber: Subscriber
+        package var store: String
+        package var sku: String
+        package var productName: String?
         /// Price alerts: the currency the prices are in (required).
-        public var currency: String?
-        public var targetPrice: DecimalInput?
-        public var minDropPercent: DecimalInput?
-        public var minDropAmount: DecimalInput?
+        package var currency: String?
+        package var targetPrice: DecimalInput?
+        package var minDropPercent: DecimalInput?
+        package var minDropAmount: DecimalInput?
         /// The price the customer sees now; else the last price the feed told.
-        public var currentPrice: DecimalInput?
+        package var currentPrice: DecimalInput?
         /// Stock alerts: fire when at least this many are sellable (default 1).
-        public var minQuantity: Int?
-        public var rearm: String?
-        public var channel: String?
-        public var locale: String?
+        package var minQuantity: Int?
+        package var rearm: String?
+        package var channel: String?
+        package var locale: String?
         /// The customer's IANA time zone (`Europe/Madrid`), for SMS quiet hours.
-        public var timeZone: String?
-        public var expiresInDays: Int?
+        package var timeZone: String?
+        package var expiresInDays: Int?
         /// A redelivered event with the same key changes nothing and answers as the first time.
         /// Without one, subscribing again renews: the expiry and a drop's baseline count from now.
-        public var idempotencyKey: String?
+        package var idempotencyKey: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, subscriber, store, sku, currency, rearm, channel, locale
@@ -106,29 +106,29 @@ public enum SubscribeEvent: Sendable, Decodable {
         }
     }
 
-    public struct Confirm: Codable, Sendable, Equatable {
-        public var kind = "confirm"
-        public var token: String
+    package struct Confirm: Codable, Sendable, Equatable {
+        package var kind = "confirm"
+        package var token: String
 
         enum CodingKeys: String, CodingKey, CaseIterable { case kind, token }
 
-        public init(token: String) { self.token = token }
+        package init(token: String) { self.token = token }
     }
 
-    public struct List: Codable, Sendable, Equatable {
-        public var kind = "list"
-        public var programme: String?
-        public var subscriber: Subscriber
+    package struct List: Codable, Sendable, Equatable {
+        package var kind = "list"
+        package var programme: String?
+        package var subscriber: Subscriber
 
         enum CodingKeys: String, CodingKey, CaseIterable { case kind, programme, subscriber }
     }
 
-    public struct Remove: Codable, Sendable, Equatable {
-        public var kind = "remove"
-        public var programme: String?
-        public var subscriber: Subscriber
-        public var subscriptionId: Int64
-        public var idempotencyKey: String?
+    package struct Remove: Codable, Sendable, Equatable {
+        package var kind = "remove"
+        package var programme: String?
+        package var subscriber: Subscriber
+        package var subscriptionId: Int64
+        package var idempotencyKey: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, subscriber, subscriptionId = "subscription_id", idempotencyKey = "idempotency_key"
@@ -137,26 +137,26 @@ public enum SubscribeEvent: Sendable, Decodable {
 }
 
 /// A subscription as `subscribe` answers with it.
-public struct SubscriptionView: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var kind: String
-    public var status: String
-    public var store: String
-    public var sku: String
-    public var productName: String?
-    public var currency: String?
-    public var targetPrice: String?
-    public var minDropPercent: String?
-    public var minDropAmount: String?
-    public var baselinePrice: String?
-    public var minQuantity: Int?
-    public var rearm: String
-    public var channel: String?
-    public var createdAt: Date
-    public var confirmedAt: Date?
-    public var expiresAt: Date
-    public var lastFiredAt: Date?
-    public var fireCount: Int
+package struct SubscriptionView: Codable, Sendable, Equatable {
+    package var id: Int64
+    package var kind: String
+    package var status: String
+    package var store: String
+    package var sku: String
+    package var productName: String?
+    package var currency: String?
+    package var targetPrice: String?
+    package var minDropPercent: String?
+    package var minDropAmount: String?
+    package var baselinePrice: String?
+    package var minQuantity: Int?
+    package var rearm: String
+    package var channel: String?
+    package var createdAt: Date
+    package var confirmedAt: Date?
+    package var expiresAt: Date
+    package var lastFiredAt: Date?
+    package var fireCount: Int
 
     enum CodingKeys: String, CodingKey {
         case id, kind, status, store, sku, currency, rearm, channel
@@ -168,13 +168,13 @@ public struct SubscriptionView: Codable, Sendable, Equatable {
 }
 
 /// The answer of `subscribe`: one subscription, or a list.
-public struct SubscribeOutput: Codable, Sendable, Equatable {
-    public var subscription: SubscriptionView?
-    public var subscriptions: [SubscriptionView]?
+package struct SubscribeOutput: Codable, Sendable, Equatable {
+    package var subscription: SubscriptionView?
+    package var subscriptions: [SubscriptionView]?
     /// A guest's subscription waits for the link sent by e-mail.
-    public var confirmationRequired: Bool?
+    package var confirmationRequired: Bool?
     /// For a confirmation link opened in a browser.
-    public var html: String?
+    package var html: String?
 
     enum CodingKeys: String, CodingKey {
         case subscription, subscriptions, html, confirmationRequired = "confirmation_required"

@@ -136,8 +136,8 @@ package struct CardStore {
     // MARK: Cards
 
     /// Inserts a card; returns false when the number is already taken.
-    package func insertCard(number: CardNumber, customerId: Int64, origin: String, source: String, requestId: String) throws
-        -> Bool
+    package func insertCard(number: CardNumber, customerId: Int64, origin: CardOrigin, source: String, requestId: String)
+        throws -> Bool
     {
         let inserted = try connection.query(
             """
@@ -147,7 +147,7 @@ package struct CardStore {
             """)
         guard !inserted.isEmpty else { return false }
         try recordEvent(
-            number: number.digits, kind: origin == "virtual" ? "issued" : "linked", reason: nil,
+            number: number.digits, kind: origin == .virtual ? .issued : .linked, reason: nil,
             related: nil, source: source, requestId: requestId)
         return true
     }
@@ -156,13 +156,14 @@ package struct CardStore {
     package func issueVirtualCard(customerId: Int64, source: String, requestId: String) throws -> CardNumber {
         for _ in 0..<8 {
             let number = CardNumber.generate(prefix: programme.cardPrefix, length: programme.cardLength)
-            if try insertCard(number: number, customerId: customerId, origin: "virtual", source: source, requestId: requestId) {
+            if try insertCard(number: number, customerId: customerId, origin: .virtual, source: source, requestId: requestId) {
                 return number
             }
         }
         throw FunctionError.bug("could not draw an unused card number in 8 tries: the programme's number space is nearly full")
     }
 
+    /// The customer's active card, if any (there is at most one).
     package func activeCardNumber(customerId: Int64) throws -> String? {
         try connection.query(
             """
@@ -171,10 +172,15 @@ package struct CardStore {
         ).first?.decode("number")
     }
 
+    /// A card row locked for the rest of the transaction.
+    package struct LockedCard: Sendable {
+        package var status: CardStatus
+        package var customerId: Int64
+        package var replacedBy: String?
+    }
+
     /// Locks the card row for the rest of the transaction and returns its status and customer.
-    package func lockCard(number: String, field: String = "card_number") throws -> (
-        status: String, customerId: Int64, replacedBy: String?
-    ) {
+    package func lockCard(number: String, field: String = "card_number") throws -> LockedCard {
         guard
             let row = try connection.query(
                 """
@@ -187,39 +193,44 @@ package struct CardStore {
                 .cardNotFound, field: field,
                 "there is no card \(LogRedaction.maskCardNumber(number)) in programme \(programme.id)")
         }
-        return (try row.decode("status"), try row.decode("customer_id"), try row.decodeIfPresent("replaced_by"))
+        return LockedCard(
+            status: try row.decode("status"), customerId: try row.decode("customer_id"),
+            replacedBy: try row.decodeIfPresent("replaced_by"))
     }
 
+    /// Blocks the card, with the reason kept and a `blocked` event recorded.
     package func block(number: String, reason: String, at now: Date, source: String, requestId: String) throws {
         try connection.query(
             """
-            UPDATE cards SET status = 'blocked', status_reason = \(reason), status_changed_at = \(now)
+            UPDATE cards SET status = \(CardStatus.blocked), status_reason = \(reason), status_changed_at = \(now)
             WHERE number = \(number)
             """)
-        try recordEvent(number: number, kind: "blocked", reason: reason, related: nil, source: source, requestId: requestId)
+        try recordEvent(number: number, kind: .blocked, reason: reason, related: nil, source: source, requestId: requestId)
     }
 
     /// Moves the customer from `old` to `new` (inserted here): the old card is marked replaced.
     /// `replaced_by` is checked at commit, so the old card can point at the new one before it exists.
     package func replace(
-        old: String, with new: CardNumber, origin: String, customerId: Int64, reason: String?,
+        old: String, with new: CardNumber, origin: CardOrigin, customerId: Int64, reason: String?,
         at now: Date, source: String, requestId: String
     ) throws -> Bool {
         try connection.query(
             """
-            UPDATE cards SET status = 'replaced', status_reason = \(reason), replaced_by = \(new.digits), status_changed_at = \(now)
+            UPDATE cards SET status = \(CardStatus.replaced), status_reason = \(reason), replaced_by = \(new.digits), status_changed_at = \(now)
             WHERE number = \(old)
             """)
         guard try insertCard(number: new, customerId: customerId, origin: origin, source: source, requestId: requestId) else {
             return false
         }
-        try recordEvent(number: old, kind: "replaced", reason: reason, related: new.digits, source: source, requestId: requestId)
+        try recordEvent(number: old, kind: .replaced, reason: reason, related: new.digits, source: source, requestId: requestId)
         try recordEvent(
-            number: new.digits, kind: "replacement", reason: reason, related: old, source: source, requestId: requestId)
+            number: new.digits, kind: .replacement, reason: reason, related: old, source: source, requestId: requestId)
         return true
     }
 
-    private func recordEvent(number: String, kind: String, reason: String?, related: String?, source: String, requestId: String)
+    private func recordEvent(
+        number: String, kind: CardEventKind, reason: String?, related: String?, source: String, requestId: String
+    )
         throws
     {
         try connection.query(

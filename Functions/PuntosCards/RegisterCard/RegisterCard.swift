@@ -80,7 +80,7 @@ package struct RegisterCard: FunctionHandler {
             }
             guard
                 try store.insertCard(
-                    number: number, customerId: customerId, origin: "printed",
+                    number: number, customerId: customerId, origin: .printed,
                     source: "register-card.link", requestId: context.requestId)
             else {
                 throw FunctionError.refused(.cardTaken, field: "card_number", "this card number is linked to another customer")
@@ -127,8 +127,9 @@ package struct RegisterCard: FunctionHandler {
         return try write("accept_agreement", programme: event.programme, key: event.idempotencyKey, request: event, context) {
             store in
             let card = try store.lockCard(number: number.digits)
-            guard card.status == "active" else {
-                throw FunctionError.refused(.cardIs(card.status), field: "card_number", "the card is \(card.status)")
+            guard card.status == .active else {
+                throw FunctionError.refused(
+                    card.status.refusal, field: "card_number", "the card is \(card.status.rawValue)")
             }
             try store.acceptAgreement(
                 customerId: card.customerId, version: version, acceptedAt: acceptedAt,
@@ -143,13 +144,13 @@ package struct RegisterCard: FunctionHandler {
         return try write("block", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             let card = try store.lockCard(number: number.digits)
             switch card.status {
-            case "active":
+            case .active:
                 try store.block(
                     number: number.digits, reason: reason, at: context.now, source: "register-card.block",
                     requestId: context.requestId)
-            case "blocked":
+            case .blocked:
                 break  // blocked already: nothing changes
-            default:
+            case .replaced:
                 throw FunctionError.refused(.cardReplaced, field: "card_number", "the card was replaced; block its replacement")
             }
             return try store.requireView(number: number.digits)
@@ -181,7 +182,7 @@ package struct RegisterCard: FunctionHandler {
                 newNumber ?? CardNumber.generate(prefix: store.programme.cardPrefix, length: store.programme.cardLength)
             guard
                 try store.replace(
-                    old: number.digits, with: replacement, origin: newNumber == nil ? "virtual" : "printed",
+                    old: number.digits, with: replacement, origin: newNumber == nil ? .virtual : .printed,
                     customerId: card.customerId, reason: reason, at: context.now,
                     source: "register-card.replace", requestId: context.requestId)
             else {

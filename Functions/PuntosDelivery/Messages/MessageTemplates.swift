@@ -49,16 +49,26 @@ package enum MessageTemplates {
     }
 
     package static func render(_ facts: NoticeFacts, locale: String?) -> RenderedNotice {
-        let l = language(locale)
-        func pick(_ en: String, _ es: String, _ ru: String) -> String { l == "es" ? es : l == "ru" ? ru : en }
-        let product = facts.product
-        let points = facts.text("points") ?? "0"
-        let balance = facts.text("balance")
-        let balanceLine =
-            balance.map { pick(" Your balance: \($0) points.", " Tu saldo: \($0) puntos.", " Ваш баланс: \($0) баллов.") } ?? ""
-        let invoice = facts.text("invoice_number").map { pick(" (invoice \($0))", " (factura \($0))", " (чек \($0))") } ?? ""
-        switch facts.kind {
-        case "price_drop":
+        let phrasing = Phrasing(language: language(locale), facts: facts)
+        switch NoticeKind(rawValue: facts.kind) {
+        case .priceDrop: return phrasing.priceDrop
+        case .backInStock: return phrasing.backInStock
+        case .alertConfirm: return phrasing.alertConfirm
+        case .pointsEarned, .pointsSpent, .pointsReturned, .pointsExpiring:
+            return phrasing.points(NoticeKind(rawValue: facts.kind))
+        default: return phrasing.generic
+        }
+    }
+
+    /// One notice's facts in one language; `pick` chooses the English, Spanish or Russian text.
+    struct Phrasing {
+        let language: String
+        let facts: NoticeFacts
+
+        func pick(_ en: String, _ es: String, _ ru: String) -> String { language == "es" ? es : language == "ru" ? ru : en }
+
+        var priceDrop: RenderedNotice {
+            let product = facts.product
             let old = facts.text("old_price") != nil ? facts.price("old_price") : nil
             let new = facts.price("new_price")
             let was = old.map { pick(" (was \($0))", " (antes \($0))", " (было \($0))") } ?? ""
@@ -68,13 +78,19 @@ package enum MessageTemplates {
                     "\(product) now costs \(new)\(was).", "\(product) ahora cuesta \(new)\(was).",
                     "\(product) теперь стоит \(new)\(was)."),
                 link: facts.text("url"))
-        case "back_in_stock":
+        }
+
+        var backInStock: RenderedNotice {
+            let product = facts.product
             return RenderedNotice(
                 subject: pick("Back in stock: \(product)", "De nuevo disponible: \(product)", "Снова в наличии: \(product)"),
                 line: pick(
                     "\(product) is back in stock.", "\(product) vuelve a estar disponible.", "\(product) снова в наличии."),
                 link: facts.text("url"))
-        case "alert_confirm":
+        }
+
+        var alertConfirm: RenderedNotice {
+            let product = facts.product
             return RenderedNotice(
                 subject: pick(
                     "Confirm your alert for \(product)", "Confirma tu alerta de \(product)", "Подтвердите подписку на \(product)"),
@@ -83,41 +99,54 @@ package enum MessageTemplates {
                     "Confirma que quieres recibir alertas de \(product) abriendo este enlace:",
                     "Подтвердите, что хотите получать уведомления о \(product), открыв ссылку:"),
                 link: facts.text("confirm_url"))
-        case "points_earned":
-            return RenderedNotice(
-                subject: pick("You earned \(points) points", "Has ganado \(points) puntos", "Вам начислено \(points) баллов"),
-                line: pick(
-                    "You earned \(points) points\(invoice).\(balanceLine)",
-                    "Has ganado \(points) puntos\(invoice).\(balanceLine)",
-                    "Вам начислено \(points) баллов\(invoice).\(balanceLine)"),
-                link: nil)
-        case "points_spent":
-            return RenderedNotice(
-                subject: pick("You spent \(points) points", "Has usado \(points) puntos", "Списано \(points) баллов"),
-                line: pick(
-                    "You spent \(points) points\(invoice).\(balanceLine)", "Has usado \(points) puntos\(invoice).\(balanceLine)",
-                    "Списано \(points) баллов\(invoice).\(balanceLine)"),
-                link: nil)
-        case "points_returned":
-            return RenderedNotice(
-                subject: pick("\(points) points returned", "\(points) puntos devueltos", "Возвращено \(points) баллов"),
-                line: pick(
-                    "\(points) points were returned to you\(invoice).\(balanceLine)",
-                    "Se te devolvieron \(points) puntos\(invoice).\(balanceLine)",
-                    "Вам возвращено \(points) баллов\(invoice).\(balanceLine)"),
-                link: nil)
-        case "points_expiring":
-            let date = facts.text("expires_at").map { String($0.prefix(10)) }
-            let when = date.map { pick(" on \($0)", " el \($0)", " \($0)") } ?? pick(" soon", " pronto", " скоро")
-            return RenderedNotice(
-                subject: pick(
-                    "\(points) points expire\(when)", "\(points) puntos caducan\(when)", "\(points) баллов сгорят\(when)"),
-                line: pick(
-                    "\(points) of your points expire\(when).\(balanceLine)",
-                    "\(points) de tus puntos caducan\(when).\(balanceLine)",
-                    "\(points) ваших баллов сгорят\(when).\(balanceLine)"),
-                link: nil)
-        default:
+        }
+
+        /// Points earned, spent, returned or expiring, with the invoice and the balance when known.
+        func points(_ kind: NoticeKind) -> RenderedNotice {
+            let points = facts.text("points") ?? "0"
+            let balance =
+                facts.text("balance").map {
+                    pick(" Your balance: \($0) points.", " Tu saldo: \($0) puntos.", " Ваш баланс: \($0) баллов.")
+                } ?? ""
+            let invoice = facts.text("invoice_number").map { pick(" (invoice \($0))", " (factura \($0))", " (чек \($0))") } ?? ""
+            switch kind {
+            case .pointsEarned:
+                return RenderedNotice(
+                    subject: pick("You earned \(points) points", "Has ganado \(points) puntos", "Вам начислено \(points) баллов"),
+                    line: pick(
+                        "You earned \(points) points\(invoice).\(balance)", "Has ganado \(points) puntos\(invoice).\(balance)",
+                        "Вам начислено \(points) баллов\(invoice).\(balance)"),
+                    link: nil)
+            case .pointsSpent:
+                return RenderedNotice(
+                    subject: pick("You spent \(points) points", "Has usado \(points) puntos", "Списано \(points) баллов"),
+                    line: pick(
+                        "You spent \(points) points\(invoice).\(balance)", "Has usado \(points) puntos\(invoice).\(balance)",
+                        "Списано \(points) баллов\(invoice).\(balance)"),
+                    link: nil)
+            case .pointsReturned:
+                return RenderedNotice(
+                    subject: pick("\(points) points returned", "\(points) puntos devueltos", "Возвращено \(points) баллов"),
+                    line: pick(
+                        "\(points) points were returned to you\(invoice).\(balance)",
+                        "Se te devolvieron \(points) puntos\(invoice).\(balance)",
+                        "Вам возвращено \(points) баллов\(invoice).\(balance)"),
+                    link: nil)
+            default:
+                let date = facts.text("expires_at").map { String($0.prefix(10)) }
+                let when = date.map { pick(" on \($0)", " el \($0)", " \($0)") } ?? pick(" soon", " pronto", " скоро")
+                return RenderedNotice(
+                    subject: pick(
+                        "\(points) points expire\(when)", "\(points) puntos caducan\(when)", "\(points) баллов сгорят\(when)"),
+                    line: pick(
+                        "\(points) of your points expire\(when).\(balance)", "\(points) de tus puntos caducan\(when).\(balance)",
+                        "\(points) ваших баллов сгорят\(when).\(balance)"),
+                    link: nil)
+            }
+        }
+
+        /// A kind without a template: a generic line that still carries the payload's facts.
+        var generic: RenderedNotice {
             let details = facts.payload.keys.sorted().compactMap { key in facts.text(key).map { "\(key): \($0)" } }.joined(
                 separator: ", ")
             let kind = String(facts.kind.map { $0 == "_" ? " " : $0 })

@@ -1,0 +1,22 @@
+package import PuntosPostgres
+
+/// What a subscription watches (`alert_subscriptions.kind`).
+package enum SubscriptionKind: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
+    case price, stock
+}
+
+/// Where a subscription is in its life (`alert_subscriptions.status`).
+package enum SubscriptionStatus: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
+    /// A guest's, until the e-mailed link confirms it.
+    case pending
+    case active
+    /// Fired once with `rearm = once`: done, still listed.
+    case fired
+    case removed
+    case expired
+
+    /// A live subscription holds the person's one slot per sku, kind and store.
+    package var isLive: Bool { self == .pending || self == .active }
+}
+
+extension RearmPolicy: PostgresEncodable, PostgresDecodable {}
