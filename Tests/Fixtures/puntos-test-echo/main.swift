@@ -60,7 +60,8 @@ struct Echo: FunctionHandler {
             throw FunctionError.temporary(.contention, "failing attempt \(attempts) of \(times)")
         }
         if let kind = event.fail {
-            throw FunctionError(FunctionError.Kind(rawValue: kind) ?? .bug, code: .internalError, message: "failing on demand (\(kind))")
+            throw FunctionError(
+                FunctionError.Kind(rawValue: kind) ?? .bug, code: .internalError, message: "failing on demand (\(kind))")
         }
         return EchoOutput(event: event, requestId: context.requestId, pid: getpid(), attempts: attempts)
     }
