@@ -8,7 +8,7 @@ package struct NotifyPriceDrop: FunctionHandler {
     package static let name = "notify-price-drop"
     package static let httpRoutes = ["POST /prices": "price"]
     /// Items in one event; a bigger feed is several events (the event size limit comes first anyway).
-    package static let maximumItems = 200_000
+    static let maximumItems = 200_000
 
     package init() {}
 

@@ -8,7 +8,7 @@ package struct NotifyStock: FunctionHandler {
     package static let name = "notify-stock"
     package static let httpRoutes = ["POST /stock": "stock"]
     package static let scheduledEventKind: String? = "waves"
-    package static let maximumItems = 200_000
+    static let maximumItems = 200_000
 
     package init() {}
 

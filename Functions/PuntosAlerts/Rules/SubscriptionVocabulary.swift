@@ -1,12 +1,12 @@
-package import PuntosPostgres
+import PuntosPostgres
 
 /// What a subscription watches (`alert_subscriptions.kind`).
-package enum SubscriptionKind: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
+enum SubscriptionKind: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
     case price, stock
 }
 
 /// Where a subscription is in its life (`alert_subscriptions.status`).
-package enum SubscriptionStatus: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
+enum SubscriptionStatus: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
     /// A guest's, until the e-mailed link confirms it.
     case pending
     case active
@@ -16,7 +16,7 @@ package enum SubscriptionStatus: String, Sendable, Codable, CaseIterable, Postgr
     case expired
 
     /// A live subscription holds the person's one slot per sku, kind and store.
-    package var isLive: Bool { self == .pending || self == .active }
+    var isLive: Bool { self == .pending || self == .active }
 }
 
 extension RearmPolicy: PostgresEncodable, PostgresDecodable {}

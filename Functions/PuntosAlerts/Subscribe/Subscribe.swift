@@ -15,7 +15,7 @@ package struct Subscribe: FunctionHandler {
         "POST /alerts/remove": "remove",
     ]
 
-    package static let defaultExpiryDays = 90
+    static let defaultExpiryDays = 90
 
     let configuration: AlertsConfiguration
 

@@ -1,14 +1,14 @@
-package import FoundationEssentials
-package import PuntosCore
-package import PuntosPostgres
+import FoundationEssentials
+import PuntosCore
+import PuntosPostgres
 import PuntosRuntime
 
 /// The SQL behind cards and customers, run on a connection inside the caller's transaction.
-package struct CardStore {
+struct CardStore {
     let connection: PostgresConnection
     let programme: Programme
 
-    package init(connection: PostgresConnection, programme: Programme) {
+    init(connection: PostgresConnection, programme: Programme) {
         self.connection = connection
         self.programme = programme
     }
@@ -16,7 +16,7 @@ package struct CardStore {
     // MARK: Reading
 
     /// The card with everything `CardView` shows, or nil.
-    package func view(number: String) throws -> CardView? {
+    func view(number: String) throws -> CardView? {
         let rows = try connection.query(
             """
             SELECT c.number, c.programme_id, c.status, c.origin, c.status_reason, c.replaced_by, c.issued_at,
@@ -51,7 +51,7 @@ package struct CardStore {
     }
 
     /// The card, or a `card_not_found` refusal naming `field`.
-    package func requireView(number: String, field: String = "card_number") throws -> CardView {
+    func requireView(number: String, field: String = "card_number") throws -> CardView {
         guard let view = try view(number: number) else {
             throw FunctionError.notFound(
                 .cardNotFound, field: field,
@@ -61,7 +61,7 @@ package struct CardStore {
     }
 
     /// A customer's current card: the active one, else the most recently issued.
-    package func currentCardNumber(customerId: Int64) throws -> String? {
+    func currentCardNumber(customerId: Int64) throws -> String? {
         try connection.query(
             """
             SELECT number FROM cards WHERE customer_id = \(customerId)
@@ -71,7 +71,7 @@ package struct CardStore {
     }
 
     /// Finds a customer by one identifier.
-    package func customerId(externalId: String? = nil, email: String? = nil, phone: String? = nil) throws -> Int64? {
+    func customerId(externalId: String? = nil, email: String? = nil, phone: String? = nil) throws -> Int64? {
         try connection.query(
             """
             SELECT id FROM customers
@@ -85,7 +85,7 @@ package struct CardStore {
 
     /// The customer these identifiers name, created if new, completed with identifiers it lacked.
     /// Identifiers that belong to two different customers, or that contradict the stored ones, are refused.
-    package func findOrCreateCustomer(_ identity: CustomerIdentity, field: String) throws -> Int64 {
+    func findOrCreateCustomer(_ identity: CustomerIdentity, field: String) throws -> Int64 {
         for _ in 0..<3 {
             let rows = try connection.query(
                 """
@@ -136,7 +136,7 @@ package struct CardStore {
     // MARK: Cards
 
     /// Inserts a card; returns false when the number is already taken.
-    package func insertCard(number: CardNumber, customerId: Int64, origin: CardOrigin, source: String, requestId: String)
+    func insertCard(number: CardNumber, customerId: Int64, origin: CardOrigin, source: String, requestId: String)
         throws -> Bool
     {
         let inserted = try connection.query(
@@ -153,7 +153,7 @@ package struct CardStore {
     }
 
     /// Issues a new virtual card number, drawing again on the rare collision.
-    package func issueVirtualCard(customerId: Int64, source: String, requestId: String) throws -> CardNumber {
+    func issueVirtualCard(customerId: Int64, source: String, requestId: String) throws -> CardNumber {
         for _ in 0..<8 {
             let number = CardNumber.generate(prefix: programme.cardPrefix, length: programme.cardLength)
             if try insertCard(number: number, customerId: customerId, origin: .virtual, source: source, requestId: requestId) {
@@ -164,7 +164,7 @@ package struct CardStore {
     }
 
     /// The customer's active card, if any (there is at most one).
-    package func activeCardNumber(customerId: Int64) throws -> String? {
+    func activeCardNumber(customerId: Int64) throws -> String? {
         try connection.query(
             """
             SELECT number FROM cards WHERE customer_id = \(customerId) AND status = 'active'
@@ -173,14 +173,14 @@ package struct CardStore {
     }
 
     /// A card row locked for the rest of the transaction.
-    package struct LockedCard: Sendable {
-        package var status: CardStatus
-        package var customerId: Int64
-        package var replacedBy: String?
+    struct LockedCard: Sendable {
+        var status: CardStatus
+        var customerId: Int64
+        var replacedBy: String?
     }
 
     /// Locks the card row for the rest of the transaction and returns its status and customer.
-    package func lockCard(number: String, field: String = "card_number") throws -> LockedCard {
+    func lockCard(number: String, field: String = "card_number") throws -> LockedCard {
         guard
             let row = try connection.query(
                 """
@@ -199,7 +199,7 @@ package struct CardStore {
     }
 
     /// Blocks the card, with the reason kept and a `blocked` event recorded.
-    package func block(number: String, reason: String, at now: Date, source: String, requestId: String) throws {
+    func block(number: String, reason: String, at now: Date, source: String, requestId: String) throws {
         try connection.query(
             """
             UPDATE cards SET status = \(CardStatus.blocked), status_reason = \(reason), status_changed_at = \(now)
@@ -210,7 +210,7 @@ package struct CardStore {
 
     /// Moves the customer from `old` to `new` (inserted here): the old card is marked replaced.
     /// `replaced_by` is checked at commit, so the old card can point at the new one before it exists.
-    package func replace(
+    func replace(
         old: String, with new: CardNumber, origin: CardOrigin, customerId: Int64, reason: String?,
         at now: Date, source: String, requestId: String
     ) throws -> Bool {
@@ -243,7 +243,7 @@ package struct CardStore {
     // MARK: Agreements
 
     /// Records an acceptance; accepting a version again changes nothing.
-    package func acceptAgreement(customerId: Int64, version: String, acceptedAt: Date, source: String, requestId: String) throws {
+    func acceptAgreement(customerId: Int64, version: String, acceptedAt: Date, source: String, requestId: String) throws {
         try connection.query(
             """
             INSERT INTO agreements (customer_id, version, accepted_at, source, request_id)

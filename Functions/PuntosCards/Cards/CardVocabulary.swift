@@ -18,11 +18,11 @@ package enum CardStatus: String, Sendable, Codable, CaseIterable, PostgresEncoda
 }
 
 /// How a card number came to be (`cards.origin`): drawn by Puntos, or printed and linked.
-package enum CardOrigin: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
+enum CardOrigin: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
     case virtual, printed
 }
 
 /// What happened to a card (`card_events.kind`), append-only.
-package enum CardEventKind: String, Sendable, CaseIterable, PostgresEncodable, PostgresDecodable {
+enum CardEventKind: String, Sendable, CaseIterable, PostgresEncodable, PostgresDecodable {
     case issued, linked, blocked, replaced, replacement
 }

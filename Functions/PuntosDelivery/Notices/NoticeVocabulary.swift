@@ -1,7 +1,7 @@
-package import PuntosPostgres
+import PuntosPostgres
 
 /// Where a notice is in the outbox (`notices.status`).
-package enum NoticeStatus: String, Sendable, Codable, PostgresEncodable, PostgresDecodable {
+enum NoticeStatus: String, Sendable, Codable, PostgresEncodable, PostgresDecodable {
     /// Waiting for its `next_attempt_at`.
     case pending
     /// Claimed by a run (a lease: claimed again if the run dies).
@@ -14,7 +14,7 @@ package enum NoticeStatus: String, Sendable, Codable, PostgresEncodable, Postgre
 }
 
 /// What one delivery attempt came to (`delivery_attempts.outcome`).
-package enum AttemptOutcome: String, Sendable, PostgresEncodable, PostgresDecodable {
+enum AttemptOutcome: String, Sendable, PostgresEncodable, PostgresDecodable {
     case sent
     case temporaryFailure = "temporary_failure"
     case permanentFailure = "permanent_failure"
@@ -24,16 +24,16 @@ package enum AttemptOutcome: String, Sendable, PostgresEncodable, PostgresDecoda
 
 /// What a notice is about (`notices.kind`). Open: a kind without a template still gets a generic
 /// message, so this is a struct of known kinds rather than a closed enum.
-package struct NoticeKind: RawRepresentable, Hashable, Sendable, PostgresEncodable, PostgresDecodable {
-    package let rawValue: String
-    package init(rawValue: String) { self.rawValue = rawValue }
+struct NoticeKind: RawRepresentable, Hashable, Sendable, PostgresEncodable, PostgresDecodable {
+    let rawValue: String
+    init(rawValue: String) { self.rawValue = rawValue }
 
-    package static let priceDrop = NoticeKind(rawValue: "price_drop")
-    package static let backInStock = NoticeKind(rawValue: "back_in_stock")
+    static let priceDrop = NoticeKind(rawValue: "price_drop")
+    static let backInStock = NoticeKind(rawValue: "back_in_stock")
     /// A guest's link to confirm an alert: essential, so neither the daily cap nor quiet hours hold it.
-    package static let alertConfirm = NoticeKind(rawValue: "alert_confirm")
-    package static let pointsEarned = NoticeKind(rawValue: "points_earned")
-    package static let pointsSpent = NoticeKind(rawValue: "points_spent")
-    package static let pointsReturned = NoticeKind(rawValue: "points_returned")
-    package static let pointsExpiring = NoticeKind(rawValue: "points_expiring")
+    static let alertConfirm = NoticeKind(rawValue: "alert_confirm")
+    static let pointsEarned = NoticeKind(rawValue: "points_earned")
+    static let pointsSpent = NoticeKind(rawValue: "points_spent")
+    static let pointsReturned = NoticeKind(rawValue: "points_returned")
+    static let pointsExpiring = NoticeKind(rawValue: "points_expiring")
 }
