@@ -2,6 +2,7 @@ import Foundation
 import PuntosAlerts
 import PuntosCards
 import PuntosCore
+import PuntosData
 import PuntosDelivery
 import PuntosLedger
 import PuntosRuntime
@@ -119,6 +120,7 @@ enum FunctionProcessRoot {
             (Balance.name, Balance.httpRoutes), (Configure.name, Configure.httpRoutes), (Expire.name, Expire.httpRoutes),
             (Subscribe.name, Subscribe.httpRoutes), (Unsubscribe.name, Unsubscribe.httpRoutes),
             (NotifyPriceDrop.name, NotifyPriceDrop.httpRoutes), (NotifyStock.name, NotifyStock.httpRoutes),
+            (MemberData.name, MemberData.httpRoutes),
         ]
         for (name, routes) in handlers {
             let function = try #require(template.function(named: name), "\(name) is not in deploy.yaml")
