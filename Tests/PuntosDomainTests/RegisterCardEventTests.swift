@@ -41,14 +41,14 @@ import Testing
         #expect(error(#"{"customer":{}}"#) == .badInput("missing_field", field: "kind", "kind is required"))
         #expect(error(#"{"kind":"issue"}"#)?.field == "customer")
         #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.field == "customer.email")
-        #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.code == "wrong_type")
+        #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.code == .wrongType)
         #expect(error(#"{"kind":"issue","customer":{"emial":"a@b.co"}}"#)?.field == "customer.emial")
-        #expect(error(#"{"kind":"issue","customer":{},"colour":"red"}"#)?.code == "unknown_field")
-        #expect(error(#"{"kind":"close"}"#)?.code == "unknown_kind")
+        #expect(error(#"{"kind":"issue","customer":{},"colour":"red"}"#)?.code == .unknownField)
+        #expect(error(#"{"kind":"close"}"#)?.code == .unknownKind)
         #expect(
             error(#"{"kind":"accept_agreement","card_number":"1","version":"v","accepted_at":"yesterday"}"#)?.field
                 == "accepted_at")
-        #expect(error(#"{"kind":"issue","#)?.code == "invalid_json")
+        #expect(error(#"{"kind":"issue","#)?.code == .invalidJSON)
         #expect(error("[1,2]")?.field == "$")
     }
 

@@ -6,6 +6,7 @@ import PuntosData
 import PuntosDelivery
 import PuntosLedger
 import PuntosRuntime
+import PuntosTestSupport
 import Testing
 
 @testable import puntos
@@ -101,12 +102,6 @@ enum PackageManifest {
                 #expect(main.contains("import \(module)\n"), "Functions/\(function.name)/main.swift does not import \(module)")
             }
         }
-    }
-}
-
-enum FunctionProcessRoot {
-    static var path: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 }
 

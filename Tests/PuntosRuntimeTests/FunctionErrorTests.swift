@@ -13,7 +13,7 @@ import Testing
         (.bug, 70, 500),
     ])
     func kindDecidesExitCodeAndStatus(_ kind: FunctionError.Kind, _ exitCode: Int32, _ status: Int) {
-        let error = FunctionError(kind, code: "x", message: "m")
+        let error = FunctionError(kind, code: .invalidValue, message: "m")
         #expect(error.exitCode == exitCode)
         #expect(error.httpStatus == status)
     }

@@ -28,7 +28,7 @@ struct ErrorAnswerMiddleware: RouterMiddleware {
             return response
         } catch {
             context.logger.error("http.failed", metadata: ["error": "\(error)"])
-            return GatewayError(status: 500, code: "internal_error", message: "puntos failed to handle the request").response
+            return GatewayError(status: 500, code: .internalError, message: "puntos failed to handle the request").response
         }
     }
 }

@@ -16,7 +16,7 @@ struct RequestBodyMiddleware: RouterMiddleware {
         let body = try await request.collectBody(upTo: maximumBytes, within: timeout)
         if request.method == .get || request.method == .head, body.readableBytes > 0 {
             let method = request.method.rawValue
-            throw GatewayError(status: 400, code: "body_not_allowed", message: "a \(method) request carries no body")
+            throw GatewayError(status: 400, code: .bodyNotAllowed, message: "a \(method) request carries no body")
         }
         return try await next(request, context)
     }
