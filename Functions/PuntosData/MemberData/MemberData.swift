@@ -21,7 +21,7 @@ package struct MemberData: FunctionHandler {
             let identifier = try MemberIdentifier(member)
             let programme = try Validate.programme(member.programme)
             guard member.reason == nil else {
-                throw FunctionError.badInput("invalid_value", field: "reason", "reason is for erase only")
+                throw FunctionError.badInput(.invalidValue, field: "reason", "reason is for erase only")
             }
             return try context.database.withTransaction(isolation: .repeatableRead) { connection in
                 let customer = try identifier.resolve(programme, connection)
@@ -58,12 +58,12 @@ struct MemberIdentifier {
         ].compactMap { $0 }
         guard given.count == 1 else {
             throw FunctionError.badInput(
-                "invalid_lookup", field: "$", "give exactly one of customer_id, card_number, external_id, email and phone")
+                .invalidLookup, field: "$", "give exactly one of customer_id, card_number, external_id, email and phone")
         }
         rawPhone = member.phone
         if let id = member.customerId {
             guard id > 0 else {
-                throw FunctionError.badInput("invalid_value", field: "customer_id", "customer_id must be positive")
+                throw FunctionError.badInput(.invalidValue, field: "customer_id", "customer_id must be positive")
             }
             value = .customerId(id)
         } else if let card = member.cardNumber {
@@ -88,7 +88,7 @@ struct MemberIdentifier {
     }
 
     var notFound: FunctionError {
-        FunctionError.notFound("member_not_found", field: field, "there is no such member in this programme")
+        FunctionError.notFound(.memberNotFound, field: field, "there is no such member in this programme")
     }
 
     /// The value as stored (the phone in E.164 by the programme's default country code).

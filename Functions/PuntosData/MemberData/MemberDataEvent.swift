@@ -19,7 +19,7 @@ package enum MemberDataEvent: Sendable, Decodable {
         case "erase": self = .erase(try Member(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not a member-data event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }

@@ -74,7 +74,7 @@ extension Balance {
         let programme = try Validate.programme(event.programme)
         let asOf = event.asOf ?? context.now
         guard asOf <= context.now.addingTimeInterval(300) else {
-            throw FunctionError.badInput("invalid_value", field: "as_of", "as_of must not be in the future")
+            throw FunctionError.badInput(.invalidValue, field: "as_of", "as_of must not be in the future")
         }
         let report = try context.database.withTransaction(isolation: .repeatableRead) { connection in
             try LiabilityReport.read(programme, asOf: asOf, connection)
@@ -90,7 +90,7 @@ extension LiabilityReport {
             "SELECT currency, point_value FROM programmes WHERE id = \(programme)"
         ).first
         guard let settings else {
-            throw FunctionError.notFound("programme_not_found", field: "programme", "there is no programme \"\(programme)\"")
+            throw FunctionError.notFound(.programmeNotFound, field: "programme", "there is no programme \"\(programme)\"")
         }
         let segments = try connection.query(
             """
