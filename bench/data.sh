@@ -15,7 +15,7 @@ trap 'stop_postgres "$datadir"; rm -rf "$datadir"' EXIT
 start_postgres "$datadir" "$port"
 admin="postgresql://postgres@127.0.0.1:$port"
 psql -q -d "$admin/postgres" -c 'CREATE DATABASE puntos_bench'
-if [ -x .build/release/puntos ]; then puntos=.build/release/puntos; else swift build --product puntos >/dev/null; puntos=.build/debug/puntos; fi
+if [ -x .build/release/puntos ]; then puntos=.build/release/puntos; elif [ -x .build/debug/puntos ]; then puntos=.build/debug/puntos; else swift build --product puntos >/dev/null; puntos=.build/debug/puntos; fi
 log "using $puntos"
 PUNTOS_ADMIN_URL="$admin/puntos_bench" "$puntos" migrate --dir migrations >/dev/null
 export DATABASE_URL="postgresql://puntos_app@127.0.0.1:$port/puntos_bench"

@@ -151,7 +151,8 @@ import Testing
         }
         let middle = checkpoints[9]
         #expect(
-            middle.state.months.values.contains { $0[1] > 0 } || checkpoints.contains { $0.state.months.values.contains { $0[1] > 0 } },
+            middle.state.months.values.contains { $0[1] > 0 }
+                || checkpoints.contains { $0.state.months.values.contains { $0[1] > 0 } },
             "the history left no pending points at any checkpoint")
         let then = try liability(f, asOf: middle.at)
         // The report as of the end equals the state now.
@@ -186,7 +187,7 @@ import Testing
         let future = f.failure {
             try f.balance(#"{"kind":"liability","as_of":"\#(Timestamp.format(Date().addingTimeInterval(86_400)))"}"#)
         }
-        #expect(future?.code == "invalid_value")
+        #expect(future?.code == .invalidValue)
         #expect(future?.field == "as_of")
         #expect(future?.exitCode == 65)
         let unknown = f.failure {
@@ -194,7 +195,7 @@ import Testing
                 try EventDecoding.decode(BalanceEvent.self, from: Data(#"{"kind":"liability","programme":"no-such-one"}"#.utf8)),
                 context: f.context())
         }
-        #expect(unknown?.code == "programme_not_found")
+        #expect(unknown?.code == .programmeNotFound)
         #expect(unknown?.exitCode == 69)
     }
 

@@ -164,11 +164,11 @@ import Testing
         let byCard = try m.call(#"{"kind":"export","card_number":"\#(m.memberCard)"}"#)
         #expect(byCard.member == result.member)
         let unknown = m.f.failure { try m.call(#"{"kind":"export","external_id":"nobody-\#(m.externalId)"}"#) }
-        #expect(unknown?.code == "member_not_found")
+        #expect(unknown?.code == .memberNotFound)
         #expect(unknown?.field == "external_id")
         #expect(unknown?.exitCode == 69)
         let two = m.f.failure { try m.call(#"{"kind":"export","email":"\#(m.email)","phone":"\#(m.phone)"}"#) }
-        #expect(two?.code == "invalid_lookup")
+        #expect(two?.code == .invalidLookup)
         #expect(two?.exitCode == 65)
     }
 
@@ -229,7 +229,7 @@ import Testing
         #expect(document["erasure"] != .null)
         // An unknown member is 404, and a repeat of that too.
         let unknown = m.f.failure { try m.call(#"{"kind":"erase","email":"nobody-\#(m.email)"}"#) }
-        #expect(unknown?.code == "member_not_found")
+        #expect(unknown?.code == .memberNotFound)
         #expect(unknown?.httpStatus == 404)
     }
 

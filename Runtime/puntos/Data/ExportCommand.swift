@@ -144,6 +144,8 @@ final class BufferedOutput {
 
     /// COPY's text format: `\\` is a backslash, `\n` `\r` `\t` `\b` `\f` `\v` control characters.
     func writeUnescapingCopyText(_ bytes: UnsafeRawBufferPointer) throws {
+        // Most rows have no backslash: nothing to undo (memchr, not a byte loop).
+        guard let base = bytes.baseAddress, memchr(base, 0x5C, bytes.count) != nil else { return try write(bytes) }
         if buffer.count + bytes.count > capacity { try flush() }
         var index = 0
         while index < bytes.count {
