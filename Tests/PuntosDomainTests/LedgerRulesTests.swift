@@ -90,7 +90,7 @@ import Testing
         // Implosa: 100 points = $1, minimum 500.
         let implosa = RedemptionPolicy(minimum: 500, pointValue: Decimal(string: "0.01")!, maxOrderShare: 1)
         #expect(implosa.value(1500) == 15)
-        #expect(throws: FunctionError.refused("below_minimum", field: "points", "at least 500 points must be redeemed at once")) {
+        #expect(throws: FunctionError.refused(.belowMinimum, field: "points", "at least 500 points must be redeemed at once")) {
             try implosa.check(points: 499, orderAmount: 100, available: 1500)
         }
         // Rigla: at most half the order.
