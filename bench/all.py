@@ -25,7 +25,8 @@ def wrk_script(path, route, kind, count, secret, run, cards_file):
     cards = open(cards_file).read().split() if cards_file else []
     if kind == "noop":
         with open(path, "w") as out:
-            out.write('wrk.method = "POST"\nwrk.body = "{}"\nwrk.headers["Content-Type"] = "application/json"\n')
+            out.write(f'wrk.method = "POST"\nwrk.path = "{route}"\nwrk.body = "{{}}"\n'
+                      'wrk.headers["Content-Type"] = "application/json"\n')
         return
     now = int(time.time())
     with open(path + ".data", "w") as out:
