@@ -30,12 +30,12 @@ public struct WebhookAuthorizer: Sendable {
             let secret = parts.count == 2 ? String(parts[1]).trimmed : ""
             guard !name.isEmpty, !secret.isEmpty else {
                 throw .badInput(
-                    "invalid_webhook_secrets", field: "WEBHOOK_SECRETS", "WEBHOOK_SECRETS is caller=secret,caller=secret")
+                    .invalidWebhookSecrets, field: "WEBHOOK_SECRETS", "WEBHOOK_SECRETS is caller=secret,caller=secret")
             }
         }
         let verifier = WebhookVerifier(specification: specification)
         guard !verifier.callers.isEmpty else {
-            throw .badInput("missing_webhook_secrets", field: "WEBHOOK_SECRETS", "WEBHOOK_SECRETS names no caller")
+            throw .badInput(.missingWebhookSecrets, field: "WEBHOOK_SECRETS", "WEBHOOK_SECRETS names no caller")
         }
         self.verifier = verifier
     }

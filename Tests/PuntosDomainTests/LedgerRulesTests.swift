@@ -90,7 +90,7 @@ import Testing
         // Implosa: 100 points = $1, minimum 500.
         let implosa = RedemptionPolicy(minimum: 500, pointValue: Decimal(string: "0.01")!, maxOrderShare: 1)
         #expect(implosa.value(1500) == 15)
-        #expect(throws: FunctionError.refused("below_minimum", field: "points", "at least 500 points must be redeemed at once")) {
+        #expect(throws: FunctionError.refused(.belowMinimum, field: "points", "at least 500 points must be redeemed at once")) {
             try implosa.check(points: 499, orderAmount: 100, available: 1500)
         }
         // Rigla: at most half the order.
@@ -101,13 +101,13 @@ import Testing
             try rigla.check(points: 50, orderAmount: Decimal(string: "99.99")!, available: 100)
             Issue.record("expected exceeds_order_share")
         } catch let error as FunctionError {
-            #expect(error.code == "exceeds_order_share")
+            #expect(error.code == .exceedsOrderShare)
         }
         do {
             try rigla.check(points: 40, orderAmount: 100, available: 39)
             Issue.record("expected insufficient_points")
         } catch let error as FunctionError {
-            #expect(error.code == "insufficient_points")
+            #expect(error.code == .insufficientPoints)
         }
     }
 
@@ -118,7 +118,7 @@ import Testing
         do {
             _ = try EventDecoding.decode(RedeemEvent.self, from: Data(#"{"kind":"spend"}"#.utf8))
         } catch {
-            #expect(error.code == "unknown_kind")
+            #expect(error.code == .unknownKind)
         }
     }
 }

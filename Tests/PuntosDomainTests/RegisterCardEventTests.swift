@@ -38,17 +38,17 @@ import Testing
     }
 
     @Test func namesTheFieldOfEveryMistake() {
-        #expect(error(#"{"customer":{}}"#) == .badInput("missing_field", field: "kind", "kind is required"))
+        #expect(error(#"{"customer":{}}"#) == .badInput(.missingField, field: "kind", "kind is required"))
         #expect(error(#"{"kind":"issue"}"#)?.field == "customer")
         #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.field == "customer.email")
-        #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.code == "wrong_type")
+        #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.code == .wrongType)
         #expect(error(#"{"kind":"issue","customer":{"emial":"a@b.co"}}"#)?.field == "customer.emial")
-        #expect(error(#"{"kind":"issue","customer":{},"colour":"red"}"#)?.code == "unknown_field")
-        #expect(error(#"{"kind":"close"}"#)?.code == "unknown_kind")
+        #expect(error(#"{"kind":"issue","customer":{},"colour":"red"}"#)?.code == .unknownField)
+        #expect(error(#"{"kind":"close"}"#)?.code == .unknownKind)
         #expect(
             error(#"{"kind":"accept_agreement","card_number":"1","version":"v","accepted_at":"yesterday"}"#)?.field
                 == "accepted_at")
-        #expect(error(#"{"kind":"issue","#)?.code == "invalid_json")
+        #expect(error(#"{"kind":"issue","#)?.code == .invalidJSON)
         #expect(error("[1,2]")?.field == "$")
     }
 
@@ -56,7 +56,7 @@ import Testing
         var bytes = Data(#"{"kind":"issue","customer":{"name":""#.utf8)
         bytes.append(contentsOf: [0xFF, 0xFE])
         bytes.append(contentsOf: Data(#""}}"#.utf8))
-        #expect(throws: FunctionError.badInput("invalid_utf8", field: "$", "the event is not valid UTF-8 text")) {
+        #expect(throws: FunctionError.badInput(.invalidUTF8, field: "$", "the event is not valid UTF-8 text")) {
             try EventDecoding.decode(RegisterCardEvent.self, from: bytes)
         }
         let huge = Data(repeating: 0x20, count: EventDecoding.maximumEventBytes + 1)

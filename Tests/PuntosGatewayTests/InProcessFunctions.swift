@@ -30,7 +30,7 @@ struct InProcessFunction<Handler: FunctionHandler>: FunctionInvoker {
         }
         switch result {
         case .success(let output): return .success(output)
-        case .failure(let error): return .functionError((try? JSONCoding.encode(error)) ?? Data(), type: error.code)
+        case .failure(let error): return .functionError((try? JSONCoding.encode(error)) ?? Data(), type: error.code.rawValue)
         case nil: return .failed(.crashed)
         }
     }

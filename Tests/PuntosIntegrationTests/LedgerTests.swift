@@ -34,7 +34,7 @@ func invoice(
         let below = f.failure {
             try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"W-1","order_amount":100,"points":499}"#)
         }
-        #expect(below?.code == "below_minimum")
+        #expect(below?.code == .belowMinimum)
         #expect(below?.exitCode == 69)
         let spent = try f.redeem(
             #"{"kind":"redeem","card_number":"\#(card)","order_number":"W-2","order_amount":100,"points":500}"#)
@@ -84,7 +84,7 @@ func invoice(
         #expect(try f.balance(of: card).available == 0)
         let approved = try f.accrue(#"{"kind":"approve","invoice_number":"RCPT-1"}"#)
         #expect(approved.balance.available == 100)
-        #expect(f.failure { try f.accrue(#"{"kind":"reject","invoice_number":"RCPT-1"}"#) }?.code == "not_pending_moderation")
+        #expect(f.failure { try f.accrue(#"{"kind":"reject","invoice_number":"RCPT-1"}"#) }?.code == .notPendingModeration)
         _ = try f.accrue(invoice(card, "RCPT-2", amount: "1000.00", brand: "Other", moderation: true))
         let rejected = try f.accrue(#"{"kind":"reject","invoice_number":"RCPT-2","reason":"fake"}"#)
         #expect(rejected.status == "rejected")
@@ -108,7 +108,7 @@ func invoice(
         let tooMuch = f.failure {
             try f.redeem(#"{"kind":"hold","card_number":"\#(card)","order_number":"K-1","order_amount":1000,"points":501}"#)
         }
-        #expect(tooMuch?.code == "exceeds_order_share")
+        #expect(tooMuch?.code == .exceedsOrderShare)
         let hold = try f.redeem(
             #"{"kind":"hold","card_number":"\#(card)","order_number":"K-1","order_amount":1000,"points":500}"#)
         #expect(hold.balance.available == 500)
@@ -118,7 +118,7 @@ func invoice(
         #expect(commit.balance.available == 700)
         #expect(commit.balance.held == 0)
         #expect(
-            f.failure { try f.redeem(#"{"kind":"release","voucher_number":"\#(hold.voucherNumber)"}"#) }?.code == "hold_committed"
+            f.failure { try f.redeem(#"{"kind":"release","voucher_number":"\#(hold.voucherNumber)"}"#) }?.code == .holdCommitted
         )
         try f.checkInvariants()
     }
@@ -132,7 +132,7 @@ func invoice(
         let later = Date().addingTimeInterval(120)
         #expect(
             f.failure { try f.redeem(#"{"kind":"commit","voucher_number":"\#(hold.voucherNumber)"}"#, now: later) }?.code
-                == "hold_timed_out")
+                == .holdTimedOut)
         let sweep = try f.expire(now: later)
         #expect(sweep.holdsReleased == 1)
         #expect(try f.balance(of: card).available == 100)
@@ -232,11 +232,11 @@ func invoice(
                 RegisterCardEvent.self,
                 from: f.json(
                     #"{"kind":"block","card_number":"\#(card)","reason":"stolen"}"#)), context: f.context())
-        #expect(f.failure { try f.accrue(invoice(card, "B-1", amount: "10.00")) }?.code == "card_blocked")
+        #expect(f.failure { try f.accrue(invoice(card, "B-1", amount: "10.00")) }?.code == .cardBlocked)
         #expect(
             f.failure {
                 try f.redeem(#"{"kind":"redeem","card_number":"\#(card)","order_number":"B","order_amount":10,"points":1}"#)
-            }?.code == "card_blocked")
+            }?.code == .cardBlocked)
     }
 
     @Test func aProgrammeOffInARegionEarnsNothingThere() throws {
@@ -253,19 +253,19 @@ func invoice(
         let card = try f.card()
         let event =
             #"{"kind":"hold","idempotency_key":"k-1","card_number":"\#(card)","order_number":"I-1","order_amount":100,"points":50}"#
-        #expect(f.failure { try f.redeem(event) }?.code == "insufficient_points")
+        #expect(f.failure { try f.redeem(event) }?.code == .insufficientPoints)
         let date = Date().addingTimeInterval(-60)
         _ = try f.accrue(invoice(card, "I-INV", amount: "100.00", date: date))
         // The refusal stays the answer for that key.
-        #expect(f.failure { try f.redeem(event) }?.code == "insufficient_points")
+        #expect(f.failure { try f.redeem(event) }?.code == .insufficientPoints)
         let other =
             #"{"kind":"hold","idempotency_key":"k-1","card_number":"\#(card)","order_number":"I-1","order_amount":100,"points":60}"#
-        #expect(f.failure { try f.redeem(other) }?.code == "idempotency_conflict")
+        #expect(f.failure { try f.redeem(other) }?.code == .idempotencyConflict)
         // The same invoice twice accrues once; the same number with other contents conflicts.
         let again = try f.accrue(invoice(card, "I-INV", amount: "100.00", date: date))
         #expect(again.points == 100)
         #expect(try f.balance(of: card).available == 100)
-        #expect(f.failure { try f.accrue(invoice(card, "I-INV", amount: "200.00", date: date)) }?.code == "idempotency_conflict")
+        #expect(f.failure { try f.accrue(invoice(card, "I-INV", amount: "200.00", date: date)) }?.code == .idempotencyConflict)
         let forecast = try f.balance(#"{"kind":"forecast","lines":[{"sku":"X","quantity":1,"amount":55.5}]}"#)
         #expect(forecast.forecast?.points == 55)
         #expect(try f.count("ledger_entries") == 1)
@@ -314,7 +314,7 @@ func invoice(
         }
         #expect(huge?.field == "points")
         let unknown = f.failure { try f.accrue(#"{"kind":"return","return_number":"R-X","invoice_number":"NOPE"}"#) }
-        #expect(unknown?.code == "invoice_not_found")
+        #expect(unknown?.code == .invoiceNotFound)
         #expect(unknown?.field == "invoice_number")
         #expect(try f.count("invoices") == 0)
         #expect(try f.count("ledger_entries") == 0)
@@ -419,7 +419,7 @@ final class LockedResults: @unchecked Sendable {
                     f,
                     #"{"kind":"promotion","code":"VIP-X3","target":"segment","value":"vip","starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z"}"#
                 )
-            }?.code == "promotion_exists")
+            }?.code == .promotionExists)
         let forecast = #"{"kind":"forecast","card_number":"\#(card)","lines":[{"sku":"W","quantity":1,"amount":101}]}"#
         #expect(try f.balance(forecast).forecast?.points == 51)
         _ = try configure(f, #"{"kind":"segment","card_number":"\#(card)","segment":"vip"}"#)

@@ -58,10 +58,10 @@ import Testing
         let second = try JSONCoding.encode(run(event))
         #expect(first == second)
         let conflict = try failure(#"{"kind":"issue","idempotency_key":"\#(key)","customer":{"external_id":"\#(id)-other"}}"#)
-        #expect(conflict?.code == "idempotency_conflict")
+        #expect(conflict?.code == .idempotencyConflict)
         #expect(conflict?.exitCode == 69)
         // The conflicting body created nothing.
-        #expect(try failure(#"{"kind":"lookup","external_id":"\#(id)-other"}"#)?.code == "card_not_found")
+        #expect(try failure(#"{"kind":"lookup","external_id":"\#(id)-other"}"#)?.code == .cardNotFound)
     }
 
     @Test func aRefusalIsTheLastingAnswerForItsKey() throws {
@@ -70,8 +70,8 @@ import Testing
         let other = TestDatabase.unique("C")
         let event =
             #"{"kind":"link","idempotency_key":"\#(key)","card_number":"\#(number)","customer":{"external_id":"\#(other)"}}"#
-        #expect(try failure(event)?.code == "card_taken")
-        #expect(try failure(event)?.code == "card_taken")
+        #expect(try failure(event)?.code == .cardTaken)
+        #expect(try failure(event)?.code == .cardTaken)
     }
 
     @Test func linksAPrintedCardAndRefusesOneLinkedToSomeoneElse() throws {
@@ -83,12 +83,12 @@ import Testing
         #expect(try run(#"{"kind":"link","card_number":"\#(number)","customer":{"external_id":"\#(owner)"}}"#) == view)
         let taken = try failure(
             #"{"kind":"link","card_number":"\#(number)","customer":{"external_id":"\#(TestDatabase.unique("C"))"}}"#)
-        #expect(taken?.code == "card_taken")
+        #expect(taken?.code == .cardTaken)
         #expect(taken?.field == "card_number")
         var mistyped = Array(number)
         mistyped[15] = mistyped[15] == "0" ? "1" : "0"
         let invalid = try failure(#"{"kind":"link","card_number":"\#(String(mistyped))","customer":{"external_id":"\#(owner)"}}"#)
-        #expect(invalid?.code == "invalid_card_number")
+        #expect(invalid?.code == .invalidCardNumber)
         #expect(invalid?.kind == .badInput)
     }
 
@@ -101,10 +101,10 @@ import Testing
         #expect(try run(#"{"kind":"lookup","email":"\#(id.uppercased())@EXAMPLE.com"}"#) == view)
         #expect(try run(#"{"kind":"lookup","phone":"\#(phone.replacingOccurrences(of: " ", with: ""))"}"#) == view)
         #expect(try run(#"{"kind":"lookup","external_id":"\#(id)"}"#) == view)
-        #expect(try failure(#"{"kind":"lookup","email":"nobody-\#(id)@example.com"}"#)?.code == "card_not_found")
-        #expect(try failure(#"{"kind":"lookup","email":"\#(id)@example.com","external_id":"\#(id)"}"#)?.code == "invalid_lookup")
-        #expect(try failure(#"{"kind":"lookup","programme":"nope"}"#)?.code == "invalid_lookup")
-        #expect(try failure(#"{"kind":"lookup","programme":"no-such","external_id":"\#(id)"}"#)?.code == "programme_not_found")
+        #expect(try failure(#"{"kind":"lookup","email":"nobody-\#(id)@example.com"}"#)?.code == .cardNotFound)
+        #expect(try failure(#"{"kind":"lookup","email":"\#(id)@example.com","external_id":"\#(id)"}"#)?.code == .invalidLookup)
+        #expect(try failure(#"{"kind":"lookup","programme":"nope"}"#)?.code == .invalidLookup)
+        #expect(try failure(#"{"kind":"lookup","programme":"no-such","external_id":"\#(id)"}"#)?.code == .programmeNotFound)
     }
 
     @Test func recordsTheAgreementWithItsVersionAndTime() throws {
@@ -131,7 +131,7 @@ import Testing
         #expect(future?.field == "accepted_at")
         #expect(
             try failure(#"{"kind":"accept_agreement","card_number":"\#(printedNumber())","version":"v1"}"#)?.code
-                == "card_not_found")
+                == .cardNotFound)
     }
 
     @Test func blocksAndReplacesWithoutLosingTheCustomer() throws {
@@ -143,7 +143,7 @@ import Testing
         #expect(try run(#"{"kind":"block","card_number":"\#(original.card.number)","reason":"lost"}"#).card.status == "blocked")
         #expect(
             try failure(#"{"kind":"accept_agreement","card_number":"\#(original.card.number)","version":"v2"}"#)?.code
-                == "card_blocked")
+                == .cardBlocked)
 
         let printed = printedNumber()
         let replacement = try run(
@@ -162,8 +162,8 @@ import Testing
                 == replacement)
         #expect(
             try failure(#"{"kind":"replace","card_number":"\#(original.card.number)","new_card_number":"\#(printedNumber())"}"#)?
-                .code == "card_replaced")
-        #expect(try failure(#"{"kind":"block","card_number":"\#(original.card.number)","reason":"x"}"#)?.code == "card_replaced")
+                .code == .cardReplaced)
+        #expect(try failure(#"{"kind":"block","card_number":"\#(original.card.number)","reason":"x"}"#)?.code == .cardReplaced)
         // Looking the customer up now finds the replacement.
         #expect(try run(#"{"kind":"lookup","external_id":"\#(original.customer.externalId!)"}"#).card.number == printed)
         // A virtual replacement of the replacement.
@@ -177,9 +177,9 @@ import Testing
         _ = try run(#"{"kind":"issue","customer":{"external_id":"\#(a)","email":"\#(a)@example.com"}}"#)
         _ = try run(#"{"kind":"issue","customer":{"external_id":"\#(b)","email":"\#(b)@example.com"}}"#)
         let twoPeople = try failure(#"{"kind":"issue","customer":{"external_id":"\#(a)","email":"\#(b)@example.com"}}"#)
-        #expect(twoPeople?.code == "customer_mismatch")
+        #expect(twoPeople?.code == .customerMismatch)
         let otherLink = try failure(#"{"kind":"link","card_number":"\#(printedNumber())","customer":{"external_id":"\#(a)"}}"#)
-        #expect(otherLink?.code == "customer_has_card")
+        #expect(otherLink?.code == .customerHasCard)
     }
 
     @Test func badInputNamesTheFieldAndWritesNothing() throws {
@@ -198,7 +198,7 @@ import Testing
             #expect(error?.kind == .badInput, "\(event)")
             #expect(error?.field == field, "\(event)")
         }
-        #expect(try failure(#"{"kind":"lookup","external_id":"\#(id)"}"#)?.code == "card_not_found")
+        #expect(try failure(#"{"kind":"lookup","external_id":"\#(id)"}"#)?.code == .cardNotFound)
     }
 
     @Test func theDatabaseEnforcesTheRulesToo() throws {

@@ -5,6 +5,7 @@ import PuntosCore
 import PuntosDelivery
 import PuntosLedger
 import PuntosRuntime
+import PuntosTestSupport
 import Testing
 
 @testable import puntos
@@ -100,12 +101,6 @@ enum PackageManifest {
                 #expect(main.contains("import \(module)\n"), "Functions/\(function.name)/main.swift does not import \(module)")
             }
         }
-    }
-}
-
-enum FunctionProcessRoot {
-    static var path: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 }
 

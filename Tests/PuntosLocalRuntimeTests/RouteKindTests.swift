@@ -86,7 +86,7 @@ import Testing
                         do {
                             _ = try attempt.domainEvent(routes: table)
                         } catch {
-                            #expect(error.code == "kind_not_allowed", "\(route.routeKey) with kind \(kind): \(error.code)")
+                            #expect(error.code == .kindNotAllowed, "\(route.routeKey) with kind \(kind): \(error.code)")
                             #expect(error.field == "kind")
                         }
                     }

@@ -13,13 +13,13 @@ import Testing
         (.bug, 70, 500),
     ])
     func kindDecidesExitCodeAndStatus(_ kind: FunctionError.Kind, _ exitCode: Int32, _ status: Int) {
-        let error = FunctionError(kind, code: "x", message: "m")
+        let error = FunctionError(kind, code: .invalidValue, message: "m")
         #expect(error.exitCode == exitCode)
         #expect(error.httpStatus == status)
     }
 
     @Test func encodesAsOneErrorObject() throws {
-        let error = FunctionError.badInput("missing_field", field: "customer.email", "customer.email is required")
+        let error = FunctionError.badInput(.missingField, field: "customer.email", "customer.email is required")
         let object = try JSONSerialization.jsonObject(with: JSONCoding.encode(error)) as? [String: Any]
         let body = try #require(object?["error"] as? [String: Any])
         #expect(body["code"] as? String == "missing_field")

@@ -40,9 +40,9 @@ public struct NotifyPriceDrop: FunctionHandler {
     }
 
     static func validate(_ items: [NotifyPriceDropEvent.Item]) throws -> Feed {
-        guard !items.isEmpty else { throw FunctionError.badInput("invalid_value", field: "items", "items must not be empty") }
+        guard !items.isEmpty else { throw FunctionError.badInput(.invalidValue, field: "items", "items must not be empty") }
         guard items.count <= maximumItems else {
-            throw FunctionError.badInput("invalid_value", field: "items", "at most \(maximumItems) items in one event")
+            throw FunctionError.badInput(.invalidValue, field: "items", "at most \(maximumItems) items in one event")
         }
         var feed = Feed()
         feed.skus.reserveCapacity(items.count)
@@ -52,7 +52,7 @@ public struct NotifyPriceDrop: FunctionHandler {
             let sku = try Validate.text(item.sku, field: "items[\(index)].sku", maxLength: 128)
             guard seen.insert(sku).inserted else {
                 throw FunctionError.badInput(
-                    "duplicate_sku", field: "items[\(index)].sku", "sku \(sku) appears twice in the feed")
+                    .duplicateSKU, field: "items[\(index)].sku", "sku \(sku) appears twice in the feed")
             }
             feed.skus.append(sku)
             feed.prices.append(Money.text(try Money.validate(item.price.value, field: "items[\(index)].price")))

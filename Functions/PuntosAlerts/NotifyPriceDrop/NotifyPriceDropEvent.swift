@@ -62,7 +62,7 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
         // `POST /prices` names its kind (the route decides it); a plain event need not.
         if let kind = try container.decodeIfPresent(String.self, forKey: .kind), kind != "price" {
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind", "kind \"\(kind)\" is not a notify-price-drop event; expected price")
+                .unknownKind, field: "kind", "kind \"\(kind)\" is not a notify-price-drop event; expected price")
         }
         programme = try container.decodeIfPresent(String.self, forKey: .programme)
         store = try container.decode(String.self, forKey: .store)
@@ -71,7 +71,7 @@ public struct NotifyPriceDropEvent: Sendable, Decodable {
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
         if container.contains(.items) {
             for key in [CodingKeys.sku, .price, .name, .url, .inStock] where container.contains(key) {
-                throw FunctionError.badInput("invalid_value", field: key.stringValue, "give either items or one sku, not both")
+                throw FunctionError.badInput(.invalidValue, field: key.stringValue, "give either items or one sku, not both")
             }
             items = try container.decode([Item].self, forKey: .items)
         } else {

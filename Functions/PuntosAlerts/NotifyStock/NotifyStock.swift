@@ -26,22 +26,22 @@ public struct NotifyStock: FunctionHandler {
         let programme = try Validate.programme(event.programme)
         let store = try Validate.text(event.store, field: "store", maxLength: 64)
         guard !event.items.isEmpty else {
-            throw FunctionError.badInput("invalid_value", field: "items", "items must not be empty")
+            throw FunctionError.badInput(.invalidValue, field: "items", "items must not be empty")
         }
         guard event.items.count <= Self.maximumItems else {
-            throw FunctionError.badInput("invalid_value", field: "items", "at most \(Self.maximumItems) items in one event")
+            throw FunctionError.badInput(.invalidValue, field: "items", "at most \(Self.maximumItems) items in one event")
         }
         if let waveSize = event.waveSize, !(1...1_000_000).contains(waveSize) {
-            throw FunctionError.badInput("invalid_value", field: "wave_size", "wave_size must be 1 to 1000000")
+            throw FunctionError.badInput(.invalidValue, field: "wave_size", "wave_size must be 1 to 1000000")
         }
         if let minutes = event.waveIntervalMinutes {
             guard (1...10_080).contains(minutes) else {
                 throw FunctionError.badInput(
-                    "invalid_value", field: "wave_interval_minutes", "wave_interval_minutes must be 1 to 10080")
+                    .invalidValue, field: "wave_interval_minutes", "wave_interval_minutes must be 1 to 10080")
             }
             guard event.waveSize != nil else {
                 throw FunctionError.badInput(
-                    "invalid_value", field: "wave_interval_minutes", "wave_interval_minutes needs wave_size")
+                    .invalidValue, field: "wave_interval_minutes", "wave_interval_minutes needs wave_size")
             }
         }
         var skus: [String] = [], quantities: [Int] = []
@@ -50,10 +50,10 @@ public struct NotifyStock: FunctionHandler {
             let sku = try Validate.text(item.sku, field: "items[\(index)].sku", maxLength: 128)
             guard seen.insert(sku).inserted else {
                 throw FunctionError.badInput(
-                    "duplicate_sku", field: "items[\(index)].sku", "sku \(sku) appears twice in the event")
+                    .duplicateSKU, field: "items[\(index)].sku", "sku \(sku) appears twice in the event")
             }
             guard (-1_000_000_000...1_000_000_000).contains(item.quantity) else {
-                throw FunctionError.badInput("invalid_value", field: "items[\(index)].quantity", "quantity is out of range")
+                throw FunctionError.badInput(.invalidValue, field: "items[\(index)].quantity", "quantity is out of range")
             }
             skus.append(sku)
             quantities.append(item.quantity)

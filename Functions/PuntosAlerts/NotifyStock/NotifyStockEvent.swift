@@ -24,7 +24,7 @@ public enum NotifyStockEvent: Sendable, Decodable {
             self = .waves(try Waves(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not a notify-stock event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }
@@ -89,7 +89,7 @@ public enum NotifyStockEvent: Sendable, Decodable {
             if container.contains(.items) {
                 for key in [CodingKeys.sku, .quantity] where container.contains(key) {
                     throw FunctionError.badInput(
-                        "invalid_value", field: key.stringValue, "give either items or one sku, not both")
+                        .invalidValue, field: key.stringValue, "give either items or one sku, not both")
                 }
                 items = try container.decode([Item].self, forKey: .items)
             } else {

@@ -52,7 +52,7 @@ public struct Subscribe: FunctionHandler {
             let allowed: [RearmPolicy] = isPrice ? [.furtherDrop, .once] : [.everyRestock, .once]
             guard let policy = RearmPolicy(rawValue: text), allowed.contains(policy) else {
                 throw FunctionError.badInput(
-                    "invalid_value", field: "rearm",
+                    .invalidValue, field: "rearm",
                     "rearm must be one of: \(allowed.map(\.rawValue).joined(separator: ", "))")
             }
             rearm = policy
@@ -60,14 +60,14 @@ public struct Subscribe: FunctionHandler {
             rearm = isPrice ? .furtherDrop : .once
         }
         if let channel = event.channel, !["email", "sms", "webhook"].contains(channel) {
-            throw FunctionError.badInput("invalid_value", field: "channel", "channel must be email, sms or webhook")
+            throw FunctionError.badInput(.invalidValue, field: "channel", "channel must be email, sms or webhook")
         }
         if event.subscriber.email != nil, let channel = event.channel, channel != "email" {
-            throw FunctionError.badInput("invalid_value", field: "channel", "a guest is reached by e-mail only")
+            throw FunctionError.badInput(.invalidValue, field: "channel", "a guest is reached by e-mail only")
         }
         let expiresInDays = event.expiresInDays ?? defaultExpiryDays
         guard (1...366).contains(expiresInDays) else {
-            throw FunctionError.badInput("invalid_value", field: "expires_in_days", "expires_in_days must be 1 to 366")
+            throw FunctionError.badInput(.invalidValue, field: "expires_in_days", "expires_in_days must be 1 to 366")
         }
         var terms = Terms(
             store: store, sku: sku, productName: productName, currency: nil, rearm: rearm,
@@ -76,11 +76,11 @@ public struct Subscribe: FunctionHandler {
             expiresInDays: expiresInDays)
         if isPrice {
             guard let currency = event.currency else {
-                throw FunctionError.badInput("missing_field", field: "currency", "currency is required for a price alert")
+                throw FunctionError.badInput(.missingField, field: "currency", "currency is required for a price alert")
             }
             terms.currency = try Money.currency(currency, field: "currency")
             if event.minQuantity != nil {
-                throw FunctionError.badInput("invalid_value", field: "min_quantity", "min_quantity is for stock alerts")
+                throw FunctionError.badInput(.invalidValue, field: "min_quantity", "min_quantity is for stock alerts")
             }
             terms.rule.targetPrice = try event.targetPrice.map { try Money.validate($0.value, field: "target_price") }
             terms.rule.minDropAmount = try event.minDropAmount.map {
@@ -89,13 +89,13 @@ public struct Subscribe: FunctionHandler {
             if let percent = event.minDropPercent?.value {
                 guard percent > 0, percent < 100 else {
                     throw FunctionError.badInput(
-                        "invalid_value", field: "min_drop_percent", "min_drop_percent must be above 0 and below 100")
+                        .invalidValue, field: "min_drop_percent", "min_drop_percent must be above 0 and below 100")
                 }
                 terms.rule.minDropPercent = try Money.validate(percent, field: "min_drop_percent")
             }
             guard terms.rule.targetPrice != nil || terms.rule.minDropAmount != nil || terms.rule.minDropPercent != nil else {
                 throw FunctionError.badInput(
-                    "missing_field", field: "target_price",
+                    .missingField, field: "target_price",
                     "a price alert needs target_price, min_drop_percent or min_drop_amount")
             }
             terms.currentPrice = try event.currentPrice.map { try Money.validate($0.value, field: "current_price") }
@@ -105,10 +105,10 @@ public struct Subscribe: FunctionHandler {
                 (event.minDropPercent != nil, "min_drop_percent"), (event.minDropAmount != nil, "min_drop_amount"),
                 (event.currentPrice != nil, "current_price"),
             ] where value {
-                throw FunctionError.badInput("invalid_value", field: field, "\(field) is for price alerts")
+                throw FunctionError.badInput(.invalidValue, field: field, "\(field) is for price alerts")
             }
             if let minQuantity = event.minQuantity, !(1...1_000_000).contains(minQuantity) {
-                throw FunctionError.badInput("invalid_value", field: "min_quantity", "min_quantity must be 1 to 1000000")
+                throw FunctionError.badInput(.invalidValue, field: "min_quantity", "min_quantity must be 1 to 1000000")
             }
             terms.minQuantity = event.minQuantity
         }
@@ -128,11 +128,11 @@ public struct Subscribe: FunctionHandler {
             let subscriber = try store.subscriberKey(event.subscriber, field: "subscriber")
             if let timeZone = terms.timeZone {
                 guard subscriber.customerId != nil else {
-                    throw FunctionError.badInput("invalid_value", field: "time_zone", "time_zone is kept for customers only")
+                    throw FunctionError.badInput(.invalidValue, field: "time_zone", "time_zone is kept for customers only")
                 }
                 guard try store.isValidTimeZone(timeZone) else {
                     throw FunctionError.badInput(
-                        "invalid_value", field: "time_zone", "time_zone must be an IANA zone such as Europe/Madrid")
+                        .invalidValue, field: "time_zone", "time_zone must be an IANA zone such as Europe/Madrid")
                 }
             }
             var baseline: Decimal?
@@ -142,7 +142,7 @@ public struct Subscribe: FunctionHandler {
                     try terms.currentPrice ?? store.lastPrice(store: terms.store, sku: terms.sku, currency: terms.currency!)
                 if baseline == nil, terms.rule.minDropPercent != nil || terms.rule.minDropAmount != nil {
                     throw FunctionError.refused(
-                        "price_unknown", field: "current_price",
+                        .priceUnknown, field: "current_price",
                         "a drop needs the price now: give current_price, or send the price feed first")
                 }
             } else {
@@ -230,9 +230,9 @@ public struct Subscribe: FunctionHandler {
         switch SignedToken.verify(event.token, purpose: .confirm, secret: secret, now: context.now) {
         case .success(let verified): token = verified
         case .failure(.expired):
-            throw FunctionError.refused("token_expired", field: "token", "the confirmation link has expired; subscribe again")
+            throw FunctionError.refused(.tokenExpired, field: "token", "the confirmation link has expired; subscribe again")
         case .failure:
-            throw FunctionError.badInput("invalid_token", field: "token", "the confirmation link is not valid")
+            throw FunctionError.badInput(.invalidToken, field: "token", "the confirmation link is not valid")
         }
         return try context.database.withTransaction { connection in
             let updated = try connection.query(
@@ -254,7 +254,7 @@ public struct Subscribe: FunctionHandler {
                     try existing.decode("status", as: String.self) == "active"
                 else {
                     throw FunctionError.notFound(
-                        "subscription_not_found", field: "token", "the subscription was removed or has expired")
+                        .subscriptionNotFound, field: "token", "the subscription was removed or has expired")
                 }
                 row = existing  // confirmed already: the same answer again
             }
@@ -299,7 +299,7 @@ public struct Subscribe: FunctionHandler {
                 """)
             guard let row = rows.first else {
                 throw FunctionError.notFound(
-                    "subscription_not_found", field: "subscription_id",
+                    .subscriptionNotFound, field: "subscription_id",
                     "the subscriber has no subscription \(event.subscriptionId)")
             }
             return SubscribeOutput(subscription: try store.view(row))

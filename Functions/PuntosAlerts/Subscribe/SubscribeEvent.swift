@@ -37,7 +37,7 @@ public enum SubscribeEvent: Sendable, Decodable {
             self = .remove(try Remove(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not a subscribe event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }

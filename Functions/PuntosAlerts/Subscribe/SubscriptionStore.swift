@@ -17,7 +17,7 @@ struct SubscriptionStore {
         ]
         guard given.filter({ $0 }).count == 1 else {
             throw FunctionError.badInput(
-                "invalid_subscriber", field: field,
+                .invalidSubscriber, field: field,
                 "\(field) needs exactly one of card_number, customer_id, external_id and email")
         }
         if let email = subscriber.email {
@@ -48,7 +48,7 @@ struct SubscriptionStore {
         }
         guard let row else {
             throw FunctionError.notFound(
-                "customer_not_found", field: "\(field).\(name)", "no customer in programme \(programme) has that \(name)")
+                .customerNotFound, field: "\(field).\(name)", "no customer in programme \(programme) has that \(name)")
         }
         let id: Int64 = try row.decode("id")
         return ("c:\(id)", id, nil)

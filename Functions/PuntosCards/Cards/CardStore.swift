@@ -54,7 +54,7 @@ package struct CardStore {
     package func requireView(number: String, field: String = "card_number") throws -> CardView {
         guard let view = try view(number: number) else {
             throw FunctionError.notFound(
-                "card_not_found", field: field,
+                .cardNotFound, field: field,
                 "there is no card \(LogRedaction.maskCardNumber(number)) in programme \(programme.id)")
         }
         return view
@@ -96,7 +96,7 @@ package struct CardStore {
                 """)
             if rows.count > 1 {
                 throw FunctionError.conflict(
-                    "customer_mismatch", field: field,
+                    .customerMismatch, field: field,
                     "these identifiers belong to \(rows.count) different customers")
             }
             if let row = rows.first {
@@ -123,13 +123,13 @@ package struct CardStore {
             if let row = inserted.first { return try row.decode("id") }
             // Another transaction created the customer meanwhile: look again.
         }
-        throw FunctionError.temporary("contention", "the customer is being changed by another request; retry")
+        throw FunctionError.temporary(.contention, "the customer is being changed by another request; retry")
     }
 
     private func checkSame(_ row: PostgresRow, _ column: String, _ given: String?, field: String) throws {
         guard let given, let stored = try row.decodeIfPresent(column, as: String.self), stored != given else { return }
         throw FunctionError.conflict(
-            "customer_mismatch", field: "\(field).\(column)",
+            .customerMismatch, field: "\(field).\(column)",
             "the customer found by the other identifiers has a different \(column)")
     }
 
@@ -184,7 +184,7 @@ package struct CardStore {
             ).first
         else {
             throw FunctionError.notFound(
-                "card_not_found", field: field,
+                .cardNotFound, field: field,
                 "there is no card \(LogRedaction.maskCardNumber(number)) in programme \(programme.id)")
         }
         return (try row.decode("status"), try row.decode("customer_id"), try row.decodeIfPresent("replaced_by"))

@@ -69,13 +69,13 @@ package struct RegisterCard: FunctionHandler {
             if let existing = try store.view(number: number.digits) {
                 guard existing.customer.id == customerId else {
                     throw FunctionError.refused(
-                        "card_taken", field: "card_number", "this card number is linked to another customer")
+                        .cardTaken, field: "card_number", "this card number is linked to another customer")
                 }
                 return existing  // linked already: the same answer again
             }
             if try store.activeCardNumber(customerId: customerId) != nil {
                 throw FunctionError.refused(
-                    "customer_has_card", field: "customer",
+                    .customerHasCard, field: "customer",
                     "the customer already has an active card; replace it to move to this one")
             }
             guard
@@ -83,7 +83,7 @@ package struct RegisterCard: FunctionHandler {
                     number: number, customerId: customerId, origin: "printed",
                     source: "register-card.link", requestId: context.requestId)
             else {
-                throw FunctionError.refused("card_taken", field: "card_number", "this card number is linked to another customer")
+                throw FunctionError.refused(.cardTaken, field: "card_number", "this card number is linked to another customer")
             }
             return try store.requireView(number: number.digits)
         }
@@ -94,7 +94,7 @@ package struct RegisterCard: FunctionHandler {
         let given = [event.cardNumber, event.email, event.phone, event.externalId].compactMap { $0 }
         guard given.count == 1 else {
             throw FunctionError.badInput(
-                "invalid_lookup", field: "$",
+                .invalidLookup, field: "$",
                 "give exactly one of card_number, email, phone and external_id")
         }
         let cardNumber = try event.cardNumber.map { try Validate.cardNumber($0, field: "card_number") }
@@ -111,7 +111,7 @@ package struct RegisterCard: FunctionHandler {
                 let number = try store.currentCardNumber(customerId: customerId)
             else {
                 throw FunctionError.notFound(
-                    "card_not_found", field: field, "no card belongs to that \(field.replacingUnderscores)")
+                    .cardNotFound, field: field, "no card belongs to that \(field.replacingUnderscores)")
             }
             return try store.requireView(number: number)
         }
@@ -122,13 +122,13 @@ package struct RegisterCard: FunctionHandler {
         let version = try Validate.text(event.version, field: "version", maxLength: 64)
         let acceptedAt = event.acceptedAt ?? context.now
         guard acceptedAt <= context.now.addingTimeInterval(300) else {
-            throw FunctionError.badInput("invalid_value", field: "accepted_at", "accepted_at must not be in the future")
+            throw FunctionError.badInput(.invalidValue, field: "accepted_at", "accepted_at must not be in the future")
         }
         return try write("accept_agreement", programme: event.programme, key: event.idempotencyKey, request: event, context) {
             store in
             let card = try store.lockCard(number: number.digits)
             guard card.status == "active" else {
-                throw FunctionError.refused("card_\(card.status)", field: "card_number", "the card is \(card.status)")
+                throw FunctionError.refused(.cardIs(card.status), field: "card_number", "the card is \(card.status)")
             }
             try store.acceptAgreement(
                 customerId: card.customerId, version: version, acceptedAt: acceptedAt,
@@ -150,7 +150,7 @@ package struct RegisterCard: FunctionHandler {
             case "blocked":
                 break  // blocked already: nothing changes
             default:
-                throw FunctionError.refused("card_replaced", field: "card_number", "the card was replaced; block its replacement")
+                throw FunctionError.refused(.cardReplaced, field: "card_number", "the card was replaced; block its replacement")
             }
             return try store.requireView(number: number.digits)
         }
@@ -162,7 +162,7 @@ package struct RegisterCard: FunctionHandler {
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
         if newNumber == number {
             throw FunctionError.badInput(
-                "invalid_value", field: "new_card_number", "new_card_number must differ from card_number")
+                .invalidValue, field: "new_card_number", "new_card_number must differ from card_number")
         }
         return try write("replace", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             let card = try store.lockCard(number: number.digits)
@@ -170,12 +170,12 @@ package struct RegisterCard: FunctionHandler {
                 // Replaced already: the same request answers with the same replacement.
                 guard newNumber == nil || newNumber?.digits == replacedBy else {
                     throw FunctionError.refused(
-                        "card_replaced", field: "card_number", "the card was already replaced by another card")
+                        .cardReplaced, field: "card_number", "the card was already replaced by another card")
                 }
                 return try store.requireView(number: replacedBy)
             }
             if let newNumber, try store.view(number: newNumber.digits) != nil {
-                throw FunctionError.refused("card_taken", field: "new_card_number", "new_card_number is already in use")
+                throw FunctionError.refused(.cardTaken, field: "new_card_number", "new_card_number is already in use")
             }
             let replacement =
                 newNumber ?? CardNumber.generate(prefix: store.programme.cardPrefix, length: store.programme.cardLength)
@@ -185,7 +185,7 @@ package struct RegisterCard: FunctionHandler {
                     customerId: card.customerId, reason: reason, at: context.now,
                     source: "register-card.replace", requestId: context.requestId)
             else {
-                throw FunctionError.temporary("contention", "the new card number was taken meanwhile; retry")
+                throw FunctionError.temporary(.contention, "the new card number was taken meanwhile; retry")
             }
             return try store.requireView(number: replacement.digits)
         }

@@ -44,7 +44,7 @@ package enum RegisterCardEvent: Sendable, Decodable {
             self = .replace(try Replace(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not a register-card event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }

@@ -34,7 +34,7 @@ package struct CustomerIdentity: Sendable, Equatable {
             locale: try Validate.locale(input.locale, field: "\(field).locale"))
         guard identity.externalId != nil || identity.email != nil || identity.phone != nil else {
             throw FunctionError.badInput(
-                "missing_field", field: field,
+                .missingField, field: field,
                 "\(field) needs at least one of external_id, email and phone")
         }
         return identity

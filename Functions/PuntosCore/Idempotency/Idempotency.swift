@@ -66,7 +66,7 @@ public enum Idempotency {
         }
         guard try row.decode("same_request", as: Bool.self) else {
             throw FunctionError.conflict(
-                "idempotency_conflict", field: "idempotency_key",
+                .idempotencyConflict, field: "idempotency_key",
                 "idempotency_key \"\(key)\" was already used with a different event; use a new key for a new event")
         }
         let response: String = try row.decode("response")

@@ -53,14 +53,14 @@ public enum Money {
     public static func validate(_ value: Decimal, field: String, allowZero: Bool = true) throws -> Decimal {
         guard !value.isNaN, allowZero ? value >= 0 : value > 0 else {
             throw FunctionError.badInput(
-                "invalid_value", field: field, "\(field) must be \(allowZero ? "zero or more" : "more than zero")")
+                .invalidValue, field: field, "\(field) must be \(allowZero ? "zero or more" : "more than zero")")
         }
         guard value < Decimal(string: "100000000000000")! else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) is too large")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) is too large")
         }
         let fraction = value.description.split(separator: ".").dropFirst().first.map { $0.reversed().drop(while: { $0 == "0" }) }
         guard (fraction?.count ?? 0) <= 4 else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must have at most 4 decimals")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must have at most 4 decimals")
         }
         return value
     }
@@ -69,7 +69,7 @@ public enum Money {
     public static func currency(_ value: String, field: String) throws -> String {
         guard value.count == 3, value.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
             throw FunctionError.badInput(
-                "invalid_currency", field: field, "\(field) must be an ISO 4217 code such as USD, EUR or RUB")
+                .invalidCurrency, field: field, "\(field) must be an ISO 4217 code such as USD, EUR or RUB")
         }
         return value
     }

@@ -21,7 +21,7 @@ package struct Programme: Sendable, Equatable {
             FROM programmes WHERE id = \(id)
             """)
         guard let row = rows.first else {
-            throw FunctionError.notFound("programme_not_found", field: "programme", "there is no programme \"\(id)\"")
+            throw FunctionError.notFound(.programmeNotFound, field: "programme", "there is no programme \"\(id)\"")
         }
         return try Programme(row)
     }

@@ -5,12 +5,12 @@ public enum Validate {
     /// A required piece of text: trimmed, not empty, at most `maxLength` characters, no control characters.
     public static func text(_ value: String, field: String, maxLength: Int) throws -> String {
         let trimmed = value.trimmingSpaces
-        guard !trimmed.isEmpty else { throw FunctionError.badInput("invalid_value", field: field, "\(field) must not be empty") }
+        guard !trimmed.isEmpty else { throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be empty") }
         guard trimmed.storedLength <= maxLength else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must be at most \(maxLength) characters")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must be at most \(maxLength) characters")
         }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must not contain control characters")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not contain control characters")
         }
         return trimmed
     }
@@ -18,11 +18,11 @@ public enum Validate {
     /// An idempotency key: 1 to 255 characters as the database counts them.
     public static func idempotencyKey(_ key: String) throws -> String {
         guard (1...255).contains(key.storedLength) else {
-            throw FunctionError.badInput("invalid_value", field: "idempotency_key", "idempotency_key must be 1 to 255 characters")
+            throw FunctionError.badInput(.invalidValue, field: "idempotency_key", "idempotency_key must be 1 to 255 characters")
         }
         guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw FunctionError.badInput(
-                "invalid_value", field: "idempotency_key", "idempotency_key must not contain control characters")
+                .invalidValue, field: "idempotency_key", "idempotency_key must not contain control characters")
         }
         return key
     }
@@ -40,7 +40,7 @@ public enum Validate {
             }
         guard valid else {
             throw FunctionError.badInput(
-                "invalid_value", field: "programme",
+                .invalidValue, field: "programme",
                 "programme must be 1 to 63 lower-case letters, digits, - or _")
         }
         return value
@@ -50,13 +50,13 @@ public enum Validate {
         switch CardNumber.parse(value) {
         case .success(let number): return number
         case .failure(let problem):
-            throw FunctionError.badInput("invalid_card_number", field: field, "\(field) \(problem.message)")
+            throw FunctionError.badInput(.invalidCardNumber, field: field, "\(field) \(problem.message)")
         }
     }
 
     public static func email(_ value: String, field: String) throws -> EmailAddress {
         guard let email = EmailAddress.parse(value) else {
-            throw FunctionError.badInput("invalid_email", field: field, "\(field) is not an e-mail address")
+            throw FunctionError.badInput(.invalidEmail, field: field, "\(field) is not an e-mail address")
         }
         return email
     }
@@ -64,7 +64,7 @@ public enum Validate {
     public static func phone(_ value: String, field: String, defaultCountryCode: String) throws -> PhoneNumber {
         guard let phone = PhoneNumber.parse(value, defaultCountryCode: defaultCountryCode) else {
             throw FunctionError.badInput(
-                "invalid_phone", field: field,
+                .invalidPhone, field: field,
                 "\(field) is not a phone number (E.164 such as +15551234567, or a national number)")
         }
         return phone
@@ -77,7 +77,7 @@ public enum Validate {
             parts.count <= 2 && parts[0].count == 2 && parts[0].allSatisfy { $0.isASCII && $0.isLowercase }
             && (parts.count == 1 || (parts[1].count == 2 && parts[1].allSatisfy { $0.isASCII && $0.isUppercase }))
         guard valid else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must be a language tag such as en, es or ru-RU")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must be a language tag such as en, es or ru-RU")
         }
         return value
     }

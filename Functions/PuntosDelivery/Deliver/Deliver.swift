@@ -25,7 +25,7 @@ package struct Deliver: FunctionHandler {
     package func handle(_ event: DeliverEvent, context: FunctionContext) throws -> DeliverOutput {
         let programme = try event.programme.map { try Validate.programme($0) }
         if let limit = event.limit, limit < 1 {
-            throw FunctionError.badInput("invalid_value", field: "limit", "limit must be at least 1")
+            throw FunctionError.badInput(.invalidValue, field: "limit", "limit must be at least 1")
         }
         let secret = try configuration.links.requireSecret()
         let limit = min(event.limit ?? configuration.maxPerRun, configuration.maxPerRun)

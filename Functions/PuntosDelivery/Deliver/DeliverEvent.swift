@@ -23,7 +23,7 @@ package struct DeliverEvent: Sendable, Codable, Equatable {
         kind = try container.decode(String.self, forKey: .kind)
         guard kind == "run" else {
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind", "kind \"\(kind)\" is not a deliver event; expected one of: run")
+                .unknownKind, field: "kind", "kind \"\(kind)\" is not a deliver event; expected one of: run")
         }
         try decoder.rejectUnknownKeys(CodingKeys.self)
         programme = try container.decodeIfPresent(String.self, forKey: .programme)

@@ -23,7 +23,7 @@ package struct UnsubscribeEvent: Sendable, Decodable, Equatable {
         kind = try container.decode(String.self, forKey: .kind)
         guard ["show", "unsubscribe"].contains(kind) else {
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not an unsubscribe event; expected one of: show, unsubscribe")
         }
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -60,7 +60,7 @@ package struct Unsubscribe: FunctionHandler {
         let secret = try configuration.requireSecret()
         guard case .success(let token) = SignedToken.verify(event.token, purpose: .unsubscribe, secret: secret, now: context.now)
         else {
-            throw FunctionError.badInput("invalid_token", field: "token", "the unsubscribe link is not valid")
+            throw FunctionError.badInput(.invalidToken, field: "token", "the unsubscribe link is not valid")
         }
         return try context.database.withTransaction { connection in
             guard
@@ -74,7 +74,7 @@ package struct Unsubscribe: FunctionHandler {
                     """
                 ).first
             else {
-                throw FunctionError.notFound("notice_not_found", field: "token", "the message this link came in is gone")
+                throw FunctionError.notFound(.noticeNotFound, field: "token", "the message this link came in is gone")
             }
             let programme: String = try row.decode("programme_id")
             let key: String = try row.decode("address_key")

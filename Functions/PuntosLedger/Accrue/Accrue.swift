@@ -43,16 +43,16 @@ package struct Accrue: FunctionHandler {
         case (let card?, nil): return (try Validate.cardNumber(card, field: "card_number").digits, nil)
         case (nil, let external?): return (nil, try Validate.text(external, field: "external_id", maxLength: 128))
         default:
-            throw FunctionError.badInput("invalid_value", field: "card_number", "give exactly one of card_number and external_id")
+            throw FunctionError.badInput(.invalidValue, field: "card_number", "give exactly one of card_number and external_id")
         }
     }
 
     static func date(_ date: Date, field: String, now: Date) throws {
         guard date <= now.addingTimeInterval(300) else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must not be in the future")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be in the future")
         }
         guard date >= Date(timeIntervalSince1970: 946_684_800) else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must not be before 2000")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be before 2000")
         }
     }
 
@@ -118,7 +118,7 @@ package struct Accrue: FunctionHandler {
                 ).first?.decode("id")
             else {
                 throw FunctionError.conflict(
-                    "invoice_exists", field: "number", "invoice \(number) was already recorded with other contents")
+                    .invoiceExists, field: "number", "invoice \(number) was already recorded with other contents")
             }
             if status == "accrued" {
                 let applied = Set(earnings.flatMap(\.promotions))
@@ -147,7 +147,7 @@ package struct Accrue: FunctionHandler {
             let invoice = try InvoiceRecord.lock(number, store: store)
             guard invoice.status == "pending_moderation" else {
                 throw FunctionError.refused(
-                    "not_pending_moderation", field: "invoice_number", "invoice \(number) is \(invoice.status)")
+                    .notPendingModeration, field: "invoice_number", "invoice \(number) is \(invoice.status)")
             }
             let status = approve ? "accrued" : "rejected"
             try store.connection.query("UPDATE invoices SET status = \(status) WHERE id = \(invoice.id)")
@@ -176,7 +176,7 @@ package struct Accrue: FunctionHandler {
         let reason = try Validate.text(event.reason, field: "reason", maxLength: 500)
         guard event.points != 0, (-100_000_000...100_000_000).contains(event.points) else {
             throw FunctionError.badInput(
-                "invalid_value", field: "points", "points must be non-zero and at most 100000000 either way")
+                .invalidValue, field: "points", "points must be non-zero and at most 100000000 either way")
         }
         return try write("adjust", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             var account = try store.lockAccount(cardNumber: cardNumber, externalId: externalId)
@@ -188,7 +188,7 @@ package struct Accrue: FunctionHandler {
                 let take = LotPlan.take(-event.points, from: try store.spendableLots(customerId: account.customerId))
                 if take.shortfall > 0 && !store.settings.allowNegative {
                     throw FunctionError.refused(
-                        "insufficient_points", field: "points", "the card has \(max(account.available, 0)) points available")
+                        .insufficientPoints, field: "points", "the card has \(max(account.available, 0)) points available")
                 }
                 try store.append(&account, facts, available: event.points, draws: take.draws, notice: "points_adjusted")
             }
@@ -248,7 +248,7 @@ struct InvoiceRecord {
                 """
             ).first
         else {
-            throw FunctionError.notFound("invoice_not_found", field: "invoice_number", "there is no invoice \(number)")
+            throw FunctionError.notFound(.invoiceNotFound, field: "invoice_number", "there is no invoice \(number)")
         }
         return try row.decode("customer_id")
     }
@@ -262,7 +262,7 @@ struct InvoiceRecord {
                 """
             ).first
         else {
-            throw FunctionError.notFound("invoice_not_found", field: "invoice_number", "there is no invoice \(number)")
+            throw FunctionError.notFound(.invoiceNotFound, field: "invoice_number", "there is no invoice \(number)")
         }
         return try InvoiceRecord(row)
     }

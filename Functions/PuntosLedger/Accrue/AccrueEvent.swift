@@ -42,7 +42,7 @@ package enum AccrueEvent: Sendable, Decodable {
             self = .adjust(try Adjust(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not an accrue event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }

@@ -12,7 +12,7 @@ extension Accrue {
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
         if let lines = event.lines, lines.isEmpty {
             throw FunctionError.badInput(
-                "invalid_value", field: "lines", "lines must not be empty; leave it out to return everything")
+                .invalidValue, field: "lines", "lines must not be empty; leave it out to return everything")
         }
         return try write("return", programme: event.programme, key: returnNumber, request: event, context) { store in
             var account = try store.lockCustomer(try InvoiceRecord.customerId(number, store: store))
@@ -38,12 +38,12 @@ extension Accrue {
         var points: Int64 = 0
         for (index, (line, quantity)) in wanted.enumerated() {
             guard lines.indices.contains(line) else {
-                throw FunctionError.badInput("invalid_value", field: "lines[\(index)].line", "the invoice has no line \(line)")
+                throw FunctionError.badInput(.invalidValue, field: "lines[\(index)].line", "the invoice has no line \(line)")
             }
             let left = lines[line].quantity - lines[line].returned
             guard quantity >= 1, quantity <= left else {
                 throw FunctionError.badInput(
-                    "invalid_value", field: "lines[\(index)].quantity",
+                    .invalidValue, field: "lines[\(index)].quantity",
                     "quantity must be 1 to \(left), the units of line \(line) not yet returned")
             }
             points += ReturnPlan.linePoints(
@@ -90,7 +90,7 @@ extension Accrue {
                 """
             ).map { try $0.decode("customer_id") }
             guard let customerId = customers.first, customers.count == 1 else {
-                throw FunctionError.notFound("order_not_found", field: "order_number", "there is no order \(order) on one card")
+                throw FunctionError.notFound(.orderNotFound, field: "order_number", "there is no order \(order) on one card")
             }
             var account = try store.lockCustomer(customerId)
             var points: Int64 = 0

@@ -7,20 +7,20 @@ package enum LineValidation {
     package static let maxAmount: Decimal = 1_000_000_000
 
     package static func lines(_ lines: [AccrueEvent.Line], field: String = "lines") throws -> [EarnLine] {
-        guard !lines.isEmpty else { throw FunctionError.badInput("invalid_value", field: field, "\(field) must not be empty") }
-        guard lines.count <= 500 else { throw FunctionError.badInput("invalid_value", field: field, "at most 500 lines") }
+        guard !lines.isEmpty else { throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be empty") }
+        guard lines.count <= 500 else { throw FunctionError.badInput(.invalidValue, field: field, "at most 500 lines") }
         return try lines.enumerated().map { index, line in
             let at = "\(field)[\(index)]"
             let sku = try Validate.text(line.sku, field: "\(at).sku", maxLength: 128)
             guard (1...1_000_000).contains(line.quantity) else {
-                throw FunctionError.badInput("invalid_value", field: "\(at).quantity", "quantity must be 1 to 1000000")
+                throw FunctionError.badInput(.invalidValue, field: "\(at).quantity", "quantity must be 1 to 1000000")
             }
             try money(line.amount, field: "\(at).amount")
             let paid = line.paidWithPoints ?? 0
             try money(paid, field: "\(at).paid_with_points")
             guard paid <= line.amount else {
                 throw FunctionError.badInput(
-                    "invalid_value", field: "\(at).paid_with_points", "paid_with_points must not exceed amount")
+                    .invalidValue, field: "\(at).paid_with_points", "paid_with_points must not exceed amount")
             }
             return EarnLine(
                 sku: sku, brand: try Validate.optionalText(line.brand, field: "\(at).brand", maxLength: 128),
@@ -31,20 +31,20 @@ package enum LineValidation {
 
     /// A non-negative amount with at most 2 decimals, below a billion.
     package static func money(_ value: Decimal, field: String) throws {
-        guard value >= 0 else { throw FunctionError.badInput("invalid_value", field: field, "\(field) must not be negative") }
-        guard value < maxAmount else { throw FunctionError.badInput("invalid_value", field: field, "\(field) is too large") }
+        guard value >= 0 else { throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be negative") }
+        guard value < maxAmount else { throw FunctionError.badInput(.invalidValue, field: field, "\(field) is too large") }
         guard (value * 100).description.allSatisfy({ $0.isNumber }) else {
-            throw FunctionError.badInput("invalid_value", field: field, "\(field) must have at most 2 decimals")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must have at most 2 decimals")
         }
     }
 
     package static func currency(_ value: String, programme: Programme) throws {
         guard value.count == 3, value.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-            throw FunctionError.badInput("invalid_currency", field: "currency", "currency must be an ISO 4217 code such as USD")
+            throw FunctionError.badInput(.invalidCurrency, field: "currency", "currency must be an ISO 4217 code such as USD")
         }
         guard value == programme.currency else {
             throw FunctionError.badInput(
-                "unknown_currency", field: "currency",
+                .unknownCurrency, field: "currency",
                 "programme \(programme.id) keeps its points in \(programme.currency), not \(value)")
         }
     }
@@ -52,7 +52,7 @@ package enum LineValidation {
     package static func channel(_ value: String?, orderNumber: String?) throws -> String {
         guard let value else { return orderNumber == nil ? "offline" : "online" }
         guard value == "online" || value == "offline" else {
-            throw FunctionError.badInput("invalid_value", field: "channel", "channel must be online or offline")
+            throw FunctionError.badInput(.invalidValue, field: "channel", "channel must be online or offline")
         }
         return value
     }

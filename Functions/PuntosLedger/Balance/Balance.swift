@@ -53,7 +53,7 @@ package struct Balance: FunctionHandler {
         ).first
         guard let row else {
             throw FunctionError.notFound(
-                "card_not_found", field: card != nil ? "card_number" : "external_id", "there is no such card")
+                .cardNotFound, field: card != nil ? "card_number" : "external_id", "there is no such card")
         }
         let account = LedgerStore.Account(
             customerId: try row.decode("customer_id"), cardNumber: try row.decode("number"),
@@ -66,12 +66,12 @@ package struct Balance: FunctionHandler {
         let (card, external) = try Accrue.cardOrCustomer(event.cardNumber, event.externalId)
         let limit = event.limit ?? 50
         guard (1...200).contains(limit) else {
-            throw FunctionError.badInput("invalid_value", field: "limit", "limit must be 1 to 200")
+            throw FunctionError.badInput(.invalidValue, field: "limit", "limit must be 1 to 200")
         }
         let before: Int64? = try event.cursor.map {
             guard let id = Int64($0), id > 0 else {
                 throw FunctionError.badInput(
-                    "invalid_cursor", field: "cursor", "cursor must be the next_cursor of a previous page")
+                    .invalidCursor, field: "cursor", "cursor must be the next_cursor of a previous page")
             }
             return id
         }
@@ -120,7 +120,7 @@ package struct Balance: FunctionHandler {
                         """
                     ).first
                 else {
-                    throw FunctionError.notFound("card_not_found", field: "card_number", "there is no such card")
+                    throw FunctionError.notFound(.cardNotFound, field: "card_number", "there is no such card")
                 }
                 segment = try row.decodeIfPresent("segment")
             }

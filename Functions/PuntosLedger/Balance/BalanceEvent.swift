@@ -29,7 +29,7 @@ package enum BalanceEvent: Sendable, Decodable {
             self = .forecast(try Forecast(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not a balance event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }
@@ -69,7 +69,7 @@ package enum BalanceEvent: Sendable, Decodable {
             // `GET .../statement?limit=20`: a query parameter arrives as text.
             if let text = try? c.decodeIfPresent(String.self, forKey: .limit) {
                 guard let value = Int(text) else {
-                    throw FunctionError.badInput("wrong_type", field: "limit", "limit must be an integer")
+                    throw FunctionError.badInput(.wrongType, field: "limit", "limit must be an integer")
                 }
                 limit = value
             } else {

@@ -26,7 +26,7 @@ package enum ConfigureEvent: Sendable, Decodable {
             self = .segment(try Segment(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not a configure event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }
@@ -153,7 +153,7 @@ package struct Configure: FunctionHandler {
         }
     }
 
-    private func bad(_ field: String, _ message: String) -> FunctionError { .badInput("invalid_value", field: field, message) }
+    private func bad(_ field: String, _ message: String) -> FunctionError { .badInput(.invalidValue, field: field, message) }
 
     /// Refuses more decimals than the column keeps (`numeric(_, places)`): PostgreSQL would round them
     /// away, and a value above 0 could become 0 and fail the column's check.
@@ -258,7 +258,7 @@ package struct Configure: FunctionHandler {
                 """)
             guard !inserted.isEmpty else {
                 throw FunctionError.conflict(
-                    "promotion_exists", field: "code",
+                    .promotionExists, field: "code",
                     "promotion \(e.code) exists; promotions are not edited, end one and add another")
             }
             var result = ConfigureResult(try LedgerSettings.load(id, from: connection))
@@ -285,7 +285,7 @@ package struct Configure: FunctionHandler {
                 WHERE id = (SELECT customer_id FROM cards WHERE number = \(card) AND programme_id = \(id)) RETURNING id
                 """)
             guard !updated.isEmpty else {
-                throw FunctionError.notFound("card_not_found", field: "card_number", "there is no such card")
+                throw FunctionError.notFound(.cardNotFound, field: "card_number", "there is no such card")
             }
             var result = ConfigureResult(try LedgerSettings.load(id, from: connection))
             result.segment = e.segment

@@ -21,7 +21,7 @@ package struct ExpireEvent: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "sweep"
         guard kind == "sweep" else {
-            throw FunctionError.badInput("unknown_kind", field: "kind", "kind \"\(kind)\" is not an expire event; expected sweep")
+            throw FunctionError.badInput(.unknownKind, field: "kind", "kind \"\(kind)\" is not an expire event; expected sweep")
         }
         programme = try c.decodeIfPresent(String.self, forKey: .programme)
         idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
@@ -59,7 +59,7 @@ package struct Expire: FunctionHandler {
         let programme = try Validate.programme(event.programme)
         let limit = event.limit ?? 10_000
         guard (1...100_000).contains(limit) else {
-            throw FunctionError.badInput("invalid_value", field: "limit", "limit must be 1 to 100000")
+            throw FunctionError.badInput(.invalidValue, field: "limit", "limit must be 1 to 100000")
         }
         let result = try sweep(programme, limit: limit, context)
         // A sweep is safe to repeat; under a key, the repeat answers with the first sweep's figures.

@@ -34,7 +34,7 @@ package struct LedgerSettings: Sendable, Equatable {
                 """
             ).first
         else {
-            throw FunctionError.notFound("programme_not_found", field: "programme", "there is no programme \"\(id)\"")
+            throw FunctionError.notFound(.programmeNotFound, field: "programme", "there is no programme \"\(id)\"")
         }
         let programme = try Programme(row)
         func list(_ column: String) throws -> [String]? {

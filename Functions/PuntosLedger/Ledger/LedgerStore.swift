@@ -52,11 +52,11 @@ package struct LedgerStore {
             """)
         let field = cardNumber != nil ? "card_number" : "external_id"
         guard let row = rows.first else {
-            throw FunctionError.notFound("card_not_found", field: field, "there is no such card in programme \(programmeId)")
+            throw FunctionError.notFound(.cardNotFound, field: field, "there is no such card in programme \(programmeId)")
         }
         let status: String = try row.decode("status")
         guard status == "active" else {
-            throw FunctionError.refused("card_\(status)", field: field, "the card is \(status)")
+            throw FunctionError.refused(.cardIs(status), field: field, "the card is \(status)")
         }
         return Account(
             customerId: try row.decode("customer_id"), cardNumber: try row.decode("number"),

@@ -25,17 +25,17 @@ package struct RedemptionPolicy: Sendable, Equatable {
     /// Refuses with `below_minimum`, `exceeds_order_share` or `insufficient_points`.
     package func check(points: Int64, orderAmount: Decimal, available: Int64) throws {
         if points < minimum {
-            throw FunctionError.refused("below_minimum", field: "points", "at least \(minimum) points must be redeemed at once")
+            throw FunctionError.refused(.belowMinimum, field: "points", "at least \(minimum) points must be redeemed at once")
         }
         let cap = maxPoints(orderAmount: orderAmount)
         if points > cap {
             throw FunctionError.refused(
-                "exceeds_order_share", field: "points",
+                .exceedsOrderShare, field: "points",
                 "at most \(cap) points may pay for this order (\(maxOrderShare * 100)% of \(orderAmount))")
         }
         if points > available {
             throw FunctionError.refused(
-                "insufficient_points", field: "points", "the card has \(max(available, 0)) points available")
+                .insufficientPoints, field: "points", "the card has \(max(available, 0)) points available")
         }
     }
 }

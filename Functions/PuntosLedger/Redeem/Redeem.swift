@@ -37,13 +37,13 @@ package struct Redeem: FunctionHandler {
         let order = try Validate.text(event.orderNumber, field: "order_number", maxLength: 64)
         try LineValidation.money(event.orderAmount, field: "order_amount")
         guard event.orderAmount > 0 else {
-            throw FunctionError.badInput("invalid_value", field: "order_amount", "order_amount must be positive")
+            throw FunctionError.badInput(.invalidValue, field: "order_amount", "order_amount must be positive")
         }
         guard (1...100_000_000).contains(event.points) else {
-            throw FunctionError.badInput("invalid_value", field: "points", "points must be 1 to 100000000")
+            throw FunctionError.badInput(.invalidValue, field: "points", "points must be 1 to 100000000")
         }
         if let minutes = event.minutes, !(1...1440).contains(minutes) {
-            throw FunctionError.badInput("invalid_value", field: "minutes", "minutes must be 1 to 1440")
+            throw FunctionError.badInput(.invalidValue, field: "minutes", "minutes must be 1 to 1440")
         }
         let scope = hold ? "hold" : "redeem"
         return try write(scope, programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
@@ -53,7 +53,7 @@ package struct Redeem: FunctionHandler {
             let take = LotPlan.take(event.points, from: try store.spendableLots(customerId: account.customerId))
             guard take.shortfall == 0 else {
                 throw FunctionError.refused(
-                    "insufficient_points", field: "points", "the card has \(account.available) points available")
+                    .insufficientPoints, field: "points", "the card has \(account.available) points available")
             }
             let voucher = LedgerStore.voucherNumber()
             var expiresAt: Date?
@@ -72,7 +72,7 @@ package struct Redeem: FunctionHandler {
                     ).first?.decode("id")
                 else {
                     throw FunctionError.conflict(
-                        "order_has_hold", field: "order_number", "order \(order) already has an open hold")
+                        .orderHasHold, field: "order_number", "order \(order) already has an open hold")
                 }
                 try store.append(
                     &account,
@@ -94,7 +94,7 @@ package struct Redeem: FunctionHandler {
     private func commit(_ event: RedeemEvent.Commit, _ context: FunctionContext) throws -> RedeemResult {
         let reference = try HoldReference(voucher: event.voucherNumber, order: event.orderNumber)
         if let points = event.points, !(1...100_000_000).contains(points) {
-            throw FunctionError.badInput("invalid_value", field: "points", "points must be 1 to 100000000")
+            throw FunctionError.badInput(.invalidValue, field: "points", "points must be 1 to 100000000")
         }
         if let amount = event.orderAmount {
             try LineValidation.money(amount, field: "order_amount")
@@ -106,14 +106,14 @@ package struct Redeem: FunctionHandler {
             try hold.requireOpen(now: context.now)
             var points = event.points ?? hold.points
             if points > hold.points {
-                throw FunctionError.refused("exceeds_hold", field: "points", "the hold is for \(hold.points) points")
+                throw FunctionError.refused(.exceedsHold, field: "points", "the hold is for \(hold.points) points")
             }
             if let amount = event.orderAmount {
                 points = min(points, store.settings.policy.maxPoints(orderAmount: amount))
             }
             if points < max(store.settings.policy.minimum, 1) {
                 throw FunctionError.refused(
-                    "below_minimum", field: "points",
+                    .belowMinimum, field: "points",
                     "at least \(store.settings.policy.minimum) points must be redeemed; release the hold instead")
             }
             try store.append(
@@ -151,7 +151,7 @@ package struct Redeem: FunctionHandler {
             let voucher = hold.voucherNumber
             guard hold.status == "open" else {
                 throw FunctionError.refused(
-                    "hold_\(hold.status)", field: "voucher_number", "the hold is \(hold.status.replacing("_", with: " "))")
+                    .holdIs(hold.status), field: "voucher_number", "the hold is \(hold.status.replacing("_", with: " "))")
             }
             try store.release(
                 holdId: hold.id, points: hold.points, orderNumber: hold.orderNumber, voucher: voucher, account: &account,
@@ -175,7 +175,7 @@ struct HoldReference {
         case (nil, let order?): self.order = try Validate.text(order, field: "order_number", maxLength: 64)
         default:
             throw FunctionError.badInput(
-                "invalid_value", field: "voucher_number", "give exactly one of voucher_number and order_number")
+                .invalidValue, field: "voucher_number", "give exactly one of voucher_number and order_number")
         }
     }
 
@@ -211,7 +211,7 @@ struct HoldRecord {
                 ORDER BY id DESC LIMIT 1
                 """)
         guard let row = rows.first else {
-            throw FunctionError.notFound("hold_not_found", field: reference.field, "there is no such hold")
+            throw FunctionError.notFound(.holdNotFound, field: reference.field, "there is no such hold")
         }
         return HoldRecord(
             id: try row.decode("id"), voucherNumber: try row.decode("voucher_number"), customerId: try row.decode("customer_id"),
@@ -222,10 +222,10 @@ struct HoldRecord {
     func requireOpen(now: Date) throws {
         guard status == "open" else {
             throw FunctionError.refused(
-                "hold_\(status)", field: "voucher_number", "the hold is \(status.replacing("_", with: " "))")
+                .holdIs(status), field: "voucher_number", "the hold is \(status.replacing("_", with: " "))")
         }
         guard expiresAt > now else {
-            throw FunctionError.refused("hold_timed_out", field: "voucher_number", "the hold timed out and its points went back")
+            throw FunctionError.refused(.holdTimedOut, field: "voucher_number", "the hold timed out and its points went back")
         }
     }
 }

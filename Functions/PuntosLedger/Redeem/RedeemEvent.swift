@@ -32,7 +32,7 @@ package enum RedeemEvent: Sendable, Decodable {
             self = .release(try Release(from: decoder))
         default:
             throw FunctionError.badInput(
-                "unknown_kind", field: "kind",
+                .unknownKind, field: "kind",
                 "kind \"\(kind)\" is not a redeem event; expected one of: \(Self.kinds.joined(separator: ", "))")
         }
     }

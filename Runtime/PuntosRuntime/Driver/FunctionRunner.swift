@@ -34,7 +34,7 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
             }
         } catch {
             result = .failure(error)
-            outcome = error.code
+            outcome = error.code.rawValue
         }
         let elapsed = ContinuousClock.now - started
         context.logger.info(
@@ -103,7 +103,7 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
             return try JSONCoding.encode(JSONValue.object(detail))
         }
         guard let kind = Handler.scheduledEventKind else {
-            throw .badInput("not_scheduled", field: "detail", "\(Handler.name) does not run on a schedule without a detail event")
+            throw .badInput(.notScheduled, field: "detail", "\(Handler.name) does not run on a schedule without a detail event")
         }
         return try JSONCoding.encode(JSONValue.object(["kind": .string(kind)]))
     }

@@ -105,7 +105,7 @@ public struct RuntimeAPIDriver {
     /// Lambda's error document, with Puntos's code and field beside the two standard keys.
     static func errorBody(_ error: FunctionError) -> Data {
         var object: [String: JSONValue] = [
-            "errorType": .string(errorType(error)), "errorMessage": .string(error.message), "code": .string(error.code),
+            "errorType": .string(errorType(error)), "errorMessage": .string(error.message), "code": .string(error.code.rawValue),
         ]
         if let field = error.field { object["field"] = .string(field) }
         return (try? JSONCoding.encode(JSONValue.object(object))) ?? Data()

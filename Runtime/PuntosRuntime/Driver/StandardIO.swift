@@ -18,7 +18,7 @@ enum StandardIO {
             if count == 0 { break }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw .badInput("unreadable_input", field: "$", "could not read the event: errno \(errno)")
+                throw .badInput(.unreadableInput, field: "$", "could not read the event: errno \(errno)")
             }
             data.append(contentsOf: buffer[0..<count])
         }
@@ -28,7 +28,7 @@ enum StandardIO {
     static func readFile(_ path: String, limit: Int) throws(FunctionError) -> Data {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            throw .badInput("unreadable_input", field: "--event", "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw .badInput(.unreadableInput, field: "--event", "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         return try readAll(fd: fd, limit: limit)

@@ -16,7 +16,7 @@ enum WarmStart {
         } catch let error as PostgresError {
             guard isWrongSetting(error.message) else { return nil }
             return FunctionError(
-                .badInput, code: "database_misconfigured",
+                .configuration, code: .databaseMisconfigured,
                 message: "the database settings cannot work: \(error.message)")
         } catch {
             return nil

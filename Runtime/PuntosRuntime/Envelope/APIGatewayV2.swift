@@ -39,11 +39,11 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
     public func domainEvent(routes: [String: String]) throws(FunctionError) -> Data {
         let method = requestContext.http?.method.uppercased() ?? String(routeKey.prefix(while: { $0 != " " })).uppercased()
         if method == "GET" || method == "HEAD", let body, !body.isEmpty {
-            throw .badInput("body_not_allowed", field: "$", "a \(method) request carries no body")
+            throw .badInput(.bodyNotAllowed, field: "$", "a \(method) request carries no body")
         }
         let routeKind = routes[routeKey]
         if !routes.isEmpty, routeKind == nil {
-            throw .badInput("unknown_route", field: "routeKey", "this function does not serve the route \(routeKey)")
+            throw .badInput(.unknownRoute, field: "routeKey", "this function does not serve the route \(routeKey)")
         }
         var object: [String: JSONValue] = [:]
         if let bodyData = try bodyData(), !bodyData.isEmpty, isFormBody, !Self.looksLikeJSON(bodyData) {
@@ -59,10 +59,10 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
             try EventDecoding.checkSize(bodyData)
             try EventDecoding.checkUTF8(bodyData)
             guard let value = try? JSONCoding.decoder().decode(JSONValue.self, from: bodyData) else {
-                throw .badInput("invalid_json", field: "$", "the request body is not valid JSON")
+                throw .badInput(.invalidJSON, field: "$", "the request body is not valid JSON")
             }
             guard case .object(let fields) = value else {
-                throw .badInput("wrong_type", field: "$", "the request body must be a JSON object")
+                throw .badInput(.wrongType, field: "$", "the request body must be a JSON object")
             }
             object = fields
         }
@@ -72,14 +72,14 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
         for (name, value) in pathParameters ?? [:] {
             if let given = object[name], given != .string(value) {
                 throw .badInput(
-                    "path_parameter_mismatch", field: name, "\(name) is given by the path; the body may not name another")
+                    .pathParameterMismatch, field: name, "\(name) is given by the path; the body may not name another")
             }
             object[name] = .string(value)
         }
         if let routeKind {
             if let given = object["kind"], given != .string(routeKind) {
                 throw .badInput(
-                    "kind_not_allowed", field: "kind",
+                    .kindNotAllowed, field: "kind",
                     "the route \(routeKey) runs \(routeKind) only; the body may not name another kind")
             }
             object["kind"] = .string(routeKind)
@@ -121,7 +121,7 @@ public struct APIGatewayV2Request: Codable, Sendable, Equatable {
         guard let body else { return nil }
         guard isBase64Encoded == true else { return Data(body.utf8) }
         guard let data = Data(base64Encoded: body) else {
-            throw .badInput("invalid_body", field: "$", "the request body is marked base64 but is not")
+            throw .badInput(.invalidBody, field: "$", "the request body is marked base64 but is not")
         }
         return data
     }

@@ -40,7 +40,7 @@ public enum Envelope: Sendable, Equatable {
         } catch let error as DecodingError {
             throw FunctionError(decoding: error)
         } catch {
-            throw .badInput("invalid_envelope", field: "$", "the envelope could not be read")
+            throw .badInput(.invalidEnvelope, field: "$", "the envelope could not be read")
         }
         return .plain
     }

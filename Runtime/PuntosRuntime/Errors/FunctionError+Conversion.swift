@@ -15,9 +15,9 @@ extension FunctionError {
                 case .connectionFailed, .connectionLost: error.message
                 default: "the database is busy or unavailable (\(error.description)); retry the same event"
                 }
-            self = .temporary("database_unavailable", message)
+            self = .temporary(.databaseUnavailable, message)
         case let error as PostgresError where error.code == .invalidParameter:
-            self = .badInput("invalid_text", field: nil, "a text value contains a NUL character")
+            self = .badInput(.invalidText, field: nil, "a text value contains a NUL character")
         case let error as PostgresError:
             self = .bug("database error \(error.sqlState?.code ?? String(describing: error.code)); see the function's log")
         default:

@@ -22,44 +22,44 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public let kind: Kind
-    public let code: String
+    public let code: Code
     public let message: String
     public let field: String?
 
-    public init(_ kind: Kind, code: String, message: String, field: String? = nil) {
+    public init(_ kind: Kind, code: Code, message: String, field: String? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
         self.field = field
     }
 
-    public static func badInput(_ code: String, field: String?, _ message: String) -> FunctionError {
+    public static func badInput(_ code: Code, field: String?, _ message: String) -> FunctionError {
         FunctionError(.badInput, code: code, message: message, field: field)
     }
 
-    public static func notFound(_ code: String, field: String? = nil, _ message: String) -> FunctionError {
+    public static func notFound(_ code: Code, field: String? = nil, _ message: String) -> FunctionError {
         FunctionError(.notFound, code: code, message: message, field: field)
     }
 
-    public static func conflict(_ code: String, field: String? = nil, _ message: String) -> FunctionError {
+    public static func conflict(_ code: Code, field: String? = nil, _ message: String) -> FunctionError {
         FunctionError(.conflict, code: code, message: message, field: field)
     }
 
-    public static func refused(_ code: String, field: String? = nil, _ message: String) -> FunctionError {
+    public static func refused(_ code: Code, field: String? = nil, _ message: String) -> FunctionError {
         FunctionError(.refused, code: code, message: message, field: field)
     }
 
-    public static func temporary(_ code: String, _ message: String) -> FunctionError {
+    public static func temporary(_ code: Code, _ message: String) -> FunctionError {
         FunctionError(.temporary, code: code, message: message)
     }
 
     /// A missing or unusable setting, naming the environment variable in `field`.
     public static func notConfigured(variable: String, _ message: String) -> FunctionError {
-        FunctionError(.configuration, code: "not_configured", message: message, field: variable)
+        FunctionError(.configuration, code: .notConfigured, message: message, field: variable)
     }
 
     public static func bug(_ message: String) -> FunctionError {
-        FunctionError(.bug, code: "internal_error", message: message)
+        FunctionError(.bug, code: .internalError, message: message)
     }
 
     /// The sysexits code of a one-shot run (DESIGN.md): 65, 69, 75, 78 or 70.
@@ -89,7 +89,7 @@ public struct FunctionError: Error, Sendable, Equatable, CustomStringConvertible
     public var isRetryable: Bool { kind == .temporary }
 
     public var description: String {
-        field.map { "\(code) (\($0)): \(message)" } ?? "\(code): \(message)"
+        field.map { "\(code.rawValue) (\($0)): \(message)" } ?? "\(code.rawValue): \(message)"
     }
 }
 
@@ -112,7 +112,8 @@ extension FunctionError: Codable {
         let body = try container.nestedContainer(keyedBy: BodyKeys.self, forKey: .error)
         self.init(
             Kind(rawValue: try body.decode(String.self, forKey: .kind)) ?? .bug,
-            code: try body.decode(String.self, forKey: .code),
+            // A code this build does not know (an answer from a newer worker) reads as internal_error.
+            code: Code(rawValue: try body.decode(String.self, forKey: .code)) ?? .internalError,
             message: try body.decode(String.self, forKey: .message),
             field: try body.decodeIfPresent(String.self, forKey: .field))
     }

@@ -16,21 +16,21 @@ public enum EventDecoding {
         } catch let error as DecodingError {
             throw FunctionError(decoding: error)
         } catch {
-            throw .badInput("invalid_json", field: "$", "the event is not valid JSON")
+            throw .badInput(.invalidJSON, field: "$", "the event is not valid JSON")
         }
     }
 
     public static func checkSize(_ data: Data) throws(FunctionError) {
         guard data.count <= maximumEventBytes else {
             throw .badInput(
-                "event_too_large", field: "$",
+                .eventTooLarge, field: "$",
                 "the event is \(data.count) bytes; the limit is \(maximumEventBytes) bytes")
         }
     }
 
     public static func checkUTF8(_ data: Data) throws(FunctionError) {
         guard String(validating: data, as: UTF8.self) != nil else {
-            throw .badInput("invalid_utf8", field: "$", "the event is not valid UTF-8 text")
+            throw .badInput(.invalidUTF8, field: "$", "the event is not valid UTF-8 text")
         }
     }
 
@@ -42,7 +42,7 @@ public enum EventDecoding {
             let value = try? JSONCoding.decoder().decode(JSONValue.self, from: data),
             let field = firstNUL(in: value, path: "")
         else { return }
-        throw .badInput("invalid_value", field: field, "\(field) must not contain the NUL character (\\u0000)")
+        throw .badInput(.invalidValue, field: field, "\(field) must not contain the NUL character (\\u0000)")
     }
 
     private static func firstNUL(in value: JSONValue, path: String) -> String? {
@@ -84,22 +84,22 @@ extension FunctionError {
         switch error {
         case .keyNotFound(let key, let context):
             let field = EventDecoding.fieldPath(context.codingPath + [key])
-            self = .badInput("missing_field", field: field, "\(field) is required")
+            self = .badInput(.missingField, field: field, "\(field) is required")
         case .valueNotFound(let type, let context):
             let field = EventDecoding.fieldPath(context.codingPath)
-            self = .badInput("missing_field", field: field, "\(field) must be \(Self.typeName(type)), not null")
+            self = .badInput(.missingField, field: field, "\(field) must be \(Self.typeName(type)), not null")
         case .typeMismatch(let type, let context):
             let field = EventDecoding.fieldPath(context.codingPath)
-            self = .badInput("wrong_type", field: field, "\(field) must be \(Self.typeName(type))")
+            self = .badInput(.wrongType, field: field, "\(field) must be \(Self.typeName(type))")
         case .dataCorrupted(let context):
             let field = EventDecoding.fieldPath(context.codingPath)
             if context.codingPath.isEmpty {
-                self = .badInput("invalid_json", field: "$", "the event is not valid JSON")
+                self = .badInput(.invalidJSON, field: "$", "the event is not valid JSON")
             } else {
-                self = .badInput("invalid_value", field: field, "\(field): \(context.debugDescription)")
+                self = .badInput(.invalidValue, field: field, "\(field): \(context.debugDescription)")
             }
         @unknown default:
-            self = .badInput("invalid_json", field: "$", "the event could not be read")
+            self = .badInput(.invalidJSON, field: "$", "the event could not be read")
         }
     }
 

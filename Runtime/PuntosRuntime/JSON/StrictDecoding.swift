@@ -16,7 +16,7 @@ extension Decoder {
             let field = EventDecoding.fieldPath(codingPath + [AnyCodingKey(stringValue: unknown)])
             let names = Key.allCases.map(\.stringValue).sorted().joined(separator: ", ")
             throw FunctionError.badInput(
-                "unknown_field", field: field, "\(field) is not a known field; expected one of: \(names)")
+                .unknownField, field: field, "\(field) is not a known field; expected one of: \(names)")
         }
     }
 }

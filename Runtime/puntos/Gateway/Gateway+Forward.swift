@@ -3,12 +3,13 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PuntosRuntime
 
 extension Gateway {
     /// An HTTP request as an API Gateway HTTP API (payload 2.0) event, and the function's answer back.
     func forward(_ request: Request, match: RouteTable.Match, context: GatewayContext) async throws -> Response {
         guard let function = functions[match.function] else {
-            throw GatewayError(status: 503, code: "function_unavailable", message: "no function \(match.function)")
+            throw GatewayError(status: 503, code: .functionUnavailable, message: "no function \(match.function)")
         }
         var request = request
         let body = Data(try await request.collectBody(upTo: maximumBodyBytes).readableBytesView)
@@ -79,7 +80,7 @@ extension Gateway {
         case .functionError(_, let type):
             context.logger.warning(
                 "http.function_error", metadata: ["function.name": "\(match.function)", "error.type": "\(type)"])
-            throw GatewayError(status: 502, code: "function_error", message: "the function failed (\(type))")
+            throw GatewayError(status: 502, code: .functionError, message: "the function failed (\(type))")
         case .failed(let failure):
             var error = GatewayError(status: failure.httpStatus, code: failure.code, message: failure.description)
             if failure.httpStatus == 503 { error.headers["retry-after"] = "1" }

@@ -2,21 +2,23 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PuntosRuntime
 
 extension Gateway {
     /// `POST /2015-03-31/functions/{name}/invocations`, as AWS's Runtime Interface Emulator serves it.
     func invoke(_ request: Request, context: GatewayContext) async throws -> Response {
         guard Self.isLoopback(context.remoteAddress) else {
             throw GatewayError(
-                status: 403, code: "forbidden", message: "the invoke endpoint answers callers on this machine only")
+                status: 403, code: .forbidden, message: "the invoke endpoint answers callers on this machine only")
         }
         let parts = request.uri.path.split(separator: "/")
         guard request.method == .post, parts.count == 4, parts[3] == "invocations" else {
-            throw GatewayError(status: 404, code: "no_route", message: "POST /2015-03-31/functions/{name}/invocations")
+            throw GatewayError(status: 404, code: .noRoute, message: "POST /2015-03-31/functions/{name}/invocations")
         }
         let name = String(parts[2].removingPercentEncoding?.split(separator: ":").last ?? parts[2])
         guard let definition = template.function(named: name), let function = functions[definition.name] else {
-            var error = GatewayError(status: 404, code: "ResourceNotFoundException", message: "Function not found: \(name)")
+            var error = GatewayError(
+                status: 404, awsException: "ResourceNotFoundException", message: "Function not found: \(name)")
             error.headers["x-amzn-errortype"] = "ResourceNotFoundException"
             throw error
         }
@@ -44,12 +46,12 @@ extension Gateway {
             headers[HTTPField.Name("X-Amz-Function-Error")!] = "Unhandled"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: document)))
         case .failed(.busy), .failed(.stopping):
-            var error = GatewayError(status: 429, code: "TooManyRequestsException", message: "Rate Exceeded.")
+            var error = GatewayError(status: 429, awsException: "TooManyRequestsException", message: "Rate Exceeded.")
             error.headers["x-amzn-errortype"] = "TooManyRequestsException"
             error.headers["retry-after"] = "1"
             throw error
         case .failed(.missingExecutable(let path)):
-            throw GatewayError(status: 503, code: "ServiceException", message: "the function is not built (\(path))")
+            throw GatewayError(status: 503, awsException: "ServiceException", message: "the function is not built (\(path))")
         case .failed(let failure):
             headers[HTTPField.Name("X-Amz-Function-Error")!] = "Unhandled"
             let type = failure == .timedOut ? "Sandbox.Timedout" : "Runtime.ExitError"

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PuntosPostgres
+import PuntosRuntime
 
 /// The HTTP front of `puntos up`: the template's routes as API Gateway v2 events, the Lambda invoke
 /// endpoint, queue intake, `/healthz` and `/metrics`.
@@ -74,7 +75,7 @@ struct Gateway: HTTPResponder {
             context.route = "POST /queues/{queue}/messages"
             let parts = path.split(separator: "/")
             guard parts.count == 3, let queues else {
-                throw GatewayError(status: 404, code: "no_route", message: "no such queue")
+                throw GatewayError(status: 404, code: .noRoute, message: "no such queue")
             }
             return try await guarded(request, context: context, signed: true) { request, context in
                 try await enqueue(request, queue: String(parts[1]), on: queues, context: context)
@@ -82,9 +83,9 @@ struct Gateway: HTTPResponder {
         }
         switch routes.match(method: method, path: path) {
         case .notFound:
-            throw GatewayError(status: 404, code: "no_route", message: "no route for \(method) \(path)")
+            throw GatewayError(status: 404, code: .noRoute, message: "no route for \(method) \(path)")
         case .methodNotAllowed:
-            throw GatewayError(status: 405, code: "method_not_allowed", message: "\(method) is not served on \(path)")
+            throw GatewayError(status: 405, code: .methodNotAllowed, message: "\(method) is not served on \(path)")
         case .found(let match):
             context.route = match.route.routeKey
             return try await guarded(request, context: context, signed: !match.route.isPublic) { request, context in
@@ -105,7 +106,7 @@ struct Gateway: HTTPResponder {
         } catch let error as PostgresError {
             context.logger.warning("queue.enqueue_failed", metadata: ["error": "\(error)"])
             throw GatewayError.unavailable(
-                "database_unavailable", "the queue cannot be reached in PostgreSQL; retry later")
+                .databaseUnavailable, "the queue cannot be reached in PostgreSQL; retry later")
         }
         return json(201, ["message_id": messageId, "queue": queue])
     }

@@ -1,4 +1,5 @@
 import Hummingbird
+import PuntosRuntime
 
 extension Request {
     /// The request body, read into `body`: refused at once when its announced length is over `limit`
@@ -6,7 +7,7 @@ extension Request {
     mutating func collectBody(upTo limit: Int, within timeout: Duration) async throws -> ByteBuffer {
         if let announced = headers[.contentLength] {
             guard let length = Int(announced), length >= 0 else {
-                throw GatewayError(status: 400, code: "invalid_content_length", message: "Content-Length is not a length")
+                throw GatewayError(status: 400, code: .invalidContentLength, message: "Content-Length is not a length")
             }
             if length > limit { throw GatewayError.bodyTooLarge(limit) }
         }
@@ -30,7 +31,7 @@ extension Request {
         }
         guard let outcome else {
             var error = GatewayError(
-                status: 408, code: "body_timeout", message: "the request body did not arrive within \(timeout)")
+                status: 408, code: .bodyTimeout, message: "the request body did not arrive within \(timeout)")
             error.closesConnection = true
             throw error
         }
@@ -42,7 +43,7 @@ extension Request {
 extension GatewayError {
     /// 413, closing the connection: the rest of the body is not read.
     static func bodyTooLarge(_ limit: Int) -> GatewayError {
-        var error = GatewayError(status: 413, code: "body_too_large", message: "the request body is over \(limit) bytes")
+        var error = GatewayError(status: 413, code: .bodyTooLarge, message: "the request body is over \(limit) bytes")
         error.closesConnection = true
         return error
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PuntosRuntime
 
 /// How one invocation through a pool ended.
 enum InvocationOutcome: Sendable {
@@ -22,13 +23,13 @@ enum PoolFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// `puntos` is shutting down.
     case stopping
 
-    var code: String {
+    var code: FunctionError.Code {
         switch self {
-        case .crashed: "function_crashed"
-        case .timedOut: "function_timed_out"
-        case .busy: "function_busy"
-        case .missingExecutable: "function_unavailable"
-        case .stopping: "shutting_down"
+        case .crashed: .functionCrashed
+        case .timedOut: .functionTimedOut
+        case .busy: .functionBusy
+        case .missingExecutable: .functionUnavailable
+        case .stopping: .shuttingDown
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PuntosPostgres
+import PuntosRuntime
 import ServiceLifecycle
 import Synchronization
 
@@ -47,10 +48,10 @@ final class QueueService: Service, Sendable {
 
     func enqueue(queue: String, body: Data) async throws -> String {
         guard queueNames.contains(queue) else {
-            throw GatewayError(status: 404, code: "unknown_queue", message: "no queue \(queue)")
+            throw GatewayError(status: 404, code: .unknownQueue, message: "no queue \(queue)")
         }
         guard let text = String(data: body, encoding: .utf8), !text.isEmpty else {
-            throw GatewayError(status: 400, code: "invalid_body", message: "a message is UTF-8 text, not empty")
+            throw GatewayError(status: 400, code: .invalidBody, message: "a message is UTF-8 text, not empty")
         }
         let ids = try await intake.run { try QueueStore.enqueue($0, queue: queue, bodies: [text]) }
         await waker.signal(queue)
@@ -153,7 +154,7 @@ final class QueueService: Service, Sendable {
                 reason = type
             case .failed(let failure):
                 failed = Set(batch.map(\.id))
-                reason = failure.code
+                reason = failure.code.rawValue
             }
             var next = QueueStore.Settlement(error: reason)
             for message in batch {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PuntosPostgres
+import PuntosRuntime
 import ServiceLifecycle
 
 /// Fires every enabled `Schedule` of the template on time. A rule never runs twice at once: each tick
@@ -91,7 +92,7 @@ final class Scheduler: Service, Sendable {
             switch outcome {
             case .success: result = "ok"
             case .functionError(_, let type): result = type
-            case .failed(let failure): result = failure.code
+            case .failed(let failure): result = failure.code.rawValue
             }
             metrics.increment("puntos_schedule_runs_total", ["rule": name, "outcome": result == "ok" ? "ok" : "failed"])
             logger.info(

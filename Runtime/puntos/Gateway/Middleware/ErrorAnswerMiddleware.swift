@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import PuntosRuntime
 
 /// Turns what the gateway throws into its answer: a `GatewayError` into its status and
 /// `{"error":{"code","message"}}`, anything else into a logged 500. When the body was not read (too
@@ -28,7 +29,7 @@ struct ErrorAnswerMiddleware: RouterMiddleware {
             return response
         } catch {
             context.logger.error("http.failed", metadata: ["error": "\(error)"])
-            return GatewayError(status: 500, code: "internal_error", message: "puntos failed to handle the request").response
+            return GatewayError(status: 500, code: .internalError, message: "puntos failed to handle the request").response
         }
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import PuntosRuntime
 
 /// Reads the body of a request to a template route or the queue intake before anything looks at it:
 /// 413 at once when its announced length is over the limit, 408 when it does not arrive in time (both
@@ -16,7 +17,7 @@ struct RequestBodyMiddleware: RouterMiddleware {
         let body = try await request.collectBody(upTo: maximumBytes, within: timeout)
         if request.method == .get || request.method == .head, body.readableBytes > 0 {
             let method = request.method.rawValue
-            throw GatewayError(status: 400, code: "body_not_allowed", message: "a \(method) request carries no body")
+            throw GatewayError(status: 400, code: .bodyNotAllowed, message: "a \(method) request carries no body")
         }
         return try await next(request, context)
     }

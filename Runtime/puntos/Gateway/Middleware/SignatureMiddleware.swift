@@ -32,7 +32,7 @@ struct SignatureMiddleware: RouterMiddleware {
         } catch {
             context.logger.warning("http.replay_store_unavailable", metadata: ["error": "\(error)"])
             throw GatewayError.unavailable(
-                "database_unavailable", "the replay table in PostgreSQL cannot be reached; retry later")
+                .databaseUnavailable, "the replay table in PostgreSQL cannot be reached; retry later")
         }
         switch outcome {
         case .success(let verified):
@@ -42,7 +42,7 @@ struct SignatureMiddleware: RouterMiddleware {
         case .failure(let failure):
             metrics.increment("puntos_http_unauthorized_total", ["reason": failure.code])
             context.logger.notice("http.unauthorized", metadata: ["auth.reason": "\(failure.code)"])
-            var error = GatewayError(status: 401, code: failure.code, message: failure.message)
+            var error = GatewayError(refused: failure)
             error.headers = ["www-authenticate": "PuntosSignature"]
             throw error
         }
