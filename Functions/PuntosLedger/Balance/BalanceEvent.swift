@@ -10,8 +10,10 @@ package enum BalanceEvent: Sendable, Decodable {
     case statement(Statement)
     /// The points a cart or a product would earn, by the same rules as `accrue`.
     case forecast(Forecast)
+    /// What the programme's unspent points are worth, as of a moment (Liability.swift).
+    case liability(LiabilityEvent)
 
-    package static let kinds = ["balance", "statement", "forecast"]
+    package static let kinds = ["balance", "statement", "forecast", "liability"]
 
     private enum KindKey: String, CodingKey { case kind }
 
@@ -27,6 +29,9 @@ package enum BalanceEvent: Sendable, Decodable {
         case "forecast":
             try decoder.rejectUnknownKeys(Forecast.CodingKeys.self)
             self = .forecast(try Forecast(from: decoder))
+        case "liability":
+            try decoder.rejectUnknownKeys(LiabilityEvent.CodingKeys.self)
+            self = .liability(try LiabilityEvent(from: decoder))
         default:
             throw FunctionError.badInput(
                 .unknownKind, field: "kind",
@@ -99,6 +104,7 @@ package struct BalanceResult: Codable, Sendable, Equatable {
     package var entries: [StatementEntry]?
     package var nextCursor: String?
     package var forecast: Forecast?
+    package var liability: LiabilityReport?
 
     package struct Forecast: Codable, Sendable, Equatable {
         package var points: Int64
@@ -107,6 +113,6 @@ package struct BalanceResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case balance, entries, forecast, nextCursor = "next_cursor"
+        case balance, entries, forecast, liability, nextCursor = "next_cursor"
     }
 }
