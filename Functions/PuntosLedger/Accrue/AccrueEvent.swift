@@ -1,9 +1,9 @@
 package import FoundationEssentials
 import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `accrue` understands, told apart by `kind`.
-package enum AccrueEvent: Sendable, Decodable {
+package enum AccrueEvent: KindedEvent {
     /// An invoice earns points by the programme's rules (or waits for moderation).
     case invoice(Invoice)
     /// Approve a claim waiting for moderation: it accrues now.
@@ -17,35 +17,16 @@ package enum AccrueEvent: Sendable, Decodable {
     /// A manual correction with a reason.
     case adjust(Adjust)
 
-    package static let kinds = ["invoice", "approve", "reject", "return", "cancel", "adjust"]
+    package static let kindTable = EventKinds<AccrueEvent>(
+        "an accrue event",
+        .kind("invoice", Invoice.CodingKeys.self) { .invoice(try Invoice(from: $0)) },
+        .kind("approve", Moderation.CodingKeys.self) { .approve(try Moderation(from: $0)) },
+        .kind("reject", Moderation.CodingKeys.self) { .reject(try Moderation(from: $0)) },
+        .kind("return", Return.CodingKeys.self) { .return(try Return(from: $0)) },
+        .kind("cancel", Cancel.CodingKeys.self) { .cancel(try Cancel(from: $0)) },
+        .kind("adjust", Adjust.CodingKeys.self) { .adjust(try Adjust(from: $0)) })
 
-    private enum KindKey: String, CodingKey { case kind }
-
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "invoice":
-            try decoder.rejectUnknownKeys(Invoice.CodingKeys.self)
-            self = .invoice(try Invoice(from: decoder))
-        case "approve", "reject":
-            try decoder.rejectUnknownKeys(Moderation.CodingKeys.self)
-            let moderation = try Moderation(from: decoder)
-            self = kind == "approve" ? .approve(moderation) : .reject(moderation)
-        case "return":
-            try decoder.rejectUnknownKeys(Return.CodingKeys.self)
-            self = .return(try Return(from: decoder))
-        case "cancel":
-            try decoder.rejectUnknownKeys(Cancel.CodingKeys.self)
-            self = .cancel(try Cancel(from: decoder))
-        case "adjust":
-            try decoder.rejectUnknownKeys(Adjust.CodingKeys.self)
-            self = .adjust(try Adjust(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not an accrue event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     package struct Line: Codable, Sendable, Equatable {
         package var sku: String

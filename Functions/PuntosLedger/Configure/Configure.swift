@@ -4,32 +4,18 @@ import PuntosPostgres
 package import PuntosRuntime
 
 /// Every event `configure` understands: programme rules, dated promotions, customer segments.
-package enum ConfigureEvent: Sendable, Decodable {
+package enum ConfigureEvent: KindedEvent {
     case settings(Settings)
     case promotion(PromotionInput)
     case segment(Segment)
 
-    package static let kinds = ["settings", "promotion", "segment"]
-    private enum KindKey: String, CodingKey { case kind }
+    package static let kindTable = EventKinds<ConfigureEvent>(
+        "a configure event",
+        .kind("settings", Settings.CodingKeys.self) { .settings(try Settings(from: $0)) },
+        .kind("promotion", PromotionInput.CodingKeys.self) { .promotion(try PromotionInput(from: $0)) },
+        .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) })
 
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "settings":
-            try decoder.rejectUnknownKeys(Settings.CodingKeys.self)
-            self = .settings(try Settings(from: decoder))
-        case "promotion":
-            try decoder.rejectUnknownKeys(PromotionInput.CodingKeys.self)
-            self = .promotion(try PromotionInput(from: decoder))
-        case "segment":
-            try decoder.rejectUnknownKeys(Segment.CodingKeys.self)
-            self = .segment(try Segment(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not a configure event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     /// Changes only the rules given.
     package struct Settings: Codable, Sendable, Equatable {

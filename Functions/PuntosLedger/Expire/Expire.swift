@@ -4,7 +4,7 @@ import PuntosPostgres
 package import PuntosRuntime
 
 /// The one event `expire` understands: a sweep, fired by a schedule.
-package struct ExpireEvent: Codable, Sendable, Equatable {
+package struct ExpireEvent: Codable, Equatable, KindedEvent {
     package var kind = "sweep"
     package var programme: String?
     /// A repeated sweep under the same key returns the first answer.
@@ -16,13 +16,13 @@ package struct ExpireEvent: Codable, Sendable, Equatable {
         case kind, programme, limit, idempotencyKey = "idempotency_key"
     }
 
-    package init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
+    package static let kindTable = EventKinds<ExpireEvent>(
+        "an expire event", defaultKind: "sweep", .kind("sweep", CodingKeys.self) { try ExpireEvent(sweep: $0) })
+
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
+
+    private init(sweep decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "sweep"
-        guard kind == "sweep" else {
-            throw FunctionError.badInput(.unknownKind, field: "kind", "kind \"\(kind)\" is not an expire event; expected sweep")
-        }
         programme = try c.decodeIfPresent(String.self, forKey: .programme)
         idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
