@@ -28,43 +28,6 @@ package enum AccrueEvent: KindedEvent {
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
-    package struct Line: Codable, Sendable, Equatable {
-        package var sku: String
-        package var brand: String?
-        package var category: String?
-        package var quantity: Int
-        package var amount: Decimal
-        /// The part of `amount` paid with points: it earns nothing.
-        package var paidWithPoints: Decimal?
-
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case sku, brand, category, quantity, amount, paidWithPoints = "paid_with_points"
-        }
-
-        package init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            sku = try c.decode(String.self, forKey: .sku)
-            brand = try c.decodeIfPresent(String.self, forKey: .brand)
-            category = try c.decodeIfPresent(String.self, forKey: .category)
-            quantity = try c.decode(Int.self, forKey: .quantity)
-            amount = try c.decode(Decimal.self, forKey: .amount)
-            paidWithPoints = try c.decodeIfPresent(Decimal.self, forKey: .paidWithPoints)
-        }
-
-        package init(
-            sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal,
-            paidWithPoints: Decimal? = nil
-        ) {
-            self.sku = sku
-            self.brand = brand
-            self.category = category
-            self.quantity = quantity
-            self.amount = amount
-            self.paidWithPoints = paidWithPoints
-        }
-    }
-
     package struct Invoice: Codable, Sendable, Equatable {
         package var kind = "invoice"
         package var programme: String?
@@ -78,7 +41,7 @@ package enum AccrueEvent: KindedEvent {
         package var region: String?
         package var date: Date
         package var currency: String
-        package var lines: [Line]
+        package var lines: [InvoiceLine]
         /// A claim (a receipt a salesperson submits) waits for approve or reject.
         package var moderation: Bool?
 

@@ -44,7 +44,7 @@ package enum BalanceEvent: KindedEvent {
             case kind, programme, limit, cursor, cardNumber = "card_number", externalId = "external_id"
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "statement"
             programme = try c.decodeIfPresent(String.self, forKey: .programme)
@@ -70,7 +70,7 @@ package enum BalanceEvent: KindedEvent {
         package var cardNumber: String?
         package var channel: String?
         package var date: Date?
-        package var lines: [AccrueEvent.Line]
+        package var lines: [InvoiceLine]
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, channel, date, lines, cardNumber = "card_number"
