@@ -1,4 +1,4 @@
-import PuntosRuntime
+package import PuntosRuntime
 
 /// A card's state (`cards.status`): active until blocked or replaced.
 package enum CardStatus: String, StoredVocabulary {
