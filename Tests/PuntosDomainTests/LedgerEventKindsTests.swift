@@ -35,6 +35,7 @@ import Testing
         let expire = error(ExpireEvent.self, #"{"kind":"purge"}"#)
         #expect(expire?.code == .unknownKind)
         #expect(expire?.message == #"kind "purge" is not an expire event; expected sweep"#)
+        #expect(error(ExpireEvent.self, #"{"kind":"purge","limt":5}"#)?.code == .unknownField)
     }
 
     @Test func kindIsRequiredUnlessTheTableHasADefault() throws {

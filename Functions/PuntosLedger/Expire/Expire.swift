@@ -19,7 +19,11 @@ package struct ExpireEvent: Codable, Equatable, KindedEvent {
     package static let kindTable = EventKinds<ExpireEvent>(
         "an expire event", defaultKind: "sweep", .kind("sweep", CodingKeys.self) { try ExpireEvent(sweep: $0) })
 
-    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
+    /// Unknown fields are refused before the kind is read, as `expire` always has.
+    package init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        self = try Self.kindTable.decode(decoder)
+    }
 
     private init(sweep decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
