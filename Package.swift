@@ -17,6 +17,7 @@ let functions: [(name: String, modules: [String])] = [
     ("deliver", ["PuntosDelivery"]),
     ("unsubscribe", ["PuntosDelivery"]),
     ("webhook-authorizer", ["PuntosAuthorizer"]),
+    ("member-data", ["PuntosData"]),
 ]
 
 /// The domain, one module per concept, in `Functions/<name>`. Core holds what every function
@@ -28,6 +29,7 @@ let domainModules: [(name: String, dependencies: [String])] = [
     ("PuntosLedger", ["PuntosCore"]),
     ("PuntosAlerts", ["PuntosCore"]),
     ("PuntosDelivery", ["PuntosCore"]),
+    ("PuntosData", ["PuntosCore"]),
 ]
 
 /// One set of compiler settings, applied to every target by the loop at the end of this file.
@@ -142,15 +144,15 @@ let package = Package(
         .testTarget(
             name: "PuntosIntegrationTests",
             dependencies: [
-                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosRuntime", "PuntosPostgres",
-                "PuntosTestSupport",
+                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData", "PuntosRuntime",
+                "PuntosPostgres", "PuntosTestSupport",
             ],
             path: "Tests/PuntosIntegrationTests"),
         .testTarget(
             name: "PuntosLocalRuntimeTests",
             dependencies: [
-                "puntos", "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosPostgres",
-                "PuntosRuntime", "PuntosTestSupport", .product(name: "Yams", package: "Yams"),
+                "puntos", "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData",
+                "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport", .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/PuntosLocalRuntimeTests"),
         .testTarget(

@@ -5,5 +5,7 @@ import ArgumentParser
 struct Puntos: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The Puntos local runtime: serve deploy.yaml, migrate the database, invoke functions, inspect queues.",
-        subcommands: [Up.self, Migrate.self, Invoke.self, Enqueue.self, QueueCommand.self])
+        subcommands: [
+            Up.self, Migrate.self, Invoke.self, Enqueue.self, QueueCommand.self, ReportCommand.self, ExportCommand.self,
+        ])
 }

@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func namesTheFieldOfEveryMistake() {
-        #expect(error(#"{"customer":{}}"#) == .badInput("missing_field", field: "kind", "kind is required"))
+        #expect(error(#"{"customer":{}}"#) == .badInput(.missingField, field: "kind", "kind is required"))
         #expect(error(#"{"kind":"issue"}"#)?.field == "customer")
         #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.field == "customer.email")
         #expect(error(#"{"kind":"issue","customer":{"email":7}}"#)?.code == .wrongType)
@@ -56,7 +56,7 @@ import Testing
         var bytes = Data(#"{"kind":"issue","customer":{"name":""#.utf8)
         bytes.append(contentsOf: [0xFF, 0xFE])
         bytes.append(contentsOf: Data(#""}}"#.utf8))
-        #expect(throws: FunctionError.badInput("invalid_utf8", field: "$", "the event is not valid UTF-8 text")) {
+        #expect(throws: FunctionError.badInput(.invalidUTF8, field: "$", "the event is not valid UTF-8 text")) {
             try EventDecoding.decode(RegisterCardEvent.self, from: bytes)
         }
         let huge = Data(repeating: 0x20, count: EventDecoding.maximumEventBytes + 1)

@@ -132,7 +132,7 @@ func invoice(
         let later = Date().addingTimeInterval(120)
         #expect(
             f.failure { try f.redeem(#"{"kind":"commit","voucher_number":"\#(hold.voucherNumber)"}"#, now: later) }?.code
-                == "hold_timed_out")
+                == .holdTimedOut)
         let sweep = try f.expire(now: later)
         #expect(sweep.holdsReleased == 1)
         #expect(try f.balance(of: card).available == 100)

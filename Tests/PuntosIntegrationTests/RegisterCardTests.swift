@@ -131,7 +131,7 @@ import Testing
         #expect(future?.field == "accepted_at")
         #expect(
             try failure(#"{"kind":"accept_agreement","card_number":"\#(printedNumber())","version":"v1"}"#)?.code
-                == "card_not_found")
+                == .cardNotFound)
     }
 
     @Test func blocksAndReplacesWithoutLosingTheCustomer() throws {
@@ -143,7 +143,7 @@ import Testing
         #expect(try run(#"{"kind":"block","card_number":"\#(original.card.number)","reason":"lost"}"#).card.status == "blocked")
         #expect(
             try failure(#"{"kind":"accept_agreement","card_number":"\#(original.card.number)","version":"v2"}"#)?.code
-                == "card_blocked")
+                == .cardBlocked)
 
         let printed = printedNumber()
         let replacement = try run(

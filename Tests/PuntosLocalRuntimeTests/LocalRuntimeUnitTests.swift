@@ -2,6 +2,7 @@ import Foundation
 import PuntosAlerts
 import PuntosCards
 import PuntosCore
+import PuntosData
 import PuntosDelivery
 import PuntosLedger
 import PuntosRuntime
@@ -114,6 +115,7 @@ enum PackageManifest {
             (Balance.name, Balance.httpRoutes), (Configure.name, Configure.httpRoutes), (Expire.name, Expire.httpRoutes),
             (Subscribe.name, Subscribe.httpRoutes), (Unsubscribe.name, Unsubscribe.httpRoutes),
             (NotifyPriceDrop.name, NotifyPriceDrop.httpRoutes), (NotifyStock.name, NotifyStock.httpRoutes),
+            (MemberData.name, MemberData.httpRoutes),
         ]
         for (name, routes) in handlers {
             let function = try #require(template.function(named: name), "\(name) is not in deploy.yaml")

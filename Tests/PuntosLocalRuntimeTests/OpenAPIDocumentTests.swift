@@ -1,6 +1,7 @@
 import Foundation
 import PuntosAlerts
 import PuntosCards
+import PuntosData
 import PuntosDelivery
 import PuntosLedger
 import PuntosRuntime
@@ -98,6 +99,7 @@ import Yams
         for routes in [
             RegisterCard.httpRoutes, Accrue.httpRoutes, Redeem.httpRoutes, Balance.httpRoutes, Configure.httpRoutes,
             Expire.httpRoutes, Subscribe.httpRoutes, Unsubscribe.httpRoutes, NotifyPriceDrop.httpRoutes, NotifyStock.httpRoutes,
+            MemberData.httpRoutes,
         ] {
             kinds.merge(routes) { first, _ in first }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import PuntosAlerts
 import PuntosCards
+import PuntosData
 import PuntosDelivery
 import PuntosLedger
 import PuntosRuntime
@@ -19,14 +20,16 @@ import Testing
         Balance.name: Balance.httpRoutes, Configure.name: Configure.httpRoutes, Expire.name: Expire.httpRoutes,
         Subscribe.name: Subscribe.httpRoutes, Unsubscribe.name: Unsubscribe.httpRoutes,
         NotifyPriceDrop.name: NotifyPriceDrop.httpRoutes, NotifyStock.name: NotifyStock.httpRoutes,
-        Deliver.name: Deliver.httpRoutes,
+        Deliver.name: Deliver.httpRoutes, MemberData.name: MemberData.httpRoutes,
     ]
 
     /// Every kind any function understands: a body may try any of them on any route.
     static var everyKind: Set<String> {
         Set(routeTables.values.flatMap(\.values)).union(
             RegisterCardEvent.kinds + AccrueEvent.kinds + RedeemEvent.kinds + BalanceEvent.kinds + ConfigureEvent.kinds
-                + SubscribeEvent.kinds + NotifyStockEvent.kinds + ["sweep", "run", "show", "unsubscribe", "price", "nope"])
+                + SubscribeEvent.kinds + NotifyStockEvent.kinds + MemberDataEvent.kinds + [
+                    "sweep", "run", "show", "unsubscribe", "price", "nope",
+                ])
     }
 
     static func template() throws -> Template {

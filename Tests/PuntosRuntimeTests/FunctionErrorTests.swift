@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func encodesAsOneErrorObject() throws {
-        let error = FunctionError.badInput("missing_field", field: "customer.email", "customer.email is required")
+        let error = FunctionError.badInput(.missingField, field: "customer.email", "customer.email is required")
         let object = try JSONSerialization.jsonObject(with: JSONCoding.encode(error)) as? [String: Any]
         let body = try #require(object?["error"] as? [String: Any])
         #expect(body["code"] as? String == "missing_field")

@@ -19,8 +19,8 @@ struct EchoHandler: FunctionHandler {
 
     func handle(_ event: Event, context: FunctionContext) throws -> Output {
         switch event.fail {
-        case "refuse": throw FunctionError.refused("no_way", "refused on purpose")
-        case "bad": throw FunctionError.badInput("invalid_value", field: "word", "bad on purpose")
+        case "refuse": throw FunctionError.refused(.insufficientPoints, "refused on purpose")
+        case "bad": throw FunctionError.badInput(.invalidValue, field: "word", "bad on purpose")
         default: return Output(kind: event.kind, word: event.word)
         }
     }

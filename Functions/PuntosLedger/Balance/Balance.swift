@@ -24,6 +24,7 @@ package struct Balance: FunctionHandler {
             }
         case .statement(let event): return try statement(event, context)
         case .forecast(let event): return try forecast(event, context)
+        case .liability(let event): return try liability(event, context)
         }
     }
 

@@ -10,12 +10,15 @@ package enum BalanceEvent: KindedEvent {
     case statement(Statement)
     /// The points a cart or a product would earn, by the same rules as `accrue`.
     case forecast(Forecast)
+    /// What the programme's unspent points are worth, as of a moment (Liability.swift).
+    case liability(LiabilityEvent)
 
     package static let kindTable = EventKinds<BalanceEvent>(
         "a balance event",
         .kind("balance", Card.CodingKeys.self) { .balance(try Card(from: $0)) },
         .kind("statement", Statement.CodingKeys.self) { .statement(try Statement(from: $0)) },
-        .kind("forecast", Forecast.CodingKeys.self) { .forecast(try Forecast(from: $0)) })
+        .kind("forecast", Forecast.CodingKeys.self) { .forecast(try Forecast(from: $0)) },
+        .kind("liability", LiabilityEvent.CodingKeys.self) { .liability(try LiabilityEvent(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -84,6 +87,7 @@ package struct BalanceResult: Codable, Sendable, Equatable {
     package var entries: [StatementEntry]?
     package var nextCursor: String?
     package var forecast: Forecast?
+    package var liability: LiabilityReport?
 
     package struct Forecast: Codable, Sendable, Equatable {
         package var points: Int64
@@ -92,6 +96,6 @@ package struct BalanceResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case balance, entries, forecast, nextCursor = "next_cursor"
+        case balance, entries, forecast, liability, nextCursor = "next_cursor"
     }
 }

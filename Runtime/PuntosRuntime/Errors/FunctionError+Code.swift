@@ -47,6 +47,7 @@ extension FunctionError {
         case holdNotFound = "hold_not_found"
         case noticeNotFound = "notice_not_found"
         case subscriptionNotFound = "subscription_not_found"
+        case memberNotFound = "member_not_found"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"

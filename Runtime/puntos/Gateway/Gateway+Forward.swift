@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PuntosRuntime
 
 extension Gateway {
     /// An HTTP request as an API Gateway HTTP API (payload 2.0) event, and the function's answer back.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PuntosRuntime
 
 extension Gateway {
     /// `POST /2015-03-31/functions/{name}/invocations`, as AWS's Runtime Interface Emulator serves it.

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PuntosPostgres
+import PuntosRuntime
 
 /// The HTTP front of `puntos up`: the template's routes as API Gateway v2 events, the Lambda invoke
 /// endpoint, queue intake, `/healthz` and `/metrics`.

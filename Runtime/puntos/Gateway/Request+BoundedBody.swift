@@ -1,4 +1,5 @@
 import Hummingbird
+import PuntosRuntime
 
 extension Request {
     /// The request body, read into `body`: refused at once when its announced length is over `limit`

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PuntosPostgres
+import PuntosRuntime
 import ServiceLifecycle
 import Synchronization
 

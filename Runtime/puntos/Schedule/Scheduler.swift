@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PuntosPostgres
+import PuntosRuntime
 import ServiceLifecycle
 
 /// Fires every enabled `Schedule` of the template on time. A rule never runs twice at once: each tick

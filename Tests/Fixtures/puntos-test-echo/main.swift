@@ -57,10 +57,11 @@ struct Echo: FunctionHandler {
         if let milliseconds = event.sleepMilliseconds { usleep(UInt32(milliseconds) * 1000) }
         if event.crash == true || (event.crashOnce == true && attempts == 1) { kill(getpid(), SIGKILL) }
         if let times = event.failTimes, let attempts, attempts <= times {
-            throw FunctionError.temporary("test_failure", "failing attempt \(attempts) of \(times)")
+            throw FunctionError.temporary(.contention, "failing attempt \(attempts) of \(times)")
         }
         if let kind = event.fail {
-            throw FunctionError(FunctionError.Kind(rawValue: kind) ?? .bug, code: "test_\(kind)", message: "failing on demand")
+            throw FunctionError(
+                FunctionError.Kind(rawValue: kind) ?? .bug, code: .internalError, message: "failing on demand (\(kind))")
         }
         return EchoOutput(event: event, requestId: context.requestId, pid: getpid(), attempts: attempts)
     }

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import PuntosRuntime
 
 /// Turns what the gateway throws into its answer: a `GatewayError` into its status and
 /// `{"error":{"code","message"}}`, anything else into a logged 500. When the body was not read (too

@@ -1,4 +1,5 @@
 import Hummingbird
+import PuntosRuntime
 
 /// Reads the body of a request to a template route or the queue intake before anything looks at it:
 /// 413 at once when its announced length is over the limit, 408 when it does not arrive in time (both

@@ -1,0 +1,128 @@
+import FoundationEssentials
+import PuntosCore
+package import PuntosPostgres
+package import PuntosRuntime
+
+/// `member-data`: a member's data exported (one JSON document of everything Puntos holds on them) or
+/// erased (personal data removed, the ledger's sums kept). For an administrator: signed routes only.
+package struct MemberData: FunctionHandler {
+    package static let name = "member-data"
+
+    package static let httpRoutes = [
+        "POST /members/export": "export",
+        "POST /members/erase": "erase",
+    ]
+
+    package init() {}
+
+    package func handle(_ event: MemberDataEvent, context: FunctionContext) throws -> MemberDataResult {
+        switch event {
+        case .export(let member):
+            let identifier = try MemberIdentifier(member)
+            let programme = try Validate.programme(member.programme)
+            guard member.reason == nil else {
+                throw FunctionError.badInput(.invalidValue, field: "reason", "reason is for erase only")
+            }
+            return try context.database.withTransaction(isolation: .repeatableRead) { connection in
+                let customer = try identifier.resolve(programme, connection)
+                guard let customer else { throw identifier.notFound }
+                return MemberDataResult(member: try MemberExport.document(customer, connection))
+            }
+        case .erase(let member):
+            let identifier = try MemberIdentifier(member)
+            let programme = try Validate.programme(member.programme)
+            let reason = try Validate.optionalText(member.reason, field: "reason", maxLength: 500)
+            return try context.database.withTransaction { connection in
+                MemberDataResult(
+                    erasure: try MemberErasure(connection: connection, context: context)
+                        .erase(identifier, programme: programme, reason: reason))
+            }
+        }
+    }
+}
+
+/// The one identifier an event names a member by, validated and normalised as stored.
+struct MemberIdentifier {
+    enum Value {
+        case customerId(Int64), cardNumber(String), externalId(String), email(String), phone(String)
+    }
+
+    let value: Value
+    /// The phone as given: its E.164 form depends on the programme's default country code.
+    private let rawPhone: String?
+
+    init(_ member: MemberDataEvent.Member) throws {
+        let given = [
+            member.customerId.map { _ in "customer_id" }, member.cardNumber.map { _ in "card_number" },
+            member.externalId.map { _ in "external_id" }, member.email.map { _ in "email" }, member.phone.map { _ in "phone" },
+        ].compactMap { $0 }
+        guard given.count == 1 else {
+            throw FunctionError.badInput(
+                .invalidLookup, field: "$", "give exactly one of customer_id, card_number, external_id, email and phone")
+        }
+        rawPhone = member.phone
+        if let id = member.customerId {
+            guard id > 0 else {
+                throw FunctionError.badInput(.invalidValue, field: "customer_id", "customer_id must be positive")
+            }
+            value = .customerId(id)
+        } else if let card = member.cardNumber {
+            value = .cardNumber(try Validate.cardNumber(card, field: "card_number").digits)
+        } else if let external = member.externalId {
+            value = .externalId(try Validate.text(external, field: "external_id", maxLength: 128))
+        } else if let email = member.email {
+            value = .email(try Validate.email(email, field: "email").value)
+        } else {
+            value = .phone(member.phone ?? "")
+        }
+    }
+
+    var field: String {
+        switch value {
+        case .customerId: "customer_id"
+        case .cardNumber: "card_number"
+        case .externalId: "external_id"
+        case .email: "email"
+        case .phone: "phone"
+        }
+    }
+
+    var notFound: FunctionError {
+        FunctionError.notFound(.memberNotFound, field: field, "there is no such member in this programme")
+    }
+
+    /// The value as stored (the phone in E.164 by the programme's default country code).
+    func stored(_ programme: Programme) throws -> String {
+        switch value {
+        case .customerId(let id): String(id)
+        case .cardNumber(let text), .externalId(let text), .email(let text): text
+        case .phone:
+            try Validate.phone(rawPhone ?? "", field: "phone", defaultCountryCode: programme.defaultCountryCode).e164
+        }
+    }
+
+    /// The customer's id, or nil when the programme has no such member; an unknown programme is
+    /// `programme_not_found`. Locks the customer's row when `lock` is set.
+    func resolve(_ programmeID: String, _ connection: PostgresConnection, lock: Bool = false) throws -> Int64? {
+        let programme = try Programme.load(programmeID, from: connection)
+        let text = try stored(programme)
+        let rows: PostgresRows
+        switch value {
+        case .customerId(let id):
+            rows = try connection.query("SELECT id FROM customers WHERE id = \(id) AND programme_id = \(programmeID)")
+        case .cardNumber:
+            rows = try connection.query(
+                "SELECT customer_id AS id FROM cards WHERE number = \(text) AND programme_id = \(programmeID)")
+        case .externalId:
+            rows = try connection.query(
+                "SELECT id FROM customers WHERE programme_id = \(programmeID) AND external_id = \(text)")
+        case .email:
+            rows = try connection.query("SELECT id FROM customers WHERE programme_id = \(programmeID) AND email = \(text)")
+        case .phone:
+            rows = try connection.query("SELECT id FROM customers WHERE programme_id = \(programmeID) AND phone = \(text)")
+        }
+        guard let id: Int64 = try rows.first?.decode("id") else { return nil }
+        if lock { try connection.query("SELECT id FROM customers WHERE id = \(id) FOR UPDATE") }
+        return id
+    }
+}

@@ -1,0 +1,74 @@
+package import FoundationEssentials
+package import PuntosRuntime
+
+/// Every event `member-data` understands, told apart by `kind`: `export` (everything Puntos holds on
+/// one customer, as one JSON document) and `erase` (the customer's personal data removed).
+package enum MemberDataEvent: Sendable, Decodable {
+    case export(Member)
+    case erase(Member)
+
+    package static let kinds = ["export", "erase"]
+
+    private enum KindKey: String, CodingKey { case kind }
+
+    package init(from decoder: any Decoder) throws {
+        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
+        try decoder.rejectUnknownKeys(Member.CodingKeys.self)
+        switch kind {
+        case "export": self = .export(try Member(from: decoder))
+        case "erase": self = .erase(try Member(from: decoder))
+        default:
+            throw FunctionError.badInput(
+                .unknownKind, field: "kind",
+                "kind \"\(kind)\" is not a member-data event; expected one of: \(Self.kinds.joined(separator: ", "))")
+        }
+    }
+
+    /// The member, named by exactly one of its identifiers.
+    package struct Member: Codable, Sendable, Equatable {
+        package var kind: String
+        package var programme: String?
+        package var customerId: Int64?
+        package var cardNumber: String?
+        package var externalId: String?
+        package var email: String?
+        package var phone: String?
+        /// Why (erase only): kept in the erasure log.
+        package var reason: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, email, phone, reason
+            case customerId = "customer_id", cardNumber = "card_number", externalId = "external_id"
+        }
+    }
+}
+
+/// What `member-data` answers: the document (export) or what the erasure did (erase).
+package struct MemberDataResult: Codable, Sendable, Equatable {
+    package var member: JSONValue?
+    package var erasure: ErasureSummary?
+}
+
+/// What an erasure did; a repeated erasure answers the first one's summary.
+package struct ErasureSummary: Codable, Sendable, Equatable {
+    package var customerId: Int64
+    package var programme: String
+    package var erasedAt: Date
+    package var cardsBlocked: Int
+    package var subscriptionsRemoved: Int
+    package var noticesCancelled: Int
+    package var noticesScrubbed: Int
+    package var deliveryAttemptsScrubbed: Int
+    package var unsubscribesRemoved: Int
+    package var idempotencyRecordsRemoved: Int
+    package var queueMessagesRemoved: Int
+
+    enum CodingKeys: String, CodingKey {
+        case programme
+        case customerId = "customer_id", erasedAt = "erased_at", cardsBlocked = "cards_blocked"
+        case subscriptionsRemoved = "subscriptions_removed", noticesCancelled = "notices_cancelled"
+        case noticesScrubbed = "notices_scrubbed", deliveryAttemptsScrubbed = "delivery_attempts_scrubbed"
+        case unsubscribesRemoved = "unsubscribes_removed", idempotencyRecordsRemoved = "idempotency_records_removed"
+        case queueMessagesRemoved = "queue_messages_removed"
+    }
+}

@@ -1,0 +1,53 @@
+import FoundationEssentials
+import PuntosPostgres
+import PuntosRuntime
+
+/// Everything Puntos holds on one customer, as one JSON document built by PostgreSQL in one statement
+/// (each table's rows as they are stored, column names as keys): the customer, account, cards and
+/// their history, agreements, ledger entries, lots, invoices, holds, alert subscriptions (their own and
+/// any a guest made with their e-mail), notices (to them, or to their e-mail or phone as a guest) with
+/// every delivery attempt, notification settings, unsubscribes, and the erasure if there was one.
+enum MemberExport {
+    static func document(_ customer: Int64, _ connection: PostgresConnection) throws -> JSONValue {
+        let text: String = try connection.query(
+            """
+            WITH u AS (SELECT * FROM customers WHERE id = \(customer)),
+            n AS (SELECT n.* FROM notices n, u
+                  WHERE n.customer_id = u.id
+                     OR (n.customer_id IS NULL AND n.programme_id = u.programme_id AND (n.email = u.email OR n.phone = u.phone)))
+            SELECT jsonb_build_object(
+                'customer', (SELECT to_jsonb(u) FROM u),
+                'account', (SELECT to_jsonb(a) FROM accounts a WHERE a.customer_id = \(customer)),
+                'cards', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY c.issued_at, c.number) FROM cards c
+                                   WHERE c.customer_id = \(customer)), '[]'),
+                'card_events', coalesce((SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM card_events e
+                                         JOIN cards c ON c.number = e.card_number WHERE c.customer_id = \(customer)), '[]'),
+                'agreements', coalesce((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM agreements a
+                                        WHERE a.customer_id = \(customer)), '[]'),
+                'ledger_entries', coalesce((SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM ledger_entries e
+                                            WHERE e.customer_id = \(customer)), '[]'),
+                'lots', coalesce((SELECT jsonb_agg(to_jsonb(l) ORDER BY l.id) FROM lots l WHERE l.customer_id = \(customer)), '[]'),
+                'invoices', coalesce((SELECT jsonb_agg(to_jsonb(i) ORDER BY i.id) FROM invoices i
+                                      WHERE i.customer_id = \(customer)), '[]'),
+                'holds', coalesce((SELECT jsonb_agg(to_jsonb(h) ORDER BY h.id) FROM holds h WHERE h.customer_id = \(customer)), '[]'),
+                'subscriptions', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.id) FROM alert_subscriptions s, u
+                                           WHERE s.customer_id = u.id
+                                              OR (s.customer_id IS NULL AND s.programme_id = u.programme_id AND s.email = u.email)), '[]'),
+                'notices', coalesce((SELECT jsonb_agg(to_jsonb(n) ORDER BY n.id) FROM n), '[]'),
+                'delivery_attempts', coalesce((SELECT jsonb_agg(to_jsonb(d) ORDER BY d.id) FROM delivery_attempts d
+                                               WHERE d.notice_id IN (SELECT id FROM n)), '[]'),
+                'notification_settings', (SELECT to_jsonb(s) FROM notification_settings s WHERE s.customer_id = \(customer)),
+                'unsubscribes', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.created_at) FROM unsubscribes x, u
+                                          WHERE x.programme_id = u.programme_id
+                                            AND x.address_key IN ('c:' || u.id, 'e:' || u.email, 'p:' || u.phone)), '[]'),
+                'erasure', (SELECT to_jsonb(m) - 'identifier_digests' FROM member_erasures m WHERE m.customer_id = \(customer))
+            )::text AS document
+            """
+        ).one().decode("document")
+        do {
+            return try JSONCoding.decoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            throw FunctionError.bug("the member document is not JSON: \(error)")
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import PuntosData
+import PuntosRuntime
+
+FunctionMain.run(MemberData())
