@@ -18,7 +18,7 @@ import Testing
     @Test func eachEventListsItsKindsInTheOrderDeclared() {
         #expect(AccrueEvent.kinds == ["invoice", "approve", "reject", "return", "cancel", "adjust"])
         #expect(RedeemEvent.kinds == ["hold", "commit", "release", "redeem"])
-        #expect(BalanceEvent.kinds == ["balance", "statement", "forecast"])
+        #expect(BalanceEvent.kinds == ["balance", "statement", "forecast", "liability"])
         #expect(ConfigureEvent.kinds == ["settings", "promotion", "segment"])
         #expect(ExpireEvent.kinds == ["sweep"])
     }
