@@ -1,6 +1,7 @@
 import Foundation
 import PuntosPostgres
 import PuntosTestSupport
+import Synchronization
 import Testing
 
 @Suite struct MigrationTests {
@@ -25,6 +26,48 @@ import Testing
             }
         }
         #expect(recorded == migrations.map(\.version))
+    }
+
+    /// Roles are the cluster's: databases migrated at the same moment change the same rows of the
+    /// shared catalogs (pg_auth_members, pg_db_role_setting), which failed one of them with "tuple
+    /// concurrently updated" before the migrator serialised migrations across the cluster. Here
+    /// the statements of migrations/0050 that touch roles run from six databases at once, five times.
+    @Test func databasesOfOneClusterMigrateAtTheSameTime() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(TestDatabase.unique("roles"))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let roleStatements = """
+            GRANT puntos_owner TO CURRENT_USER;
+            ALTER ROLE puntos_app SET TimeZone = 'UTC';
+            ALTER ROLE puntos_app SET DateStyle = 'ISO';
+
+            """
+        for version in 1...5 {
+            try String(repeating: roleStatements, count: 20).write(
+                to: directory.appendingPathComponent(String(format: "%04d_roles.sql", version)), atomically: true,
+                encoding: .utf8)
+        }
+        let migrations = try Migrator.load(directory: directory.path)
+        for _ in 0..<5 {
+            let scratches = try (0..<6).map { _ in try TestDatabase.scratch() }
+            defer { scratches.forEach { $0.drop() } }
+            let urls = scratches.map(\.url)
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: urls.count) { index in
+                let database = Database(
+                    configuration: try! PostgresConfiguration(url: urls[index]), logger: TestDatabase.logger)
+                defer { database.close() }
+                do {
+                    let report = try Migrator(migrations: migrations, logger: TestDatabase.logger).migrate(database)
+                    if report.applied.count != migrations.count {
+                        failures.withLock { $0.append("applied \(report.applied.count)") }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 } == [])
+        }
     }
 
     @Test func anEditedMigrationIsRefused() throws {

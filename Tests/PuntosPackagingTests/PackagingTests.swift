@@ -274,7 +274,7 @@ import Testing
         components.path = "/no_such_database_\(UUID().uuidString.prefix(8).lowercased())"
         let run = try Self.runInEmptyRoot("register-card", events: [[String: Any]()], databaseURL: components.string!)
         let initError = run.calls.first { $0.call == "init_error" }
-        #expect(initError?.type == "Puntos.bad_input", "\(run.calls.map(\.call)) \(run.stderr)")
+        #expect(initError?.type == "Puntos.configuration", "\(run.calls.map(\.call)) \(run.stderr)")
         #expect(((initError?.body as? [String: Any])?["errorMessage"] as? String)?.contains("does not exist") == true)
         #expect(!run.calls.contains { $0.call == "next" })
         #expect(run.exit == 78)

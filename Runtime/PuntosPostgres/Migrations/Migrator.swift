@@ -76,6 +76,18 @@ public struct Migrator: Sendable {
                     }
                     return false
                 }
+                // Roles and their memberships belong to the cluster: two databases migrated at once
+                // (tests, a staging copy) would both change pg_authid and pg_auth_members and one
+                // would fail with "tuple concurrently updated". A lock on those shared catalogs
+                // serialises migrations across the cluster; a runner that may not take it (RDS's
+                // master user) goes on without it.
+                try connection.runScript(
+                    """
+                    DO $$ BEGIN
+                        LOCK TABLE pg_catalog.pg_authid, pg_catalog.pg_auth_members IN SHARE ROW EXCLUSIVE MODE;
+                    EXCEPTION WHEN insufficient_privilege THEN NULL;
+                    END $$
+                    """)
                 try connection.runScript(migration.sql)
                 try connection.query(
                     """
