@@ -109,6 +109,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/ledger"),
+        // bench/all: a do-nothing function run by `puntos up`, and a bare Hummingbird route answering the same bytes.
+        .executableTarget(name: "bench-noop", dependencies: ["PuntosRuntime"], path: "bench/noop"),
+        .executableTarget(
+            name: "bench-bare-http", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "bench/bare-http"),
         // API Gateway's Lambda authorizer on AWS (puntos up checks signatures itself).
         .target(
             name: "PuntosAuthorizer",

@@ -190,8 +190,8 @@ import Testing
     }
 
     @Test func cardStatusesRefuseWithTheirOwnCodes() {
-        #expect(CardStatus.blocked.refusal == .cardBlocked)
-        #expect(CardStatus.replaced.refusal == .cardReplaced)
+        #expect(FunctionError.Code.cardIs(CardStatus.blocked) == .cardBlocked)
+        #expect(FunctionError.Code.cardIs(CardStatus.replaced) == .cardReplaced)
         #expect(CardStatus(rawValue: "lost") == nil)
     }
 }

@@ -19,9 +19,9 @@ import Testing
 
     @Test func nothingIsEarnedOnThePartPaidWithPoints() {
         let rules = EarningRules(pointsPerUnit: 1, rounding: .down)
-        let line = EarnLine(sku: "A", quantity: 1, amount: 300, paidWithPoints: 20)
+        let line = InvoiceLine(sku: "A", quantity: 1, amount: 300, paidWithPoints: 20)
         #expect(rules.earn(line, segment: nil, channel: "online").points == 280)
-        let allPoints = EarnLine(sku: "A", quantity: 1, amount: 30, paidWithPoints: 30)
+        let allPoints = InvoiceLine(sku: "A", quantity: 1, amount: 30, paidWithPoints: 30)
         #expect(rules.earn(allPoints, segment: nil, channel: "online").points == 0)
     }
 
@@ -33,13 +33,13 @@ import Testing
                 Promotion(code: "VIP", target: "segment", value: "vip", multiplier: 2),
                 Promotion(code: "WEB", target: "channel", value: "online", bonusPerUnit: 5),
             ])
-        let drill = EarnLine(sku: "D", brand: "Bosco", quantity: 2, amount: Decimal(string: "199.90")!)
+        let drill = InvoiceLine(sku: "D", brand: "Bosco", quantity: 2, amount: Decimal(string: "199.90")!)
         // 199.90 × 0.1 × 3 = 59.97 → 59; online adds 5 × 2.
         #expect(rules.earn(drill, segment: nil, channel: "offline") == LineEarning(points: 59, promotions: ["BOSCO-X3"]))
         #expect(rules.earn(drill, segment: nil, channel: "online").points == 69)
         #expect(
             rules.earn(drill, segment: "vip", channel: "offline") == LineEarning(points: 119, promotions: ["BOSCO-X3", "VIP"]))
-        let other = EarnLine(sku: "S", brand: "Other", quantity: 1, amount: 100)
+        let other = InvoiceLine(sku: "S", brand: "Other", quantity: 1, amount: 100)
         #expect(rules.earn(other, segment: nil, channel: "offline").points == 10)
     }
 

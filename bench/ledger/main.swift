@@ -4,6 +4,7 @@
 //
 //   bench-ledger accrue WORKERS SECONDS
 //   bench-ledger statement ENTRIES CALLS
+//   bench-ledger cards COUNT          (prints COUNT new card numbers with the agreement accepted, one a line)
 import Foundation
 import Logging
 import PuntosCards
@@ -118,6 +119,9 @@ case "statement":
         String(
             format: "statement entries=%d page=50 calls=%d median_ms=%.2f p95_ms=%.2f", entries, calls,
             latencies[latencies.count / 2], latencies[latencies.count * 95 / 100]))
+case "cards":
+    let db = database()
+    for _ in 0..<Int(arguments[2])! { print(try newCard(db)) }
 default:
-    print("usage: bench-ledger accrue WORKERS SECONDS | statement ENTRIES CALLS")
+    print("usage: bench-ledger accrue WORKERS SECONDS | statement ENTRIES CALLS | cards COUNT")
 }

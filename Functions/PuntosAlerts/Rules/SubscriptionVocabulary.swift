@@ -1,12 +1,12 @@
-import PuntosPostgres
+import PuntosCore
 
 /// What a subscription watches (`alert_subscriptions.kind`).
-enum SubscriptionKind: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
+enum SubscriptionKind: String, StoredVocabulary, CaseIterable {
     case price, stock
 }
 
 /// Where a subscription is in its life (`alert_subscriptions.status`).
-enum SubscriptionStatus: String, Sendable, Codable, CaseIterable, PostgresEncodable, PostgresDecodable {
+enum SubscriptionStatus: String, StoredVocabulary, CaseIterable {
     /// A guest's, until the e-mailed link confirms it.
     case pending
     case active
@@ -19,4 +19,4 @@ enum SubscriptionStatus: String, Sendable, Codable, CaseIterable, PostgresEncoda
     var isLive: Bool { self == .pending || self == .active }
 }
 
-extension RearmPolicy: PostgresEncodable, PostgresDecodable {}
+extension RearmPolicy: StoredVocabulary {}

@@ -60,14 +60,9 @@ struct CardStore {
         return view
     }
 
-    /// A customer's current card: the active one, else the most recently issued.
+    /// A customer's current card: Core's one rule (the active card, else the latest issued, ties on the number).
     func currentCardNumber(customerId: Int64) throws -> String? {
-        try connection.query(
-            """
-            SELECT number FROM cards WHERE customer_id = \(customerId)
-            ORDER BY (status = 'active') DESC, issued_at DESC, number LIMIT 1
-            """
-        ).first?.decode("number")
+        try CurrentCardStore(connection: connection).currentCardNumber(customerId: customerId)
     }
 
     /// Finds a customer by one identifier.

@@ -129,7 +129,7 @@ package struct RegisterCard: FunctionHandler {
             let card = try store.lockCard(number: number.digits)
             guard card.status == .active else {
                 throw FunctionError.refused(
-                    card.status.refusal, field: "card_number", "the card is \(card.status.rawValue)")
+                    .cardIs(card.status), field: "card_number", "the card is \(card.status.rawValue)")
             }
             try store.acceptAgreement(
                 customerId: card.customerId, version: version, acceptedAt: acceptedAt,

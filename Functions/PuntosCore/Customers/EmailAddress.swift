@@ -1,8 +1,8 @@
 /// An e-mail address, trimmed and lower-cased so that one person is one address.
-public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
-    public let value: String
+package struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
+    package let value: String
 
-    public static func parse(_ text: String) -> EmailAddress? {
+    package static func parse(_ text: String) -> EmailAddress? {
         let trimmed = text.trimmingSpaces.lowercased()
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard trimmed.storedLength <= 254, parts.count == 2,
@@ -14,12 +14,12 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         return EmailAddress(value: trimmed)
     }
 
-    public var description: String { value }
+    package var description: String { value }
 }
 
 extension String {
     /// Without leading and trailing whitespace (FoundationEssentials has no `trimmingCharacters`).
-    public var trimmingSpaces: String {
+    package var trimmingSpaces: String {
         var slice = self[...]
         while slice.first?.isWhitespace == true { slice.removeFirst() }
         while slice.last?.isWhitespace == true { slice.removeLast() }

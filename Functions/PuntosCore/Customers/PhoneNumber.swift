@@ -4,10 +4,10 @@
 /// country code; or a national number, completed with the programme's default country code after
 /// dropping a national trunk prefix (`0` in most countries, `8` in Russia and Kazakhstan, `1` in
 /// the North American plan).
-public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
-    public let e164: String
+package struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
+    package let e164: String
 
-    public static func parse(_ text: String, defaultCountryCode: String) -> PhoneNumber? {
+    package static func parse(_ text: String, defaultCountryCode: String) -> PhoneNumber? {
         var rest = Substring(text.trimmingSpaces)
         var international = false
         if rest.hasPrefix("+") {
@@ -42,5 +42,5 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
         return PhoneNumber(e164: "+" + digits)
     }
 
-    public var description: String { e164 }
+    package var description: String { e164 }
 }

@@ -1,13 +1,13 @@
 /// A loyalty card number: 12 to 19 digits, the last a Luhn (mod 10) check digit.
 ///
 /// The same rule is enforced by the database (`puntos_luhn_valid`).
-public struct CardNumber: Sendable, Hashable, CustomStringConvertible {
-    public let digits: String
+package struct CardNumber: Sendable, Hashable, CustomStringConvertible {
+    package let digits: String
 
-    public enum Problem: Error, Sendable, Equatable {
+    package enum Problem: Error, Sendable, Equatable {
         case notDigits, wrongLength, badCheckDigit
 
-        public var message: String {
+        package var message: String {
             switch self {
             case .notDigits: "must contain only digits (spaces and dashes are ignored)"
             case .wrongLength: "must have 12 to 19 digits"
@@ -17,7 +17,7 @@ public struct CardNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Reads a printed or typed number; spaces and dashes between digit groups are ignored.
-    public static func parse(_ text: String) -> Result<CardNumber, Problem> {
+    package static func parse(_ text: String) -> Result<CardNumber, Problem> {
         let compact = text.filter { $0 != " " && $0 != "-" }
         guard !compact.isEmpty, compact.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .failure(.notDigits) }
         guard (12...19).contains(compact.count) else { return .failure(.wrongLength) }
@@ -26,7 +26,7 @@ public struct CardNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A new random number: `prefix`, random digits, and the check digit, `length` digits in all.
-    public static func generate(
+    package static func generate(
         prefix: String, length: Int,
         using generator: inout some RandomNumberGenerator
     ) -> CardNumber {
@@ -38,17 +38,17 @@ public struct CardNumber: Sendable, Hashable, CustomStringConvertible {
         return CardNumber(unchecked: payload + String(checkDigit(for: payload)))
     }
 
-    public static func generate(prefix: String, length: Int) -> CardNumber {
+    package static func generate(prefix: String, length: Int) -> CardNumber {
         var generator = SystemRandomNumberGenerator()
         return generate(prefix: prefix, length: length, using: &generator)
     }
 
     /// The digit that makes `payload` + digit pass the Luhn check.
-    public static func checkDigit(for payload: String) -> Int {
+    package static func checkDigit(for payload: String) -> Int {
         (10 - luhnSum(payload, doublingFirst: true) % 10) % 10
     }
 
-    public static func isValidLuhn(_ digits: String) -> Bool {
+    package static func isValidLuhn(_ digits: String) -> Bool {
         luhnSum(digits, doublingFirst: false) % 10 == 0
     }
 
@@ -71,5 +71,5 @@ public struct CardNumber: Sendable, Hashable, CustomStringConvertible {
 
     private init(unchecked digits: String) { self.digits = digits }
 
-    public var description: String { digits }
+    package var description: String { digits }
 }

@@ -15,15 +15,7 @@ package struct Programme: Sendable, Equatable {
 
     /// Loads the programme an event names; an unknown one is refused with the field named.
     package static func load(_ id: String, from connection: PostgresConnection) throws -> Programme {
-        let rows = try connection.query(
-            """
-            SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required
-            FROM programmes WHERE id = \(id)
-            """)
-        guard let row = rows.first else {
-            throw FunctionError.notFound(.programmeNotFound, field: "programme", "there is no programme \"\(id)\"")
-        }
-        return try Programme(row)
+        try ProgrammeStore(connection: connection).load(id)
     }
 
     /// A programme from a row holding the `programmes` columns above (other statements select more).

@@ -1,9 +1,9 @@
 import PuntosRuntime
 
 /// The field checks every function shares, each throwing `badInput` with the field named.
-public enum Validate {
+package enum Validate {
     /// A required piece of text: trimmed, not empty, at most `maxLength` characters, no control characters.
-    public static func text(_ value: String, field: String, maxLength: Int) throws -> String {
+    package static func text(_ value: String, field: String, maxLength: Int) throws -> String {
         let trimmed = value.trimmingSpaces
         guard !trimmed.isEmpty else { throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be empty") }
         guard trimmed.storedLength <= maxLength else {
@@ -16,7 +16,7 @@ public enum Validate {
     }
 
     /// An idempotency key: 1 to 255 characters as the database counts them.
-    public static func idempotencyKey(_ key: String) throws -> String {
+    package static func idempotencyKey(_ key: String) throws -> String {
         guard (1...255).contains(key.storedLength) else {
             throw FunctionError.badInput(.invalidValue, field: "idempotency_key", "idempotency_key must be 1 to 255 characters")
         }
@@ -27,11 +27,11 @@ public enum Validate {
         return key
     }
 
-    public static func optionalText(_ value: String?, field: String, maxLength: Int) throws -> String? {
+    package static func optionalText(_ value: String?, field: String, maxLength: Int) throws -> String? {
         try value.map { try text($0, field: field, maxLength: maxLength) }
     }
 
-    public static func programme(_ value: String?) throws -> String {
+    package static func programme(_ value: String?) throws -> String {
         guard let value else { return Programme.defaultID }
         let valid =
             (1...63).contains(value.count)
@@ -46,7 +46,7 @@ public enum Validate {
         return value
     }
 
-    public static func cardNumber(_ value: String, field: String) throws -> CardNumber {
+    package static func cardNumber(_ value: String, field: String) throws -> CardNumber {
         switch CardNumber.parse(value) {
         case .success(let number): return number
         case .failure(let problem):
@@ -54,14 +54,14 @@ public enum Validate {
         }
     }
 
-    public static func email(_ value: String, field: String) throws -> EmailAddress {
+    package static func email(_ value: String, field: String) throws -> EmailAddress {
         guard let email = EmailAddress.parse(value) else {
             throw FunctionError.badInput(.invalidEmail, field: field, "\(field) is not an e-mail address")
         }
         return email
     }
 
-    public static func phone(_ value: String, field: String, defaultCountryCode: String) throws -> PhoneNumber {
+    package static func phone(_ value: String, field: String, defaultCountryCode: String) throws -> PhoneNumber {
         guard let phone = PhoneNumber.parse(value, defaultCountryCode: defaultCountryCode) else {
             throw FunctionError.badInput(
                 .invalidPhone, field: field,
@@ -70,7 +70,7 @@ public enum Validate {
         return phone
     }
 
-    public static func locale(_ value: String?, field: String) throws -> String? {
+    package static func locale(_ value: String?, field: String) throws -> String? {
         guard let value else { return nil }
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
         let valid =
@@ -87,5 +87,5 @@ extension String {
     /// The length PostgreSQL's `length()` gives this text, which every CHECK on a text column uses:
     /// Unicode scalars (code points), not Swift's `Character`s. `"e\u{301}"` is one `Character` and
     /// two scalars. Every length limit that mirrors a column's CHECK counts with this.
-    public var storedLength: Int { unicodeScalars.count }
+    package var storedLength: Int { unicodeScalars.count }
 }

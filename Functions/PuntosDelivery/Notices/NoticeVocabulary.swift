@@ -1,7 +1,7 @@
-import PuntosPostgres
+import PuntosCore
 
 /// Where a notice is in the outbox (`notices.status`).
-enum NoticeStatus: String, Sendable, Codable, PostgresEncodable, PostgresDecodable {
+enum NoticeStatus: String, StoredVocabulary {
     /// Waiting for its `next_attempt_at`.
     case pending
     /// Claimed by a run (a lease: claimed again if the run dies).
@@ -14,7 +14,7 @@ enum NoticeStatus: String, Sendable, Codable, PostgresEncodable, PostgresDecodab
 }
 
 /// What one delivery attempt came to (`delivery_attempts.outcome`).
-enum AttemptOutcome: String, Sendable, PostgresEncodable, PostgresDecodable {
+enum AttemptOutcome: String, StoredVocabulary {
     case sent
     case temporaryFailure = "temporary_failure"
     case permanentFailure = "permanent_failure"
@@ -24,7 +24,7 @@ enum AttemptOutcome: String, Sendable, PostgresEncodable, PostgresDecodable {
 
 /// What a notice is about (`notices.kind`). Open: a kind without a template still gets a generic
 /// message, so this is a struct of known kinds rather than a closed enum.
-struct NoticeKind: RawRepresentable, Hashable, Sendable, PostgresEncodable, PostgresDecodable {
+struct NoticeKind: StoredVocabulary, Hashable {
     let rawValue: String
     init(rawValue: String) { self.rawValue = rawValue }
 

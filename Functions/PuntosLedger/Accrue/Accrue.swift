@@ -38,100 +38,49 @@ package struct Accrue: FunctionHandler {
         try LedgerStore.write("accrue.\(scope)", programme: id, key: key, request: request, context, body)
     }
 
-    static func cardOrCustomer(_ cardNumber: String?, _ externalId: String?) throws -> (String?, String?) {
-        switch (cardNumber, externalId) {
-        case (let card?, nil): return (try Validate.cardNumber(card, field: "card_number").digits, nil)
-        case (nil, let external?): return (nil, try Validate.text(external, field: "external_id", maxLength: 128))
-        default:
-            throw FunctionError.badInput(.invalidValue, field: "card_number", "give exactly one of card_number and external_id")
-        }
-    }
-
+    /// A date the event says something happened: not in the future, not before 2000.
     static func date(_ date: Date, field: String, now: Date) throws {
-        guard date <= now.addingTimeInterval(300) else {
-            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be in the future")
-        }
+        try Validate.notInFuture(date, field: field, now: now)
         guard date >= Date(timeIntervalSince1970: 946_684_800) else {
             throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be before 2000")
         }
     }
 
-    static func rule(_ rules: EarningRules, applied: Set<String>, _ settings: LedgerSettings) throws -> JSONText {
-        var inForce = rules
-        inForce.promotions = rules.promotions.filter { applied.contains($0.code) }
-        struct Rule: Encodable {
-            var earning: EarningRules
-            var pendingDays: Int
-            var expiry: String
-            var expiryDays: Int?
-            enum CodingKeys: String, CodingKey { case earning, expiry, pendingDays = "pending_days", expiryDays = "expiry_days" }
-        }
-        let data = try JSONCoding.encode(
-            Rule(
-                earning: inForce, pendingDays: settings.pendingDays, expiry: settings.expiry,
-                expiryDays: settings.expiryDays))
-        return JSONText(String(decoding: data, as: UTF8.self))
-    }
-
     // MARK: Invoices
 
     private func invoice(_ event: AccrueEvent.Invoice, _ context: FunctionContext) throws -> AccrueResult {
-        let number = try Validate.text(event.number, field: "number", maxLength: 64)
-        let orderNumber = try Validate.optionalText(event.orderNumber, field: "order_number", maxLength: 64)
-        let (cardNumber, externalId) = try Self.cardOrCustomer(event.cardNumber, event.externalId)
-        let channel = try LineValidation.channel(event.channel, orderNumber: orderNumber)
-        let region = try Validate.optionalText(event.region, field: "region", maxLength: 64)
-        try Self.date(event.date, field: "date", now: context.now)
-        let lines = try LineValidation.lines(event.lines)
+        let invoice = try ValidInvoice(event, now: context.now)
         return try write(
-            "invoice", programme: event.programme, key: event.idempotencyKey ?? "invoice:\(number)", request: event, context
+            "invoice", programme: event.programme, key: event.idempotencyKey ?? "invoice:\(invoice.number)", request: event,
+            context
         ) { store in
-            let settings = store.settings
-            try LineValidation.currency(event.currency, programme: settings.programme)
-            var account = try store.lockAccount(cardNumber: cardNumber, externalId: externalId)
-            let rules = try settings.earningRules(at: event.date, connection: store.connection)
-            let earnings = lines.map { rules.earn($0, segment: account.segment, channel: channel) }
-            let total = earnings.reduce(Int64(0)) { $0 + $1.points }
-            var status = "accrued"
-            var reason: String?
-            if settings.programme.agreementRequired, account.agreementFrom.map({ $0 > event.date }) ?? true {
-                (status, reason) = ("not_eligible", "no_agreement")
-            } else if let regions = settings.regions, !regions.contains(region ?? "") {
-                (status, reason) = ("not_eligible", "region_disabled")
-            } else if !settings.channels.contains(channel) {
-                (status, reason) = ("not_eligible", "channel_disabled")
-            } else if event.moderation == true {
-                status = "pending_moderation"
-            }
-            let stored = zip(lines, earnings).map { StoredLine(line: $0, earning: $1) }
-            let linesJSON = JSONText(String(decoding: try JSONCoding.encode(stored), as: UTF8.self))
-            let points = status == "not_eligible" ? 0 : total
-            guard
-                let invoiceId: Int64 = try store.connection.query(
-                    """
-                    INSERT INTO invoices (programme_id, number, order_number, customer_id, card_number, channel, region,
-                                          invoiced_at, currency, status, points, lines)
-                    VALUES (\(settings.programme.id), \(number), \(orderNumber), \(account.customerId), \(account.cardNumber),
-                            \(channel), \(region), \(event.date), \(event.currency), \(status), \(points), \(linesJSON)::jsonb)
-                    ON CONFLICT (programme_id, number) DO NOTHING RETURNING id
-                    """
-                ).first?.decode("id")
-            else {
+            try LineValidation.currency(event.currency, programme: store.settings.programme)
+            var account = try store.accounts.lock(invoice.account)
+            let rules = try store.earningRules(at: event.date)
+            let earnings = invoice.lines.map { rules.earn($0, segment: account.segment, channel: invoice.channel) }
+            let decision = InvoiceDecision(
+                settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
+                region: invoice.region, channel: invoice.channel, moderation: event.moderation == true)
+            let points = decision.status == .notEligible ? 0 : earnings.reduce(Int64(0)) { $0 + $1.points }
+            let new = NewInvoice(
+                number: invoice.number, orderNumber: invoice.orderNumber, account: account, channel: invoice.channel,
+                region: invoice.region, invoicedAt: event.date, currency: event.currency, status: decision.status,
+                points: points, lines: zip(invoice.lines, earnings).map { StoredLine(line: $0, earning: $1) })
+            guard let invoiceId = try store.invoices.insert(new) else {
                 throw FunctionError.conflict(
-                    .invoiceExists, field: "number", "invoice \(number) was already recorded with other contents")
+                    .invoiceExists, field: "number", "invoice \(invoice.number) was already recorded with other contents")
             }
-            if status == "accrued" {
-                let applied = Set(earnings.flatMap(\.promotions))
+            if decision.status == .accrued {
+                let facts = EntryFacts(
+                    kind: .accrual, invoiceNumber: invoice.number, orderNumber: invoice.orderNumber,
+                    rule: try AccrualRule.json(rules, applied: Set(earnings.flatMap(\.promotions)), store.settings),
+                    source: "accrue.invoice")
                 try store.credit(
-                    &account, points: points, invoiceId: invoiceId,
-                    facts: .init(
-                        kind: "accrual", invoiceNumber: number, orderNumber: orderNumber,
-                        rule: try Self.rule(rules, applied: applied, settings), source: "accrue.invoice"),
-                    pendingWindow: true, notice: "points_earned")
+                    &account, points: points, invoiceId: invoiceId, facts: facts, pendingWindow: true, notice: .pointsEarned)
             }
             return AccrueResult(
-                invoiceNumber: number, orderNumber: orderNumber, status: status, points: points, reason: reason,
-                lines: earnings, uncollected: nil, balance: store.balance(account))
+                invoiceNumber: invoice.number, orderNumber: invoice.orderNumber, status: decision.status.rawValue,
+                points: points, reason: decision.reason, lines: earnings, uncollected: nil, balance: store.balance(account))
         }
     }
 
@@ -143,27 +92,26 @@ package struct Accrue: FunctionHandler {
             scope, programme: event.programme, key: event.idempotencyKey ?? "\(scope):\(number)", request: event, context
         ) { store in
             // The account first, then the invoice: every ledger write takes its locks in that order.
-            var account = try store.lockCustomer(try InvoiceRecord.customerId(number, store: store))
-            let invoice = try InvoiceRecord.lock(number, store: store)
-            guard invoice.status == "pending_moderation" else {
+            var account = try store.accounts.lock(customerId: try store.invoices.customerId(number: number))
+            let invoice = try store.invoices.lock(number: number)
+            guard invoice.status == .pendingModeration else {
                 throw FunctionError.refused(
-                    .notPendingModeration, field: "invoice_number", "invoice \(number) is \(invoice.status)")
+                    .notPendingModeration, field: "invoice_number", "invoice \(number) is \(invoice.status.rawValue)")
             }
-            let status = approve ? "accrued" : "rejected"
-            try store.connection.query("UPDATE invoices SET status = \(status) WHERE id = \(invoice.id)")
+            let status: InvoiceStatus = approve ? .accrued : .rejected
+            try store.invoices.setStatus(status, invoiceId: invoice.id)
             if approve {
-                let rules = try store.settings.earningRules(at: invoice.invoicedAt, connection: store.connection)
-                let applied = Set(invoice.lines.flatMap(\.promotions))
+                let rules = try store.earningRules(at: invoice.invoicedAt)
+                let facts = EntryFacts(
+                    kind: .accrual, invoiceNumber: number, orderNumber: invoice.orderNumber,
+                    rule: try AccrualRule.json(rules, applied: Set(invoice.lines.flatMap(\.promotions)), store.settings),
+                    reason: reason, source: "accrue.approve")
                 try store.credit(
-                    &account, points: invoice.points, invoiceId: invoice.id,
-                    facts: .init(
-                        kind: "accrual", invoiceNumber: number, orderNumber: invoice.orderNumber,
-                        rule: try Self.rule(rules, applied: applied, store.settings), reason: reason,
-                        source: "accrue.approve"),
-                    pendingWindow: true, notice: "points_earned")
+                    &account, points: invoice.points, invoiceId: invoice.id, facts: facts, pendingWindow: true,
+                    notice: .pointsEarned)
             }
             return AccrueResult(
-                invoiceNumber: number, orderNumber: invoice.orderNumber, status: status,
+                invoiceNumber: number, orderNumber: invoice.orderNumber, status: status.rawValue,
                 points: approve ? invoice.points : 0, reason: reason, lines: nil, uncollected: nil,
                 balance: store.balance(account))
         }
@@ -172,25 +120,22 @@ package struct Accrue: FunctionHandler {
     // MARK: Adjustments
 
     private func adjust(_ event: AccrueEvent.Adjust, _ context: FunctionContext) throws -> AccrueResult {
-        let (cardNumber, externalId) = try Self.cardOrCustomer(event.cardNumber, event.externalId)
+        let reference = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
         let reason = try Validate.text(event.reason, field: "reason", maxLength: 500)
-        guard event.points != 0, (-100_000_000...100_000_000).contains(event.points) else {
-            throw FunctionError.badInput(
-                .invalidValue, field: "points", "points must be non-zero and at most 100000000 either way")
-        }
+        try Validate.pointsCorrection(event.points)
         return try write("adjust", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
-            var account = try store.lockAccount(cardNumber: cardNumber, externalId: externalId)
-            let facts = LedgerStore.EntryFacts(kind: "adjustment", reason: reason, source: "accrue.adjust")
+            var account = try store.accounts.lock(reference)
+            let facts = EntryFacts(kind: .adjustment, reason: reason, source: "accrue.adjust")
             if event.points > 0 {
                 try store.credit(
-                    &account, points: event.points, invoiceId: nil, facts: facts, pendingWindow: false, notice: "points_adjusted")
+                    &account, points: event.points, invoiceId: nil, facts: facts, pendingWindow: false, notice: .pointsAdjusted)
             } else {
                 let take = LotPlan.take(-event.points, from: try store.spendableLots(customerId: account.customerId))
                 if take.shortfall > 0 && !store.settings.allowNegative {
                     throw FunctionError.refused(
                         .insufficientPoints, field: "points", "the card has \(max(account.available, 0)) points available")
                 }
-                try store.append(&account, facts, available: event.points, draws: take.draws, notice: "points_adjusted")
+                try store.append(&account, facts, available: event.points, draws: take.draws, notice: .pointsAdjusted)
             }
             return AccrueResult(
                 invoiceNumber: nil, orderNumber: nil, status: "adjusted", points: event.points, reason: reason,
@@ -199,83 +144,22 @@ package struct Accrue: FunctionHandler {
     }
 }
 
-/// An invoice line as stored: what it was, what it earned, how much of it came back.
-struct StoredLine: Codable, Sendable {
-    var sku: String
-    var brand: String?
-    var category: String?
-    var quantity: Int
-    var amount: Decimal
-    var paidWithPoints: Decimal
-    var points: Int64
-    var promotions: [String]
-    var returned: Int
-
-    init(line: EarnLine, earning: LineEarning) {
-        sku = line.sku
-        brand = line.brand
-        category = line.category
-        quantity = line.quantity
-        amount = line.amount
-        paidWithPoints = line.paidWithPoints
-        points = earning.points
-        promotions = earning.promotions
-        returned = 0
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case sku, brand, category, quantity, amount, points, promotions, returned, paidWithPoints = "paid_with_points"
-    }
-}
-
-/// An invoice, locked for a moderation or a return.
-struct InvoiceRecord {
-    var id: Int64
+/// An invoice event's fields, validated before anything is read or written.
+struct ValidInvoice {
     var number: String
-    var customerId: Int64
     var orderNumber: String?
-    var status: String
-    var points: Int64
-    var invoicedAt: Date
-    var lines: [StoredLine]
+    var account: AccountReference
+    var channel: String
+    var region: String?
+    var lines: [InvoiceLine]
 
-    /// The invoice's customer, read without a lock so that the account can be locked first.
-    static func customerId(_ number: String, store: LedgerStore) throws -> Int64 {
-        guard
-            let row = try store.connection.query(
-                """
-                SELECT customer_id FROM invoices WHERE programme_id = \(store.settings.programme.id) AND number = \(number)
-                """
-            ).first
-        else {
-            throw FunctionError.notFound(.invoiceNotFound, field: "invoice_number", "there is no invoice \(number)")
-        }
-        return try row.decode("customer_id")
-    }
-
-    static func lock(_ number: String, store: LedgerStore) throws -> InvoiceRecord {
-        guard
-            let row = try store.connection.query(
-                """
-                SELECT id, number, customer_id, order_number, status, points, invoiced_at, lines::text AS lines FROM invoices
-                WHERE programme_id = \(store.settings.programme.id) AND number = \(number) FOR UPDATE
-                """
-            ).first
-        else {
-            throw FunctionError.notFound(.invoiceNotFound, field: "invoice_number", "there is no invoice \(number)")
-        }
-        return try InvoiceRecord(row)
-    }
-
-    init(_ row: PostgresRow) throws {
-        id = try row.decode("id")
-        number = try row.decode("number")
-        customerId = try row.decode("customer_id")
-        orderNumber = try row.decodeIfPresent("order_number")
-        status = try row.decode("status")
-        points = try row.decode("points")
-        invoicedAt = try row.decode("invoiced_at")
-        let text: String = try row.decode("lines")
-        lines = try JSONCoding.decoder().decode([StoredLine].self, from: Data(text.utf8))
+    init(_ event: AccrueEvent.Invoice, now: Date) throws {
+        number = try Validate.text(event.number, field: "number", maxLength: 64)
+        orderNumber = try Validate.optionalText(event.orderNumber, field: "order_number", maxLength: 64)
+        account = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
+        channel = try LineValidation.channel(event.channel, orderNumber: orderNumber)
+        region = try Validate.optionalText(event.region, field: "region", maxLength: 64)
+        try Accrue.date(event.date, field: "date", now: now)
+        lines = try LineValidation.lines(event.lines)
     }
 }

@@ -1,9 +1,9 @@
 package import FoundationEssentials
 import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `accrue` understands, told apart by `kind`.
-package enum AccrueEvent: Sendable, Decodable {
+package enum AccrueEvent: KindedEvent {
     /// An invoice earns points by the programme's rules (or waits for moderation).
     case invoice(Invoice)
     /// Approve a claim waiting for moderation: it accrues now.
@@ -17,72 +17,16 @@ package enum AccrueEvent: Sendable, Decodable {
     /// A manual correction with a reason.
     case adjust(Adjust)
 
-    package static let kinds = ["invoice", "approve", "reject", "return", "cancel", "adjust"]
+    package static let kindTable = EventKinds<AccrueEvent>(
+        "an accrue event",
+        .kind("invoice", Invoice.CodingKeys.self) { .invoice(try Invoice(from: $0)) },
+        .kind("approve", Moderation.CodingKeys.self) { .approve(try Moderation(from: $0)) },
+        .kind("reject", Moderation.CodingKeys.self) { .reject(try Moderation(from: $0)) },
+        .kind("return", Return.CodingKeys.self) { .return(try Return(from: $0)) },
+        .kind("cancel", Cancel.CodingKeys.self) { .cancel(try Cancel(from: $0)) },
+        .kind("adjust", Adjust.CodingKeys.self) { .adjust(try Adjust(from: $0)) })
 
-    private enum KindKey: String, CodingKey { case kind }
-
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "invoice":
-            try decoder.rejectUnknownKeys(Invoice.CodingKeys.self)
-            self = .invoice(try Invoice(from: decoder))
-        case "approve", "reject":
-            try decoder.rejectUnknownKeys(Moderation.CodingKeys.self)
-            let moderation = try Moderation(from: decoder)
-            self = kind == "approve" ? .approve(moderation) : .reject(moderation)
-        case "return":
-            try decoder.rejectUnknownKeys(Return.CodingKeys.self)
-            self = .return(try Return(from: decoder))
-        case "cancel":
-            try decoder.rejectUnknownKeys(Cancel.CodingKeys.self)
-            self = .cancel(try Cancel(from: decoder))
-        case "adjust":
-            try decoder.rejectUnknownKeys(Adjust.CodingKeys.self)
-            self = .adjust(try Adjust(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not an accrue event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
-
-    package struct Line: Codable, Sendable, Equatable {
-        package var sku: String
-        package var brand: String?
-        package var category: String?
-        package var quantity: Int
-        package var amount: Decimal
-        /// The part of `amount` paid with points: it earns nothing.
-        package var paidWithPoints: Decimal?
-
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case sku, brand, category, quantity, amount, paidWithPoints = "paid_with_points"
-        }
-
-        package init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            sku = try c.decode(String.self, forKey: .sku)
-            brand = try c.decodeIfPresent(String.self, forKey: .brand)
-            category = try c.decodeIfPresent(String.self, forKey: .category)
-            quantity = try c.decode(Int.self, forKey: .quantity)
-            amount = try c.decode(Decimal.self, forKey: .amount)
-            paidWithPoints = try c.decodeIfPresent(Decimal.self, forKey: .paidWithPoints)
-        }
-
-        package init(
-            sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal,
-            paidWithPoints: Decimal? = nil
-        ) {
-            self.sku = sku
-            self.brand = brand
-            self.category = category
-            self.quantity = quantity
-            self.amount = amount
-            self.paidWithPoints = paidWithPoints
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     package struct Invoice: Codable, Sendable, Equatable {
         package var kind = "invoice"
@@ -97,7 +41,7 @@ package enum AccrueEvent: Sendable, Decodable {
         package var region: String?
         package var date: Date
         package var currency: String
-        package var lines: [Line]
+        package var lines: [InvoiceLine]
         /// A claim (a receipt a salesperson submits) waits for approve or reject.
         package var moderation: Bool?
 

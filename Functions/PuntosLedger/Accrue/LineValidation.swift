@@ -6,7 +6,7 @@ import PuntosRuntime
 package enum LineValidation {
     package static let maxAmount: Decimal = 1_000_000_000
 
-    package static func lines(_ lines: [AccrueEvent.Line], field: String = "lines") throws -> [EarnLine] {
+    package static func lines(_ lines: [InvoiceLine], field: String = "lines") throws -> [InvoiceLine] {
         guard !lines.isEmpty else { throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be empty") }
         guard lines.count <= 500 else { throw FunctionError.badInput(.invalidValue, field: field, "at most 500 lines") }
         return try lines.enumerated().map { index, line in
@@ -22,7 +22,7 @@ package enum LineValidation {
                 throw FunctionError.badInput(
                     .invalidValue, field: "\(at).paid_with_points", "paid_with_points must not exceed amount")
             }
-            return EarnLine(
+            return InvoiceLine(
                 sku: sku, brand: try Validate.optionalText(line.brand, field: "\(at).brand", maxLength: 128),
                 category: try Validate.optionalText(line.category, field: "\(at).category", maxLength: 128),
                 quantity: line.quantity, amount: line.amount, paidWithPoints: paid)

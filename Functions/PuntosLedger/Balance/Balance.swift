@@ -18,9 +18,9 @@ package struct Balance: FunctionHandler {
     package func handle(_ event: BalanceEvent, context: FunctionContext) throws -> BalanceResult {
         switch event {
         case .balance(let event):
-            let (card, external) = try Accrue.cardOrCustomer(event.cardNumber, event.externalId)
+            let reference = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
             return try read(event.programme, context) { store in
-                BalanceResult(balance: try Self.account(card, external, store))
+                BalanceResult(balance: try Self.account(reference, store))
             }
         case .statement(let event): return try statement(event, context)
         case .forecast(let event): return try forecast(event, context)
@@ -35,36 +35,18 @@ package struct Balance: FunctionHandler {
         return try context.database.withTransaction(isolation: .repeatableRead) { connection in
             try body(
                 LedgerStore(
-                    connection: connection, settings: try LedgerSettings.load(id, from: connection),
+                    connection: connection, settings: try ProgrammeSettingsStore(connection: connection).load(id),
                     requestId: context.requestId, now: context.now))
         }
     }
 
     /// The balance of a card, whatever its status (a blocked card may still look).
-    static func account(_ card: String?, _ external: String?, _ store: LedgerStore) throws -> BalanceView {
-        let row = try store.connection.query(
-            """
-            SELECT c.number, c.customer_id, coalesce(a.available, 0) AS available, coalesce(a.pending, 0) AS pending,
-                   coalesce(a.held, 0) AS held
-            FROM cards c JOIN customers u ON u.id = c.customer_id LEFT JOIN accounts a ON a.customer_id = c.customer_id
-            WHERE c.programme_id = \(store.settings.programme.id)
-              AND (c.number = \(card) OR (\(card)::text IS NULL AND u.external_id = \(external)))
-            ORDER BY (c.status = 'active') DESC, c.issued_at DESC LIMIT 1
-            """
-        ).first
-        guard let row else {
-            throw FunctionError.notFound(
-                .cardNotFound, field: card != nil ? "card_number" : "external_id", "there is no such card")
-        }
-        let account = LedgerStore.Account(
-            customerId: try row.decode("customer_id"), cardNumber: try row.decode("number"),
-            available: try row.decode("available"), pending: try row.decode("pending"),
-            held: try row.decode("held"), segment: nil, agreementFrom: nil)
-        return store.balance(account)
+    static func account(_ reference: AccountReference, _ store: LedgerStore) throws -> BalanceView {
+        store.balance(try store.accounts.read(reference))
     }
 
     private func statement(_ event: BalanceEvent.Statement, _ context: FunctionContext) throws -> BalanceResult {
-        let (card, external) = try Accrue.cardOrCustomer(event.cardNumber, event.externalId)
+        let reference = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
         let limit = event.limit ?? 50
         guard (1...200).contains(limit) else {
             throw FunctionError.badInput(.invalidValue, field: "limit", "limit must be 1 to 200")
@@ -77,28 +59,10 @@ package struct Balance: FunctionHandler {
             return id
         }
         return try read(event.programme, context) { store in
-            let balance = try Self.account(card, external, store)
-            let rows = try store.connection.query(
-                """
-                SELECT id, at, kind, available_delta, pending_delta, held_delta, invoice_number, order_number, voucher_number,
-                       reason, source
-                FROM ledger_entries
-                WHERE customer_id = (SELECT customer_id FROM cards WHERE number = \(balance.cardNumber))
-                  AND (\(before)::bigint IS NULL OR id < \(before)::bigint)
-                ORDER BY id DESC LIMIT \(limit + 1)
-                """)
-            let entries = try rows.prefix(limit).map { row in
-                let available: Int64 = try row.decode("available_delta")
-                let pending: Int64 = try row.decode("pending_delta")
-                let held: Int64 = try row.decode("held_delta")
-                return StatementEntry(
-                    id: try row.decode("id"), at: try row.decode("at"), kind: try row.decode("kind"),
-                    points: available + pending + held, available: available, pending: pending, held: held,
-                    invoiceNumber: try row.decodeIfPresent("invoice_number"),
-                    orderNumber: try row.decodeIfPresent("order_number"),
-                    voucherNumber: try row.decodeIfPresent("voucher_number"),
-                    reason: try row.decodeIfPresent("reason"), source: try row.decode("source"))
-            }
+            let balance = try Self.account(reference, store)
+            // One entry more than the page tells whether there is a next page.
+            let rows = try store.entries(customerOf: balance.cardNumber, before: before, limit: limit + 1)
+            let entries = Array(rows.prefix(limit))
             let next = rows.count > limit ? entries.last.map { String($0.id) } : nil
             return BalanceResult(balance: balance, entries: entries, nextCursor: next)
         }
@@ -111,21 +75,8 @@ package struct Balance: FunctionHandler {
         let date = event.date ?? context.now
         try Accrue.date(date, field: "date", now: context.now.addingTimeInterval(366 * 86_400))
         return try read(event.programme, context) { store in
-            var segment: String?
-            if let card {
-                guard
-                    let row = try store.connection.query(
-                        """
-                        SELECT u.segment FROM cards c JOIN customers u ON u.id = c.customer_id
-                        WHERE c.number = \(card) AND c.programme_id = \(store.settings.programme.id)
-                        """
-                    ).first
-                else {
-                    throw FunctionError.notFound(.cardNotFound, field: "card_number", "there is no such card")
-                }
-                segment = try row.decodeIfPresent("segment")
-            }
-            let rules = try store.settings.earningRules(at: date, connection: store.connection)
+            let segment = try card.flatMap { try store.accounts.segment(cardNumber: $0) }
+            let rules = try store.earningRules(at: date)
             let earnings = lines.map { rules.earn($0, segment: segment, channel: channel) }
             let points = earnings.reduce(Int64(0)) { $0 + $1.points }
             return BalanceResult(forecast: .init(points: points, value: store.settings.policy.value(points), lines: earnings))

@@ -1,9 +1,9 @@
 package import FoundationEssentials
 import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `balance` understands, told apart by `kind`. None of them writes anything.
-package enum BalanceEvent: Sendable, Decodable {
+package enum BalanceEvent: KindedEvent {
     /// Available, pending and held points and their money value.
     case balance(Card)
     /// The entries, newest first, a page at a time.
@@ -13,31 +13,14 @@ package enum BalanceEvent: Sendable, Decodable {
     /// What the programme's unspent points are worth, as of a moment (Liability.swift).
     case liability(LiabilityEvent)
 
-    package static let kinds = ["balance", "statement", "forecast", "liability"]
+    package static let kindTable = EventKinds<BalanceEvent>(
+        "a balance event",
+        .kind("balance", Card.CodingKeys.self) { .balance(try Card(from: $0)) },
+        .kind("statement", Statement.CodingKeys.self) { .statement(try Statement(from: $0)) },
+        .kind("forecast", Forecast.CodingKeys.self) { .forecast(try Forecast(from: $0)) },
+        .kind("liability", LiabilityEvent.CodingKeys.self) { .liability(try LiabilityEvent(from: $0)) })
 
-    private enum KindKey: String, CodingKey { case kind }
-
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "balance":
-            try decoder.rejectUnknownKeys(Card.CodingKeys.self)
-            self = .balance(try Card(from: decoder))
-        case "statement":
-            try decoder.rejectUnknownKeys(Statement.CodingKeys.self)
-            self = .statement(try Statement(from: decoder))
-        case "forecast":
-            try decoder.rejectUnknownKeys(Forecast.CodingKeys.self)
-            self = .forecast(try Forecast(from: decoder))
-        case "liability":
-            try decoder.rejectUnknownKeys(LiabilityEvent.CodingKeys.self)
-            self = .liability(try LiabilityEvent(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not a balance event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     package struct Card: Codable, Sendable, Equatable {
         package var kind = "balance"
@@ -64,7 +47,7 @@ package enum BalanceEvent: Sendable, Decodable {
             case kind, programme, limit, cursor, cardNumber = "card_number", externalId = "external_id"
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "statement"
             programme = try c.decodeIfPresent(String.self, forKey: .programme)
@@ -90,7 +73,7 @@ package enum BalanceEvent: Sendable, Decodable {
         package var cardNumber: String?
         package var channel: String?
         package var date: Date?
-        package var lines: [AccrueEvent.Line]
+        package var lines: [InvoiceLine]
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, channel, date, lines, cardNumber = "card_number"

@@ -4,7 +4,7 @@ import PuntosPostgres
 package import PuntosRuntime
 
 /// The one event `expire` understands: a sweep, fired by a schedule.
-package struct ExpireEvent: Codable, Sendable, Equatable {
+package struct ExpireEvent: Codable, Equatable, KindedEvent {
     package var kind = "sweep"
     package var programme: String?
     /// A repeated sweep under the same key returns the first answer.
@@ -16,13 +16,17 @@ package struct ExpireEvent: Codable, Sendable, Equatable {
         case kind, programme, limit, idempotencyKey = "idempotency_key"
     }
 
+    package static let kindTable = EventKinds<ExpireEvent>(
+        "an expire event", defaultKind: "sweep", .kind("sweep", CodingKeys.self) { try ExpireEvent(sweep: $0) })
+
+    /// Unknown fields are refused before the kind is read, as `expire` always has.
     package init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
+        self = try Self.kindTable.decode(decoder)
+    }
+
+    private init(sweep decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "sweep"
-        guard kind == "sweep" else {
-            throw FunctionError.badInput(.unknownKind, field: "kind", "kind \"\(kind)\" is not an expire event; expected sweep")
-        }
         programme = try c.decodeIfPresent(String.self, forKey: .programme)
         idempotencyKey = try c.decodeIfPresent(String.self, forKey: .idempotencyKey)
         limit = try c.decodeIfPresent(Int.self, forKey: .limit)
@@ -72,87 +76,45 @@ package struct Expire: FunctionHandler {
 
     private func sweep(_ programme: String, limit: Int, _ context: FunctionContext) throws -> ExpireResult {
         var result = ExpireResult()
-        let due: [Int64] = try context.database.withConnection { connection in
-            try connection.query(
-                """
-                SELECT customer_id FROM (
-                    SELECT customer_id FROM lots WHERE NOT active AND activates_at <= \(context.now)
-                    UNION SELECT customer_id FROM lots WHERE active AND remaining > 0 AND expires_at <= \(context.now)
-                    UNION SELECT customer_id FROM holds WHERE status = 'open' AND expires_at <= \(context.now)
-                ) due JOIN customers u ON u.id = due.customer_id
-                WHERE u.programme_id = \(programme) ORDER BY 1 LIMIT \(limit)
-                """
-            ).map { try $0.decode("customer_id") }
+        let due = try context.database.withConnection { connection in
+            try SweepStore(connection: connection, programmeId: programme, now: context.now).customersDue(limit: limit)
         }
         for customerId in due {
             guard Date() < context.deadline else { break }
             try context.database.withTransaction { connection in
                 let store = LedgerStore(
-                    connection: connection, settings: try LedgerSettings.load(programme, from: connection),
+                    connection: connection, settings: try ProgrammeSettingsStore(connection: connection).load(programme),
                     requestId: context.requestId, now: context.now)
                 try sweepCustomer(customerId, store: store, into: &result)
             }
         }
         result.customers = due.count
         result.noticesWritten = try context.database.withConnection { connection in
-            let settings = try LedgerSettings.load(programme, from: connection)
-            return try connection.query(
-                """
-                INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale)
-                SELECT \(programme), l.customer_id, 'points_expiring',
-                       'expiring:' || l.id::text || ':' || to_char(l.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
-                       jsonb_build_object('lot_id', l.id, 'points', l.remaining, 'expires_at', l.expires_at,
-                                          'days', greatest(0, ceil(extract(epoch FROM l.expires_at - \(context.now)::timestamptz) / 86400))::int),
-                       u.locale
-                FROM lots l JOIN customers u ON u.id = l.customer_id
-                WHERE u.programme_id = \(programme) AND l.active AND l.remaining > 0
-                  AND l.expires_at > \(context.now) AND l.expires_at <= \(context.now.addingTimeInterval(Double(settings.expiryNoticeDays) * 86_400))
-                ON CONFLICT (dedupe_key) DO NOTHING
-                """
-            ).affectedRows
+            let settings = try ProgrammeSettingsStore(connection: connection).load(programme)
+            return try NoticeStore(connection: connection, programmeId: programme, now: context.now)
+                .writeExpiringNotices(withinDays: settings.expiryNoticeDays)
         }
         return result
     }
 
     private func sweepCustomer(_ customerId: Int64, store: LedgerStore, into result: inout ExpireResult) throws {
-        var account = try store.lockCustomer(customerId)
-        let before = try store.connection.query(
-            """
-            SELECT count(*) AS n FROM holds WHERE customer_id = \(customerId) AND status = 'open' AND expires_at <= \(store.now)
-            """
-        ).one().decode("n", as: Int.self)
-        try store.releaseTimedOutHolds(&account)
-        result.holdsReleased += before
+        var account = try store.accounts.lock(customerId: customerId)
+        result.holdsReleased += try store.releaseTimedOutHolds(&account)
         // Pending lots whose return window closed become available (first paying back a negative balance).
-        for row in try store.connection.query(
-            """
-            UPDATE lots SET active = true WHERE customer_id = \(customerId) AND NOT active AND activates_at <= \(store.now)
-            RETURNING id, remaining
-            """)
-        {
-            let lotId: Int64 = try row.decode("id")
-            let remaining: Int64 = try row.decode("remaining")
-            guard remaining > 0 else { continue }
-            let debt = min(remaining, max(0, -account.available))
+        for lot in try store.activateDueLots(customerId: customerId) where lot.remaining > 0 {
+            let debt = min(lot.remaining, max(0, -account.available))
             try store.append(
-                &account, .init(kind: "activation", lotId: lotId, reason: "return window closed", source: "expire"),
-                available: remaining, pending: -remaining,
-                draws: debt > 0 ? [LotDraw(lotId: lotId, points: -debt)] : [], notice: "points_activated")
-            result.activated += remaining
+                &account, EntryFacts(kind: .activation, lotId: lot.id, reason: "return window closed", source: "expire"),
+                available: lot.remaining, pending: -lot.remaining,
+                draws: debt > 0 ? [LotDraw(lotId: lot.id, points: -debt)] : [], notice: .pointsActivated)
+            result.activated += lot.remaining
         }
         // Lots past their expiry lose what is left.
-        for row in try store.connection.query(
-            """
-            SELECT id, remaining FROM lots
-            WHERE customer_id = \(customerId) AND active AND remaining > 0 AND expires_at <= \(store.now) ORDER BY id FOR UPDATE
-            """)
-        {
-            let lotId: Int64 = try row.decode("id")
-            let remaining: Int64 = try row.decode("remaining")
+        for lot in try store.expiredLots(customerId: customerId) {
             try store.append(
-                &account, .init(kind: "expiry", lotId: lotId, reason: "points expired", source: "expire"),
-                available: -remaining, draws: [LotDraw(lotId: lotId, points: -remaining)], notice: "points_expired")
-            result.expired += remaining
+                &account, EntryFacts(kind: .expiry, lotId: lot.id, reason: "points expired", source: "expire"),
+                available: -lot.remaining, draws: [LotDraw(lotId: lot.id, points: -lot.remaining)], notice: .pointsExpired)
+            result.expired += lot.remaining
         }
     }
 }

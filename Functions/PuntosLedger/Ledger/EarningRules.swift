@@ -41,27 +41,6 @@ package struct Promotion: Codable, Sendable, Equatable {
     }
 }
 
-/// One invoice line as the rules see it.
-package struct EarnLine: Sendable, Equatable {
-    package var sku: String
-    package var brand: String?
-    package var category: String?
-    package var quantity: Int
-    package var amount: Decimal
-    package var paidWithPoints: Decimal
-
-    package init(
-        sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal, paidWithPoints: Decimal = 0
-    ) {
-        self.sku = sku
-        self.brand = brand
-        self.category = category
-        self.quantity = quantity
-        self.amount = amount
-        self.paidWithPoints = paidWithPoints
-    }
-}
-
 /// What one line earns and which promotions made it so.
 package struct LineEarning: Codable, Sendable, Equatable {
     package var points: Int64
@@ -91,8 +70,8 @@ package struct EarningRules: Codable, Sendable, Equatable {
     }
 
     /// Points for a line: (amount − paid with points) × rate × multipliers + bonus × quantity, rounded once.
-    package func earn(_ line: EarnLine, segment: String?, channel: String) -> LineEarning {
-        let earning = max(line.amount - line.paidWithPoints, 0)
+    package func earn(_ line: InvoiceLine, segment: String?, channel: String) -> LineEarning {
+        let earning = line.earningAmount
         var multiplier: Decimal = 1
         var bonus: Decimal = 0
         var applied: [String] = []
@@ -106,7 +85,7 @@ package struct EarningRules: Codable, Sendable, Equatable {
         return LineEarning(points: rounding.points(earning * pointsPerUnit * multiplier + bonus), promotions: applied)
     }
 
-    private func matches(_ promotion: Promotion, _ line: EarnLine, segment: String?, channel: String) -> Bool {
+    private func matches(_ promotion: Promotion, _ line: InvoiceLine, segment: String?, channel: String) -> Bool {
         switch promotion.target {
         case "sku": line.sku == promotion.value
         case "brand": line.brand == promotion.value

@@ -1,5 +1,6 @@
 package import FoundationEssentials
 import PuntosCore
+import PuntosRuntime
 
 /// A lot with points left to spend.
 package struct SpendableLot: Sendable, Equatable {
@@ -120,5 +121,35 @@ package struct ReturnPlan: Sendable, Equatable {
         guard quantity > 0 else { return 0 }
         func share(_ units: Int) -> Int64 { points * Int64(units) / Int64(quantity) }
         return share(returnedAfter) - share(returnedBefore)
+    }
+}
+
+/// Which units of an invoice's lines a return brings back, checked against what came back before.
+package enum LineReturn {
+    /// Marks `requested` (line index, units) returned, or every unit not yet returned without it,
+    /// and answers the points those units earned. A line the invoice lacks, or more units than are
+    /// left, is refused naming `lines[n]`.
+    package static func mark(_ lines: inout [StoredLine], requested: [(line: Int, quantity: Int)]?) throws -> Int64 {
+        let wanted =
+            requested
+            ?? lines.indices.map { ($0, lines[$0].line.quantity - lines[$0].returned) }.filter { $0.1 > 0 }
+        var points: Int64 = 0
+        for (index, (line, quantity)) in wanted.enumerated() {
+            guard lines.indices.contains(line) else {
+                throw FunctionError.badInput(.invalidValue, field: "lines[\(index)].line", "the invoice has no line \(line)")
+            }
+            let units = lines[line].line.quantity
+            let left = units - lines[line].returned
+            guard quantity >= 1, quantity <= left else {
+                throw FunctionError.badInput(
+                    .invalidValue, field: "lines[\(index)].quantity",
+                    "quantity must be 1 to \(left), the units of line \(line) not yet returned")
+            }
+            points += ReturnPlan.linePoints(
+                points: lines[line].points, quantity: units,
+                returnedBefore: lines[line].returned, returnedAfter: lines[line].returned + quantity)
+            lines[line].returned += quantity
+        }
+        return points
     }
 }

@@ -1,9 +1,9 @@
 package import FoundationEssentials
 import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `redeem` understands, told apart by `kind`.
-package enum RedeemEvent: Sendable, Decodable {
+package enum RedeemEvent: KindedEvent {
     /// Reserve points for an order at checkout, for a limited time.
     case hold(Spend)
     /// Spend all or part of a hold; the rest goes back.
@@ -13,29 +13,14 @@ package enum RedeemEvent: Sendable, Decodable {
     /// Spend points at once, without a hold.
     case redeem(Spend)
 
-    package static let kinds = ["hold", "commit", "release", "redeem"]
+    package static let kindTable = EventKinds<RedeemEvent>(
+        "a redeem event",
+        .kind("hold", Spend.CodingKeys.self) { .hold(try Spend(from: $0)) },
+        .kind("commit", Commit.CodingKeys.self) { .commit(try Commit(from: $0)) },
+        .kind("release", Release.CodingKeys.self) { .release(try Release(from: $0)) },
+        .kind("redeem", Spend.CodingKeys.self) { .redeem(try Spend(from: $0)) })
 
-    private enum KindKey: String, CodingKey { case kind }
-
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "hold", "redeem":
-            try decoder.rejectUnknownKeys(Spend.CodingKeys.self)
-            let spend = try Spend(from: decoder)
-            self = kind == "hold" ? .hold(spend) : .redeem(spend)
-        case "commit":
-            try decoder.rejectUnknownKeys(Commit.CodingKeys.self)
-            self = .commit(try Commit(from: decoder))
-        case "release":
-            try decoder.rejectUnknownKeys(Release.CodingKeys.self)
-            self = .release(try Release(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not a redeem event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     package struct Spend: Codable, Sendable, Equatable {
         package var kind: String

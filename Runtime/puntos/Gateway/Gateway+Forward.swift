@@ -25,31 +25,55 @@ extension Gateway {
         }
         let text = String(data: body, encoding: .utf8)
         let now = Date()
-        var requestContext: [String: Any] = [
-            "accountId": "000000000000", "apiId": "puntos", "domainName": headers["host"] ?? "127.0.0.1",
-            "domainPrefix": "puntos", "requestId": context.requestId, "routeKey": match.route.routeKey, "stage": "$default",
-            "time": Self.clfDate(now), "timeEpoch": Int64(now.timeIntervalSince1970 * 1000),
-            "http": [
-                "method": request.method.rawValue, "path": request.uri.path, "protocol": "HTTP/1.1",
-                "sourceIp": Self.ip(context.remoteAddress), "userAgent": headers["user-agent"] ?? "",
-            ],
-        ]
+        // The event, written straight to JSON (it is built on every request).
+        var event = JSONWriter(capacity: 1024 + body.count)
+        event.beginObject()
+        event.member("version", "2.0")
+        event.member("routeKey", match.route.routeKey)
+        event.member("rawPath", request.uri.path)
+        event.member("rawQueryString", request.uri.query ?? "")
+        event.key("headers")
+        event.object(headers)
+        if !query.isEmpty {
+            event.key("queryStringParameters")
+            event.object(query)
+        }
+        if !match.pathParameters.isEmpty {
+            event.key("pathParameters")
+            event.object(match.pathParameters)
+        }
+        event.key("requestContext")
+        event.beginObject()
+        event.member("accountId", "000000000000")
+        event.member("apiId", "puntos")
         if let authorizer = context.authorizer {
             // As API Gateway's webhook authorizer passes it on: the caller, and the digest of the body that
             // was checked (functions with PUNTOS_BODY_DIGEST=authorizer, as deploy.yaml sets, compare it).
-            requestContext["authorizer"] = [
-                "lambda": ["caller": authorizer.caller, "content_sha256": authorizer.contentSHA256]
-            ]
+            event.key("authorizer")
+            event.beginObject()
+            event.key("lambda")
+            event.object(["caller": authorizer.caller, "content_sha256": authorizer.contentSHA256])
+            event.endObject()
         }
-        var event: [String: Any] = [
-            "version": "2.0", "routeKey": match.route.routeKey, "rawPath": request.uri.path,
-            "rawQueryString": request.uri.query ?? "", "headers": headers, "requestContext": requestContext,
-            "isBase64Encoded": text == nil,
-        ]
-        if !query.isEmpty { event["queryStringParameters"] = query }
-        if !match.pathParameters.isEmpty { event["pathParameters"] = match.pathParameters }
-        if !body.isEmpty { event["body"] = text ?? body.base64EncodedString() }
-        let payload = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
+        event.member("domainName", headers["host"] ?? "127.0.0.1")
+        event.member("domainPrefix", "puntos")
+        event.key("http")
+        event.object([
+            "method": request.method.rawValue, "path": request.uri.path, "protocol": "HTTP/1.1",
+            "sourceIp": Self.ip(context.remoteAddress), "userAgent": headers["user-agent"] ?? "",
+        ])
+        event.member("requestId", context.requestId)
+        event.member("routeKey", match.route.routeKey)
+        event.member("stage", "$default")
+        event.member("time", Self.clfDate(now))
+        event.key("timeEpoch")
+        event.number(Int64(now.timeIntervalSince1970 * 1000))
+        event.endObject()
+        if !body.isEmpty { event.member("body", text ?? body.base64EncodedString()) }
+        event.key("isBase64Encoded")
+        event.bool(text == nil)
+        event.endObject()
+        let payload = event.data
         switch await function.invoke(payload, requestId: context.requestId, maximumWait: maximumWait) {
         case .success(let output):
             return Self.httpResponse(fromFunctionOutput: output)
@@ -64,24 +88,47 @@ extension Gateway {
         }
     }
 
+    /// What a function answers an API Gateway event with.
+    private struct FunctionHTTPAnswer: Decodable {
+        /// A header's value: text as it is; a number or a boolean as its JSON text.
+        struct Value: Decodable {
+            let text: String
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let string = try? container.decode(String.self) {
+                    text = string
+                } else if let number = try? container.decode(Int64.self) {
+                    text = String(number)
+                } else if let number = try? container.decode(Double.self) {
+                    text = String(number)
+                } else {
+                    text = String(try container.decode(Bool.self))
+                }
+            }
+        }
+        let statusCode: Int
+        let headers: [String: Value]?
+        let body: String?
+        let isBase64Encoded: Bool?
+    }
+
     /// `{statusCode, headers, body, isBase64Encoded}` as API Gateway reads it; any other JSON is a 200 body.
     static func httpResponse(fromFunctionOutput output: Data) -> Response {
-        guard let object = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any],
-            let status = object["statusCode"] as? Int
-        else {
+        guard let answer = try? JSONDecoder().decode(FunctionHTTPAnswer.self, from: output) else {
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: output)))
         }
         var fields = HTTPFields()
-        for (name, value) in object["headers"] as? [String: Any] ?? [:] {
-            if let fieldName = HTTPField.Name(name) { fields[fieldName] = "\(value)" }
+        for (name, value) in answer.headers ?? [:] {
+            if let fieldName = HTTPField.Name(name) { fields[fieldName] = value.text }
         }
         if fields[.contentType] == nil { fields[.contentType] = "application/json" }
         var bytes = Data()
-        if let body = object["body"] as? String {
-            bytes = (object["isBase64Encoded"] as? Bool == true) ? (Data(base64Encoded: body) ?? Data()) : Data(body.utf8)
+        if let body = answer.body {
+            bytes = answer.isBase64Encoded == true ? (Data(base64Encoded: body) ?? Data()) : Data(body.utf8)
         }
-        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(
+            status: .init(code: answer.statusCode), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func ip(_ address: SocketAddress?) -> String { address?.ipAddress ?? "127.0.0.1" }

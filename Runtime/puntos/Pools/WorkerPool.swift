@@ -12,6 +12,9 @@ actor WorkerPool {
         var process: WorkerProcess?
         var generation = 0
         var job: Job?
+        /// Kills the worker if it still holds `job` a second past its deadline; cancelled once answered,
+        /// so that no timer outlives its event.
+        var watchdog: Task<Void, Never>?
         var waiter: CheckedContinuation<Job?, Never>?
         var consecutiveFailures = 0
         var startedAt = Date()
@@ -26,6 +29,8 @@ actor WorkerPool {
     let metrics: Metrics
     private var slots: [Slot]
     private var pending: [Job] = []
+    /// The bounded wait of each pending event, cancelled when a worker takes it.
+    private var pendingTimers: [String: Task<Void, Never>] = [:]
     private var stopping = false
     /// `stop` waiting for the events to be answered, then for the workers to end.
     private var changes: [CheckedContinuation<Void, Never>] = []
@@ -73,8 +78,8 @@ actor WorkerPool {
                 continuation.resume(returning: .failed(.busy))
             } else {
                 pending.append(job)
-                Task { [weak self] in
-                    try? await Task.sleep(for: maximumWait)
+                pendingTimers[requestId] = Task { [weak self] in
+                    guard (try? await Task.sleep(for: maximumWait)) != nil else { return }
                     await self?.giveUp(requestId)
                 }
             }
@@ -82,6 +87,7 @@ actor WorkerPool {
     }
 
     private func giveUp(_ requestId: String) {
+        pendingTimers[requestId] = nil
         guard let index = pending.firstIndex(where: { $0.requestId == requestId }) else { return }
         let job = pending.remove(at: index)
         metrics.increment("puntos_pool_rejections_total", ["function": function.name])
@@ -97,6 +103,7 @@ actor WorkerPool {
         slots[index].consecutiveFailures = 0
         if !pending.isEmpty {
             let job = pending.removeFirst()
+            pendingTimers.removeValue(forKey: job.requestId)?.cancel()
             start(job, on: index)
             return job
         }
@@ -112,8 +119,8 @@ actor WorkerPool {
         let requestId = job.requestId
         // The watchdog: a worker still holding the event a second past its deadline is killed.
         let limit = job.deadline.timeIntervalSinceNow + 1
-        Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(Int(limit * 1000)))
+        slots[index].watchdog = Task { [weak self] in
+            guard (try? await Task.sleep(for: .milliseconds(Int(limit * 1000)))) != nil else { return }
             await self?.overran(index, generation: generation, requestId: requestId)
         }
     }
@@ -141,6 +148,8 @@ actor WorkerPool {
     private func answer(_ index: Int, _ outcome: InvocationOutcome) {
         guard let job = slots[index].job else { return }
         slots[index].job = nil
+        slots[index].watchdog?.cancel()
+        slots[index].watchdog = nil
         job.continuation.resume(returning: outcome)
         changed()
     }
@@ -234,6 +243,8 @@ actor WorkerPool {
         stopping = true
         for job in pending { job.continuation.resume(returning: .failed(.stopping)) }
         pending.removeAll()
+        for timer in pendingTimers.values { timer.cancel() }
+        pendingTimers.removeAll()
         await wait(atMost: grace) { !slots.contains { $0.job != nil } }
         // End the workers before their Runtime API servers go: a worker must not reconnect to a closing server.
         for index in slots.indices {

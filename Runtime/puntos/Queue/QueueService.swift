@@ -96,21 +96,43 @@ final class QueueService: Service, Sendable {
         guard let pool = pools[consumer.function.name] else { return }
         let maxReceiveCount = consumer.queue.maxReceiveCount
         let visibility = max(consumer.queue.visibilityTimeoutSeconds, consumer.function.timeoutSeconds + 1)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        // The batch handled last, settled together with the next claim (one commit for both); kept
+        // across a failed attempt only while its claim holds (afterwards its messages are anyone's).
+        var owed: (settlement: QueueStore.Settlement, claimedAt: ContinuousClock.Instant)?
+        while true {
+            let stopping = Task.isShuttingDownGracefully || Task.isCancelled
+            if let expired = owed, ContinuousClock.now - expired.claimedAt > .seconds(visibility) {
+                logger.warning(
+                    "queue.settle_failed",
+                    metadata: ["queue.name": "\(queue)", "error": "the claim expired before the batch could be settled"])
+                owed = nil
+            }
+            if stopping && owed == nil { break }
             let batch: [QueueStore.Message]
+            let settlement = owed?.settlement
             do {
                 batch = try await database.run {
-                    try QueueStore.claim($0, queue: queue, limit: consumer.source.batchSize, visibilitySeconds: visibility)
+                    try QueueStore.settleAndClaim(
+                        $0, settlement, queue: queue, limit: stopping ? 0 : consumer.source.batchSize,
+                        visibilitySeconds: visibility)
                 }
             } catch {
-                logger.warning("queue.claim_failed", metadata: ["queue.name": "\(queue)", "error": "\(error)"])
+                // Unsettled messages become visible again when their claim expires: redelivered, not lost.
+                logger.warning(
+                    settlement == nil ? "queue.claim_failed" : "queue.settle_failed",
+                    metadata: ["queue.name": "\(queue)", "error": "\(error)"])
+                if stopping { break }
                 try? await sleepUnlessShuttingDown(.seconds(1))
                 continue
             }
+            if let settlement { settled(settlement, queue: queue) }
+            owed = nil
+            if stopping { break }
             if batch.isEmpty {
                 await waker.wait(queue, timeout: .seconds(1))
                 continue
             }
+            let claimedAt = ContinuousClock.now
             let requestId = UUID().uuidString.lowercased()
             let event = Self.sqsEvent(batch, queue: queue)
             let outcome = await pool.invoke(event, requestId: requestId, maximumWait: .seconds(visibility))
@@ -134,40 +156,37 @@ final class QueueService: Service, Sendable {
                 failed = Set(batch.map(\.id))
                 reason = failure.code.rawValue
             }
-            var retry: [Int64: Double] = [:]
-            var dead: [Int64] = []
-            for message in batch where failed.contains(message.id) {
-                if let maxReceiveCount, message.receiveCount >= maxReceiveCount {
-                    dead.append(message.id)
+            var next = QueueStore.Settlement(error: reason)
+            for message in batch {
+                if !failed.contains(message.id) {
+                    next.succeeded.append(message.id)
+                } else if let maxReceiveCount, message.receiveCount >= maxReceiveCount {
+                    next.dead.append(message.id)
                 } else {
-                    retry[message.id] = backoff(receiveCount: message.receiveCount, limit: Double(visibility) * 10)
+                    next.retry[message.id] = backoff(receiveCount: message.receiveCount, limit: Double(visibility) * 10)
                 }
             }
-            let succeeded = batch.map(\.id).filter { !failed.contains($0) }
-            let errorText = reason
-            let (retryDelays, deadIds) = (retry, dead)
-            do {
-                try await database.run {
-                    try QueueStore.settle($0, succeeded: succeeded, retry: retryDelays, dead: deadIds, error: errorText)
-                }
-            } catch {
-                // Unsettled messages become visible again when their claim expires: redelivered, not lost.
-                logger.warning("queue.settle_failed", metadata: ["queue.name": "\(queue)", "error": "\(error)"])
-            }
+            owed = (next, claimedAt)
+        }
+    }
+
+    /// Counts and logs a batch once its settlement is committed.
+    private func settled(_ settlement: QueueStore.Settlement, queue: String) {
+        metrics.increment(
+            "puntos_queue_messages_total", ["queue": queue, "outcome": "succeeded"], by: Double(settlement.succeeded.count))
+        if !settlement.retry.isEmpty {
             metrics.increment(
-                "puntos_queue_messages_total", ["queue": queue, "outcome": "succeeded"], by: Double(succeeded.count))
-            if !retry.isEmpty {
-                metrics.increment("puntos_queue_messages_total", ["queue": queue, "outcome": "retried"], by: Double(retry.count))
-            }
-            if !dead.isEmpty {
-                metrics.increment("puntos_queue_messages_total", ["queue": queue, "outcome": "dead"], by: Double(dead.count))
-                logger.warning(
-                    "queue.dead_lettered",
-                    metadata: [
-                        "queue.name": "\(queue)", "queue.count": "\(dead.count)",
-                        "error": "\(errorText)",
-                    ])
-            }
+                "puntos_queue_messages_total", ["queue": queue, "outcome": "retried"], by: Double(settlement.retry.count))
+        }
+        if !settlement.dead.isEmpty {
+            metrics.increment(
+                "puntos_queue_messages_total", ["queue": queue, "outcome": "dead"], by: Double(settlement.dead.count))
+            logger.warning(
+                "queue.dead_lettered",
+                metadata: [
+                    "queue.name": "\(queue)", "queue.count": "\(settlement.dead.count)",
+                    "error": "\(settlement.error)",
+                ])
         }
     }
 
@@ -179,32 +198,50 @@ final class QueueService: Service, Sendable {
 
     /// Lambda's SQS event for a batch.
     static func sqsEvent(_ batch: [QueueStore.Message], queue: String) -> Data {
-        let records: [[String: Any]] = batch.map { message in
-            [
-                "messageId": message.messageId, "receiptHandle": String(message.id), "body": message.body,
-                "attributes": [
-                    "ApproximateReceiveCount": String(message.receiveCount),
-                    "SentTimestamp": String(Int64(message.enqueuedAt * 1000)),
-                    "ApproximateFirstReceiveTimestamp": String(Int64(message.firstReceivedAt * 1000)),
-                    "SenderId": "puntos",
-                ],
-                "messageAttributes": [String: Any](), "md5OfBody": "", "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:local:000000000000:\(queue)", "awsRegion": "local",
-            ]
+        var event = JSONWriter(capacity: 512 + batch.reduce(0) { $0 + 512 + $1.body.utf8.count })
+        let arn = "arn:aws:sqs:local:000000000000:\(queue)"
+        event.beginObject()
+        event.key("Records")
+        event.beginArray()
+        for message in batch {
+            event.beginObject()
+            event.member("messageId", message.messageId)
+            event.member("receiptHandle", String(message.id))
+            event.member("body", message.body)
+            event.key("attributes")
+            event.object([
+                "ApproximateReceiveCount": String(message.receiveCount),
+                "SentTimestamp": String(Int64(message.enqueuedAt * 1000)),
+                "ApproximateFirstReceiveTimestamp": String(Int64(message.firstReceivedAt * 1000)),
+                "SenderId": "puntos",
+            ])
+            event.key("messageAttributes")
+            event.object([:])
+            event.member("md5OfBody", "")
+            event.member("eventSource", "aws:sqs")
+            event.member("eventSourceARN", arn)
+            event.member("awsRegion", "local")
+            event.endObject()
         }
-        return (try? JSONSerialization.data(withJSONObject: ["Records": records])) ?? Data()
+        event.endArray()
+        event.endObject()
+        return event.data
+    }
+
+    /// `{"batchItemFailures":[{"itemIdentifier":…}]}`, as far as it is read.
+    private struct BatchResponse: Decodable {
+        struct Failure: Decodable { let itemIdentifier: String? }
+        let batchItemFailures: [Failure]?
     }
 
     /// The ids named in `batchItemFailures`; nil when the answer names a message not in the batch or
     /// cannot be read (then the whole batch failed, as Lambda treats it).
     static func batchItemFailures(_ output: Data, batch: [QueueStore.Message]) -> Set<Int64>? {
-        guard let object = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any] else {
-            return output.isEmpty || output == Data("null".utf8) ? [] : nil
-        }
-        guard let failures = object["batchItemFailures"] as? [[String: Any]] else { return [] }
+        if output.isEmpty || output == Data("null".utf8) { return [] }
+        guard let response = try? JSONDecoder().decode(BatchResponse.self, from: output) else { return nil }
         var ids: Set<Int64> = []
-        for failure in failures {
-            guard let identifier = failure["itemIdentifier"] as? String, !identifier.isEmpty,
+        for failure in response.batchItemFailures ?? [] {
+            guard let identifier = failure.itemIdentifier, !identifier.isEmpty,
                 let message = batch.first(where: { $0.messageId == identifier })
             else { return nil }
             ids.insert(message.id)

@@ -39,33 +39,69 @@ enum QueueStore {
         }
     }
 
+    /// What to do with a batch that was handled: delete what succeeded, delay what failed (seconds, by
+    /// id), move to the dead letters what failed its last allowed receive.
+    struct Settlement: Sendable {
+        var succeeded: [Int64] = []
+        var retry: [Int64: Double] = [:]
+        var dead: [Int64] = []
+        var error = ""
+    }
+
     /// Claims up to `limit` ready messages (SKIP LOCKED: consumers never wait for each other) and hides
     /// them for `visibilitySeconds`.
     static func claim(_ database: Database, queue: String, limit: Int, visibilitySeconds: Int) throws -> [Message] {
-        try database.withConnection { connection in
-            try connection.query(
-                """
-                UPDATE puntos_queue_messages m
-                SET receive_count = m.receive_count + 1,
-                    claimed_until = now() + make_interval(secs => \(visibilitySeconds)),
-                    visible_at = now() + make_interval(secs => \(visibilitySeconds)),
-                    first_received_at = coalesce(m.first_received_at, now())
-                FROM (SELECT id FROM puntos_queue_messages
-                      WHERE queue = \(queue) AND visible_at <= now()
-                      ORDER BY visible_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED) ready
-                WHERE m.id = ready.id
-                RETURNING m.id, m.message_id::text AS message_id, m.body, m.receive_count,
-                          extract(epoch FROM m.enqueued_at)::float8 AS enqueued_at,
-                          extract(epoch FROM m.first_received_at)::float8 AS first_received_at
-                """
-            ).rows.map { row in
-                Message(
-                    id: try row.decode("id", as: Int64.self), messageId: try row.decode("message_id", as: String.self),
-                    body: try row.decode("body", as: String.self), receiveCount: try row.decode("receive_count", as: Int.self),
-                    enqueuedAt: Double(try row.decode("enqueued_at", as: String.self)) ?? 0,
-                    firstReceivedAt: Double(try row.decode("first_received_at", as: String.self)) ?? 0)
-            }.sorted { $0.id < $1.id }
+        try settleAndClaim(database, nil, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
+    }
+
+    /// Settles the batch handled before (if any) and claims the next one, with one commit instead of two.
+    /// The usual case, where every message succeeded, is one statement: the delete of the batch handled
+    /// and the claim of the next. A failure changes nothing: unsettled messages stay claimed until their
+    /// visibility timeout, then are delivered again (the functions' effects are idempotent). `limit` 0
+    /// only settles.
+    static func settleAndClaim(
+        _ database: Database, _ settlement: Settlement?, queue: String, limit: Int, visibilitySeconds: Int
+    ) throws -> [Message] {
+        guard let settlement, !settlement.retry.isEmpty || !settlement.dead.isEmpty else {
+            let done = arrayLiteral(settlement?.succeeded ?? [])
+            return try database.withConnection { connection in
+                try claim(connection, settled: done, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
+            }
         }
+        return try database.withTransaction { connection in
+            try settle(connection, settlement)
+            return try claim(connection, settled: "{}", queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
+        }
+    }
+
+    /// Deletes the messages `settled` (succeeded: a bigint array literal) and claims up to `limit`
+    /// others, in one statement.
+    private static func claim(
+        _ connection: PostgresConnection, settled: String, queue: String, limit: Int, visibilitySeconds: Int
+    ) throws -> [Message] {
+        try connection.query(
+            """
+            WITH settled AS (DELETE FROM puntos_queue_messages WHERE id = ANY(\(settled)::bigint[]))
+            UPDATE puntos_queue_messages m
+            SET receive_count = m.receive_count + 1,
+                claimed_until = now() + make_interval(secs => \(visibilitySeconds)),
+                visible_at = now() + make_interval(secs => \(visibilitySeconds)),
+                first_received_at = coalesce(m.first_received_at, now())
+            FROM (SELECT id FROM puntos_queue_messages
+                  WHERE queue = \(queue) AND visible_at <= now() AND id <> ALL(\(settled)::bigint[])
+                  ORDER BY visible_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED) ready
+            WHERE m.id = ready.id
+            RETURNING m.id, m.message_id::text AS message_id, m.body, m.receive_count,
+                      extract(epoch FROM m.enqueued_at)::float8 AS enqueued_at,
+                      extract(epoch FROM m.first_received_at)::float8 AS first_received_at
+            """
+        ).rows.map { row in
+            Message(
+                id: try row.decode("id", as: Int64.self), messageId: try row.decode("message_id", as: String.self),
+                body: try row.decode("body", as: String.self), receiveCount: try row.decode("receive_count", as: Int.self),
+                enqueuedAt: Double(try row.decode("enqueued_at", as: String.self)) ?? 0,
+                firstReceivedAt: Double(try row.decode("first_received_at", as: String.self)) ?? 0)
+        }.sorted { $0.id < $1.id }
     }
 
     /// After a batch: deletes what succeeded, delays what failed (`delays` in seconds, by id), and moves
@@ -73,29 +109,34 @@ enum QueueStore {
     static func settle(_ database: Database, succeeded: [Int64], retry delays: [Int64: Double], dead: [Int64], error: String)
         throws
     {
-        try database.withTransaction { connection in
-            if !succeeded.isEmpty {
-                try connection.query("DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(succeeded))::bigint[])")
-            }
-            if !delays.isEmpty {
-                let ids = delays.keys.sorted()
-                let seconds = "{" + ids.map { String(delays[$0]!) }.joined(separator: ",") + "}"
-                try connection.query(
-                    """
-                    UPDATE puntos_queue_messages m
-                    SET claimed_until = NULL, visible_at = now() + make_interval(secs => d.delay), last_error = \(error)
-                    FROM unnest(\(arrayLiteral(ids))::bigint[], \(seconds)::float8[]) AS d(id, delay)
-                    WHERE m.id = d.id
-                    """)
-            }
-            if !dead.isEmpty {
-                try connection.query(
-                    """
-                    WITH moved AS (DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(dead))::bigint[]) RETURNING *)
-                    INSERT INTO puntos_queue_dead_letters (id, queue, message_id, body, receive_count, enqueued_at, last_error)
-                    SELECT id, queue, message_id, body, receive_count, enqueued_at, \(error) FROM moved
-                    """)
-            }
+        _ = try settleAndClaim(
+            database, Settlement(succeeded: succeeded, retry: delays, dead: dead, error: error), queue: "", limit: 0,
+            visibilitySeconds: 0)
+    }
+
+    private static func settle(_ connection: PostgresConnection, _ settlement: Settlement) throws {
+        let (succeeded, delays, dead, error) = (settlement.succeeded, settlement.retry, settlement.dead, settlement.error)
+        if !succeeded.isEmpty {
+            try connection.query("DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(succeeded))::bigint[])")
+        }
+        if !delays.isEmpty {
+            let ids = delays.keys.sorted()
+            let seconds = "{" + ids.map { String(delays[$0]!) }.joined(separator: ",") + "}"
+            try connection.query(
+                """
+                UPDATE puntos_queue_messages m
+                SET claimed_until = NULL, visible_at = now() + make_interval(secs => d.delay), last_error = \(error)
+                FROM unnest(\(arrayLiteral(ids))::bigint[], \(seconds)::float8[]) AS d(id, delay)
+                WHERE m.id = d.id
+                """)
+        }
+        if !dead.isEmpty {
+            try connection.query(
+                """
+                WITH moved AS (DELETE FROM puntos_queue_messages WHERE id = ANY(\(arrayLiteral(dead))::bigint[]) RETURNING *)
+                INSERT INTO puntos_queue_dead_letters (id, queue, message_id, body, receive_count, enqueued_at, last_error)
+                SELECT id, queue, message_id, body, receive_count, enqueued_at, \(error) FROM moved
+                """)
         }
     }
 

@@ -15,7 +15,7 @@ extension LedgerStore {
         ) { connection in
             try body(
                 LedgerStore(
-                    connection: connection, settings: try LedgerSettings.load(programmeID, from: connection),
+                    connection: connection, settings: try ProgrammeSettingsStore(connection: connection).load(programmeID),
                     requestId: context.requestId, now: context.now))
         }
     }

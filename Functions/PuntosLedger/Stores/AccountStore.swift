@@ -1,0 +1,135 @@
+package import FoundationEssentials
+package import PuntosCore
+package import PuntosPostgres
+import PuntosRuntime
+
+/// A customer's points account, as a ledger event sees it: the card it acts on and the balances.
+package struct LedgerAccount: Sendable, Equatable {
+    package var customerId: Int64
+    package var cardNumber: String
+    package var available: Int64
+    package var pending: Int64
+    package var held: Int64
+    package var segment: String?
+    package var agreementFrom: Date?
+}
+
+/// The `accounts` table and the card that names one. Every write to a customer's points first locks
+/// the customer's account row, so two checkouts on one card run one after the other.
+package struct AccountStore {
+    package let connection: PostgresConnection
+    package let programmeId: String
+    /// What the programme says today: a locked account takes it (`may_go_negative`).
+    package let allowNegative: Bool
+
+    /// Resolves the card (or the customer's current card) and locks the customer's account, in one
+    /// statement: the upsert takes the account's row lock. A blocked or replaced card is refused.
+    package func lock(_ reference: AccountReference) throws -> LedgerAccount {
+        let rows = try connection.query(
+            """
+            WITH c AS (
+                SELECT c.number, c.status, c.customer_id, u.segment,
+                       (SELECT min(accepted_at) FROM agreements a WHERE a.customer_id = u.id) AS agreement_from
+                FROM cards c JOIN customers u ON u.id = c.customer_id
+                WHERE c.programme_id = \(programmeId)
+                  AND c.number = coalesce(\(reference.cardNumber)::text,
+                      (SELECT puntos_current_card(x.id) FROM customers x
+                       WHERE x.programme_id = \(programmeId) AND x.external_id = \(reference.externalId)))),
+            a AS (
+                INSERT INTO accounts AS a (customer_id, programme_id, may_go_negative)
+                SELECT customer_id, \(programmeId), \(allowNegative) FROM c WHERE c.status = 'active'
+                ON CONFLICT (customer_id) DO UPDATE SET may_go_negative = EXCLUDED.may_go_negative
+                RETURNING a.customer_id, a.available, a.pending, a.held)
+            SELECT c.*, a.available, a.pending, a.held FROM c LEFT JOIN a ON a.customer_id = c.customer_id
+            """)
+        guard let row = rows.first else {
+            throw FunctionError.notFound(
+                .cardNotFound, field: reference.field, "there is no such card in programme \(programmeId)")
+        }
+        let status: CardStatus = try row.decode("status")
+        guard status == .active else {
+            throw FunctionError.refused(.cardIs(status), field: reference.field, "the card is \(status.rawValue)")
+        }
+        return LedgerAccount(
+            customerId: try row.decode("customer_id"), cardNumber: try row.decode("number"),
+            available: try row.decode("available"), pending: try row.decode("pending"), held: try row.decode("held"),
+            segment: try row.decodeIfPresent("segment"), agreementFrom: try row.decodeIfPresent("agreement_from"))
+    }
+
+    /// Locks the account of a known customer (a return or cancellation, whatever the card's status now).
+    package func lock(customerId: Int64) throws -> LedgerAccount {
+        let row = try connection.query(
+            """
+            SELECT puntos_current_card(u.id) AS number, u.segment
+            FROM customers u WHERE u.id = \(customerId)
+            """
+        ).one()
+        var account = LedgerAccount(
+            customerId: customerId, cardNumber: try row.decode("number"), available: 0, pending: 0, held: 0,
+            segment: try row.decodeIfPresent("segment"), agreementFrom: nil)
+        try loadBalances(&account)
+        return account
+    }
+
+    /// Locks (creating it when new) the account row of a customer and reads its balances.
+    private func loadBalances(_ account: inout LedgerAccount) throws {
+        let row = try connection.query(
+            """
+            INSERT INTO accounts AS a (customer_id, programme_id, may_go_negative)
+            VALUES (\(account.customerId), \(programmeId), \(allowNegative))
+            ON CONFLICT (customer_id) DO UPDATE SET may_go_negative = EXCLUDED.may_go_negative
+            RETURNING a.available, a.pending, a.held
+            """
+        ).one()
+        account.available = try row.decode("available")
+        account.pending = try row.decode("pending")
+        account.held = try row.decode("held")
+    }
+
+    /// The account of a card, whatever its status (a blocked card may still look), read without a lock.
+    package func read(_ reference: AccountReference) throws -> LedgerAccount {
+        let row = try connection.query(
+            """
+            SELECT c.number, c.customer_id, coalesce(a.available, 0) AS available, coalesce(a.pending, 0) AS pending,
+                   coalesce(a.held, 0) AS held
+            FROM cards c LEFT JOIN accounts a ON a.customer_id = c.customer_id
+            WHERE c.programme_id = \(programmeId)
+              AND c.number = coalesce(\(reference.cardNumber)::text,
+                  (SELECT puntos_current_card(u.id) FROM customers u
+                   WHERE u.programme_id = \(programmeId) AND u.external_id = \(reference.externalId)))
+            """
+        ).first
+        guard let row else {
+            throw FunctionError.notFound(.cardNotFound, field: reference.field, "there is no such card")
+        }
+        return LedgerAccount(
+            customerId: try row.decode("customer_id"), cardNumber: try row.decode("number"),
+            available: try row.decode("available"), pending: try row.decode("pending"),
+            held: try row.decode("held"), segment: nil, agreementFrom: nil)
+    }
+
+    /// The segment of a card's customer (for a forecast); a card not in the programme is refused.
+    package func segment(cardNumber: String) throws -> String? {
+        guard
+            let row = try connection.query(
+                """
+                SELECT u.segment FROM cards c JOIN customers u ON u.id = c.customer_id
+                WHERE c.number = \(cardNumber) AND c.programme_id = \(programmeId)
+                """
+            ).first
+        else {
+            throw FunctionError.notFound(.cardNotFound, field: "card_number", "there is no such card")
+        }
+        return try row.decodeIfPresent("segment")
+    }
+
+    /// Sets the segment of a card's customer (nil clears it); false when the card is not in the programme.
+    package func setSegment(_ segment: String?, cardNumber: String) throws -> Bool {
+        try !connection.query(
+            """
+            UPDATE customers SET segment = \(segment)
+            WHERE id = (SELECT customer_id FROM cards WHERE number = \(cardNumber) AND programme_id = \(programmeId)) RETURNING id
+            """
+        ).isEmpty
+    }
+}

@@ -1,0 +1,217 @@
+package import FoundationEssentials
+import PuntosCore
+package import PuntosPostgres
+import PuntosRuntime
+
+/// One ledger transaction's stores: entries and lots here, and the account, invoice, hold and
+/// promotion stores of the same connection. Every write runs inside the caller's transaction.
+package struct LedgerStore {
+    package let connection: PostgresConnection
+    package let settings: LedgerSettings
+    package let requestId: String
+    package let now: Date
+
+    package init(connection: PostgresConnection, settings: LedgerSettings, requestId: String, now: Date) {
+        self.connection = connection
+        self.settings = settings
+        self.requestId = requestId
+        self.now = now
+    }
+
+    var programmeId: String { settings.programme.id }
+
+    package var accounts: AccountStore {
+        AccountStore(connection: connection, programmeId: programmeId, allowNegative: settings.allowNegative)
+    }
+    package var invoices: InvoiceStore { InvoiceStore(connection: connection, programmeId: programmeId) }
+    package var holds: HoldStore { HoldStore(connection: connection, programmeId: programmeId, now: now) }
+    package var promotions: PromotionStore { PromotionStore(connection: connection, programmeId: programmeId) }
+
+    /// The earning rules in force at `date`, with the promotions dated to cover it.
+    package func earningRules(at date: Date) throws -> EarningRules {
+        guard settings.hasPromotions else {
+            return EarningRules(pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding)
+        }
+        return EarningRules(
+            pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding, promotions: try promotions.inForce(at: date))
+    }
+
+    package func balance(_ account: LedgerAccount) -> BalanceView {
+        BalanceView(
+            cardNumber: account.cardNumber, available: account.available, pending: account.pending, held: account.held,
+            currency: settings.programme.currency, value: settings.policy.value(max(account.available, 0)))
+    }
+
+    /// A fresh voucher number: V and 12 digits.
+    package static func voucherNumber() -> String {
+        "V" + String((0..<12).map { _ in "0123456789".randomElement()! })
+    }
+}
+
+/// What a new entry says besides its deltas.
+package struct EntryFacts {
+    package var kind: EntryKind
+    package var invoiceNumber: String?
+    package var orderNumber: String?
+    package var voucherNumber: String?
+    package var holdId: Int64?
+    package var lotId: Int64?
+    package var rule: JSONText = JSONText("{}")
+    package var reason: String?
+    package var source: String
+
+    package init(
+        kind: EntryKind, invoiceNumber: String? = nil, orderNumber: String? = nil, voucherNumber: String? = nil,
+        holdId: Int64? = nil, lotId: Int64? = nil, rule: JSONText = JSONText("{}"), reason: String? = nil, source: String
+    ) {
+        self.kind = kind
+        self.invoiceNumber = invoiceNumber
+        self.orderNumber = orderNumber
+        self.voucherNumber = voucherNumber
+        self.holdId = holdId
+        self.lotId = lotId
+        self.rule = rule
+        self.reason = reason
+        self.source = source
+    }
+}
+
+// MARK: Entries
+
+extension LedgerStore {
+    /// Appends an entry (the trigger moves the account's balances), records its lot draws, applies
+    /// them to the lots, and writes the customer's notice to the outbox, all in one statement of this
+    /// transaction: the notice (kind and payload) is the entry's, so it is written with it.
+    @discardableResult
+    package func append(
+        _ account: inout LedgerAccount, _ facts: EntryFacts, available: Int64 = 0, pending: Int64 = 0, held: Int64 = 0,
+        draws: [LotDraw] = [], notice: LedgerNotice
+    ) throws -> Int64 {
+        guard available != 0 || pending != 0 || held != 0 else { return 0 }
+        let after = (available: account.available + available, pending: account.pending + pending, held: account.held + held)
+        let entryId: Int64 = try connection.query(
+            """
+            WITH e AS (
+                INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, pending_delta, held_delta,
+                    invoice_number, order_number, voucher_number, hold_id, lot_id, rule, reason, source, request_id, at)
+                VALUES (\(programmeId), \(account.customerId), \(account.cardNumber), \(facts.kind), \(available), \(pending), \(held),
+                        \(facts.invoiceNumber), \(facts.orderNumber), \(facts.voucherNumber), \(facts.holdId), \(facts.lotId),
+                        \(facts.rule)::jsonb, \(facts.reason), \(facts.source), \(requestId), \(now))
+                RETURNING id),
+            n AS (
+                INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale)
+                SELECT \(programmeId), u.id, \(notice), 'ledger:' || e.id::text,
+                       jsonb_build_object('entry_id', e.id, 'kind', \(facts.kind)::text,
+                                          'points', \(available + pending)::bigint, 'card_number', \(account.cardNumber)::text,
+                                          'available', \(after.available)::bigint, 'pending', \(after.pending)::bigint,
+                                          'held', \(after.held)::bigint, 'invoice_number', \(facts.invoiceNumber)::text,
+                                          'order_number', \(facts.orderNumber)::text, 'voucher_number', \(facts.voucherNumber)::text),
+                       u.locale
+                FROM e, customers u WHERE u.id = \(account.customerId)
+                ON CONFLICT (dedupe_key) DO NOTHING)
+            SELECT id FROM e
+            """
+        ).one().decode("id")
+        try applyDraws(entryId: entryId, LotPlan.payingDebt(draws, credit: available, balance: account.available))
+        account.available = after.available
+        account.pending = after.pending
+        account.held = after.held
+        return entryId
+    }
+
+    private func applyDraws(entryId: Int64, _ draws: [LotDraw]) throws {
+        let merged = Dictionary(draws.map { ($0.lotId, $0.points) }, uniquingKeysWith: +).filter { $0.value != 0 }
+        guard !merged.isEmpty else { return }
+        let ids = merged.keys.map { String($0) }
+        let points = merged.keys.map { String(merged[$0]!) }
+        try connection.query(
+            """
+            WITH d AS (SELECT lot::bigint AS lot_id, pts::bigint AS points
+                       FROM unnest(\(ids)::text[], \(points)::text[]) AS t(lot, pts)),
+            ins AS (INSERT INTO lot_draws (entry_id, lot_id, points) SELECT \(entryId), lot_id, points FROM d)
+            UPDATE lots SET remaining = lots.remaining + d.points FROM d WHERE lots.id = d.lot_id
+            """)
+    }
+
+    /// Credits `points` as a new lot: pending until the return window closes, or available now.
+    /// Available points first pay back a negative balance.
+    @discardableResult
+    package func credit(
+        _ account: inout LedgerAccount, points: Int64, invoiceId: Int64?, facts: EntryFacts, pendingWindow: Bool,
+        notice: LedgerNotice
+    ) throws -> Int64 {
+        guard points > 0 else { return 0 }
+        let activates = pendingWindow ? settings.activation(from: now) : now
+        let active = activates <= now
+        let lotId: Int64 = try connection.query(
+            """
+            INSERT INTO lots (customer_id, invoice_id, points, remaining, activates_at, active, expires_at)
+            VALUES (\(account.customerId), \(invoiceId), \(points), \(points), \(activates), \(active),
+                    \(settings.expiry(from: activates)))
+            RETURNING id
+            """
+        ).one().decode("id")
+        var facts = facts
+        facts.lotId = lotId
+        let debt = active ? min(points, max(0, -account.available)) : 0
+        try append(
+            &account, facts, available: active ? points : 0, pending: active ? 0 : points,
+            draws: debt > 0 ? [LotDraw(lotId: lotId, points: -debt)] : [], notice: notice)
+        return lotId
+    }
+
+    /// A page of a customer's entries, newest first, before the entry `before` (all without it).
+    package func entries(customerOf cardNumber: String, before: Int64?, limit: Int) throws -> [StatementEntry] {
+        try connection.query(
+            """
+            SELECT id, at, kind, available_delta, pending_delta, held_delta, invoice_number, order_number, voucher_number,
+                   reason, source
+            FROM ledger_entries
+            WHERE customer_id = (SELECT customer_id FROM cards WHERE number = \(cardNumber))
+              AND (\(before)::bigint IS NULL OR id < \(before)::bigint)
+            ORDER BY id DESC LIMIT \(limit)
+            """
+        ).map(StatementEntry.init)
+    }
+
+    /// The customers with something on an order (an invoice, an entry or a hold), in order.
+    package func customers(orderNumber: String) throws -> [Int64] {
+        try connection.query(
+            """
+            SELECT customer_id FROM invoices WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
+            UNION SELECT customer_id FROM ledger_entries WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
+            UNION SELECT customer_id FROM holds WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
+            ORDER BY 1
+            """
+        ).map { try $0.decode("customer_id") }
+    }
+
+    /// What a customer's spending on an order (holds, releases, redemptions and their reversals) net
+    /// took from each lot, as draws giving it back, with the first voucher number.
+    package func spentOnOrder(_ orderNumber: String, customerId: Int64) throws -> (draws: [LotDraw], voucher: String?) {
+        let rows = try connection.query(
+            """
+            SELECT d.lot_id, -sum(d.points) AS spent, min(e.voucher_number) AS voucher
+            FROM ledger_entries e JOIN lot_draws d ON d.entry_id = e.id
+            WHERE e.programme_id = \(programmeId) AND e.order_number = \(orderNumber) AND e.customer_id = \(customerId)
+              AND (e.kind IN ('hold', 'release', 'redemption') OR (e.kind = 'reversal' AND e.voucher_number IS NOT NULL))
+            GROUP BY d.lot_id HAVING sum(d.points) < 0 ORDER BY d.lot_id
+            """)
+        let draws = try rows.map { LotDraw(lotId: try $0.decode("lot_id"), points: try $0.decode("spent")) }
+        return (draws, try rows.first?.decode("voucher"))
+    }
+}
+
+extension StatementEntry {
+    init(_ row: PostgresRow) throws {
+        let available: Int64 = try row.decode("available_delta")
+        let pending: Int64 = try row.decode("pending_delta")
+        let held: Int64 = try row.decode("held_delta")
+        self.init(
+            id: try row.decode("id"), at: try row.decode("at"), kind: try row.decode("kind"),
+            points: available + pending + held, available: available, pending: pending, held: held,
+            invoiceNumber: try row.decodeIfPresent("invoice_number"), orderNumber: try row.decodeIfPresent("order_number"),
+            voucherNumber: try row.decodeIfPresent("voucher_number"), reason: try row.decodeIfPresent("reason"),
+            source: try row.decode("source"))
+    }
+}

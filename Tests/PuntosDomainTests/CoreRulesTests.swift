@@ -1,0 +1,36 @@
+import Foundation
+import PuntosCore
+import PuntosRuntime
+import Testing
+
+/// The rules several functions share, each written once in PuntosCore.
+@Suite struct CoreRulesTests {
+    func refusal(_ body: () throws -> Void) -> FunctionError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error as? FunctionError
+        }
+    }
+
+    let day = Date(timeIntervalSince1970: 1_767_225_600)
+
+    @Test func pointsLimitsAndClockToleranceAreOneRuleEach() throws {
+        try Validate.points(100_000_000)
+        #expect(refusal { try Validate.points(0) }?.message == "points must be 1 to 100000000")
+        #expect(
+            refusal { try Validate.pointsCorrection(-100_000_001) }?.message
+                == "points must be non-zero and at most 100000000 either way")
+        try Validate.notInFuture(day.addingTimeInterval(300), field: "date", now: day)
+        #expect(refusal { try Validate.notInFuture(day.addingTimeInterval(301), field: "date", now: day) }?.field == "date")
+    }
+
+    @Test func anAccountIsNamedByExactlyOneOfCardAndExternalId() throws {
+        #expect(try AccountReference(cardNumber: nil, externalId: " crm-1 ") == .externalId("crm-1"))
+        #expect(try AccountReference(cardNumber: nil, externalId: "crm-1").field == "external_id")
+        let both = refusal { _ = try AccountReference(cardNumber: "7789000000000010", externalId: "crm-1") }
+        #expect(both?.field == "card_number")
+        #expect(refusal { _ = try AccountReference(cardNumber: nil, externalId: nil) }?.code == .invalidValue)
+    }
+}

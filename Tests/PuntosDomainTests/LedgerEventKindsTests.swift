@@ -1,0 +1,61 @@
+import Foundation
+import PuntosLedger
+import PuntosRuntime
+import Testing
+
+/// The ledger's events decode through their kinds tables: the list of kinds, the decoder and the
+/// `unknown_kind` error come from one declaration per event.
+@Suite struct LedgerEventKindsTests {
+    func error<Event: Decodable>(_ type: Event.Type, _ json: String) -> FunctionError? {
+        do {
+            _ = try EventDecoding.decode(type, from: Data(json.utf8))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func eachEventListsItsKindsInTheOrderDeclared() {
+        #expect(AccrueEvent.kinds == ["invoice", "approve", "reject", "return", "cancel", "adjust"])
+        #expect(RedeemEvent.kinds == ["hold", "commit", "release", "redeem"])
+        #expect(BalanceEvent.kinds == ["balance", "statement", "forecast", "liability"])
+        #expect(ConfigureEvent.kinds == ["settings", "promotion", "segment"])
+        #expect(ExpireEvent.kinds == ["sweep"])
+    }
+
+    @Test func anUnknownKindNamesTheKindsThereAre() {
+        let accrue = error(AccrueEvent.self, #"{"kind":"refund"}"#)
+        #expect(accrue?.code == .unknownKind)
+        #expect(accrue?.field == "kind")
+        #expect(
+            accrue?.message
+                == #"kind "refund" is not an accrue event; expected one of: invoice, approve, reject, return, cancel, adjust"#)
+        let redeem = error(RedeemEvent.self, #"{"kind":"spend"}"#)
+        #expect(redeem?.message == #"kind "spend" is not a redeem event; expected one of: hold, commit, release, redeem"#)
+        let expire = error(ExpireEvent.self, #"{"kind":"purge"}"#)
+        #expect(expire?.code == .unknownKind)
+        #expect(expire?.message == #"kind "purge" is not an expire event; expected sweep"#)
+        #expect(error(ExpireEvent.self, #"{"kind":"purge","limt":5}"#)?.code == .unknownField)
+    }
+
+    @Test func kindIsRequiredUnlessTheTableHasADefault() throws {
+        #expect(error(BalanceEvent.self, #"{"card_number":"7789000000000010"}"#)?.code == .missingField)
+        let sweep = try EventDecoding.decode(ExpireEvent.self, from: Data(#"{"limit":5}"#.utf8))
+        #expect(sweep.kind == "sweep")
+        #expect(sweep.limit == 5)
+    }
+
+    @Test func eachKindRefusesTheFieldsItDoesNotKnow() throws {
+        let wrong = error(RedeemEvent.self, #"{"kind":"release","voucher_number":"V1","points":5}"#)
+        #expect(wrong?.code == .unknownField)
+        #expect(wrong?.field == "points")
+        guard
+            case .reject(let moderation) = try EventDecoding.decode(
+                AccrueEvent.self, from: Data(#"{"kind":"reject","invoice_number":"F-1"}"#.utf8))
+        else {
+            Issue.record("not a reject event")
+            return
+        }
+        #expect(moderation.invoiceNumber == "F-1")
+    }
+}
