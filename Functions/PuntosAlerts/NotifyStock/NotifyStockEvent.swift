@@ -1,33 +1,20 @@
 package import FoundationEssentials
 import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `notify-stock` understands, told apart by `kind`.
-package enum NotifyStockEvent: Sendable, Decodable {
+package enum NotifyStockEvent: KindedEvent {
     /// Stock levels per sku in one store: one sku (`sku`, `quantity`) or a feed (`items`).
     case stock(Stock)
     /// Sends the waves that are due (run by a schedule).
     case waves(Waves)
 
-    package static let kinds = ["stock", "waves"]
+    package static let kindTable = EventKinds<NotifyStockEvent>(
+        "a notify-stock event",
+        .kind("stock", Stock.CodingKeys.self) { .stock(try Stock(from: $0)) },
+        .kind("waves", Waves.CodingKeys.self) { .waves(try Waves(from: $0)) })
 
-    private enum KindKey: String, CodingKey { case kind }
-
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "stock":
-            try decoder.rejectUnknownKeys(Stock.CodingKeys.self)
-            self = .stock(try Stock(from: decoder))
-        case "waves":
-            try decoder.rejectUnknownKeys(Waves.CodingKeys.self)
-            self = .waves(try Waves(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not a notify-stock event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     package struct Item: Sendable, Codable, Equatable {
         package var sku: String

@@ -1,9 +1,9 @@
 package import FoundationEssentials
 package import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `subscribe` understands, told apart by `kind`.
-package enum SubscribeEvent: Sendable, Decodable {
+package enum SubscribeEvent: KindedEvent {
     /// Subscribe to a sku's price in a store and currency.
     case price(Create)
     /// Subscribe to a sku's stock in a store.
@@ -15,32 +15,15 @@ package enum SubscribeEvent: Sendable, Decodable {
     /// The owner removes a subscription.
     case remove(Remove)
 
-    package static let kinds = ["price", "stock", "confirm", "list", "remove"]
+    package static let kindTable = EventKinds<SubscribeEvent>(
+        "a subscribe event",
+        .kind("price", Create.CodingKeys.self) { .price(try Create(from: $0)) },
+        .kind("stock", Create.CodingKeys.self) { .stock(try Create(from: $0)) },
+        .kind("confirm", Confirm.CodingKeys.self) { .confirm(try Confirm(from: $0)) },
+        .kind("list", List.CodingKeys.self) { .list(try List(from: $0)) },
+        .kind("remove", Remove.CodingKeys.self) { .remove(try Remove(from: $0)) })
 
-    private enum KindKey: String, CodingKey { case kind }
-
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "price", "stock":
-            try decoder.rejectUnknownKeys(Create.CodingKeys.self)
-            let create = try Create(from: decoder)
-            self = kind == "price" ? .price(create) : .stock(create)
-        case "confirm":
-            try decoder.rejectUnknownKeys(Confirm.CodingKeys.self)
-            self = .confirm(try Confirm(from: decoder))
-        case "list":
-            try decoder.rejectUnknownKeys(List.CodingKeys.self)
-            self = .list(try List(from: decoder))
-        case "remove":
-            try decoder.rejectUnknownKeys(Remove.CodingKeys.self)
-            self = .remove(try Remove(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not a subscribe event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     /// Who subscribes: exactly one of a card, a customer id, an external id (a known customer), or an
     /// e-mail (a guest, who must confirm).

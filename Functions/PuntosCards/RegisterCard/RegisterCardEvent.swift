@@ -1,9 +1,9 @@
 package import FoundationEssentials
 package import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `register-card` understands, told apart by `kind`.
-package enum RegisterCardEvent: Sendable, Decodable {
+package enum RegisterCardEvent: KindedEvent {
     /// Issue a virtual card to a customer (found or created by external id, e-mail or phone).
     case issue(Issue)
     /// Link a printed card number to a customer.
@@ -17,37 +17,16 @@ package enum RegisterCardEvent: Sendable, Decodable {
     /// Replace a lost or damaged card with a new number for the same customer.
     case replace(Replace)
 
-    package static let kinds = ["issue", "link", "lookup", "accept_agreement", "block", "replace"]
+    package static let kindTable = EventKinds<RegisterCardEvent>(
+        "a register-card event",
+        .kind("issue", Issue.CodingKeys.self) { .issue(try Issue(from: $0)) },
+        .kind("link", Link.CodingKeys.self) { .link(try Link(from: $0)) },
+        .kind("lookup", Lookup.CodingKeys.self) { .lookup(try Lookup(from: $0)) },
+        .kind("accept_agreement", AcceptAgreement.CodingKeys.self) { .acceptAgreement(try AcceptAgreement(from: $0)) },
+        .kind("block", Block.CodingKeys.self) { .block(try Block(from: $0)) },
+        .kind("replace", Replace.CodingKeys.self) { .replace(try Replace(from: $0)) })
 
-    private enum KindKey: String, CodingKey { case kind }
-
-    package init(from decoder: any Decoder) throws {
-        let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        switch kind {
-        case "issue":
-            try decoder.rejectUnknownKeys(Issue.CodingKeys.self)
-            self = .issue(try Issue(from: decoder))
-        case "link":
-            try decoder.rejectUnknownKeys(Link.CodingKeys.self)
-            self = .link(try Link(from: decoder))
-        case "lookup":
-            try decoder.rejectUnknownKeys(Lookup.CodingKeys.self)
-            self = .lookup(try Lookup(from: decoder))
-        case "accept_agreement":
-            try decoder.rejectUnknownKeys(AcceptAgreement.CodingKeys.self)
-            self = .acceptAgreement(try AcceptAgreement(from: decoder))
-        case "block":
-            try decoder.rejectUnknownKeys(Block.CodingKeys.self)
-            self = .block(try Block(from: decoder))
-        case "replace":
-            try decoder.rejectUnknownKeys(Replace.CodingKeys.self)
-            self = .replace(try Replace(from: decoder))
-        default:
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not a register-card event; expected one of: \(Self.kinds.joined(separator: ", "))")
-        }
-    }
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
     package struct Issue: Codable, Sendable, Equatable {
         package var kind = "issue"

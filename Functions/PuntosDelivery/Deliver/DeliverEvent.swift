@@ -1,9 +1,9 @@
 import FoundationEssentials
 import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// The one event `deliver` understands: `{"kind":"run"}`, optionally for one programme and with a limit.
-package struct DeliverEvent: Sendable, Codable, Equatable {
+package struct DeliverEvent: KindedEvent, Codable, Equatable {
     package var kind: String
     /// Only this programme's notices (a shop of its own, or a test).
     package var programme: String?
@@ -12,22 +12,22 @@ package struct DeliverEvent: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case kind, programme, limit }
 
+    package static let kindTable = EventKinds<DeliverEvent>(
+        "a deliver event", .kind("run", CodingKeys.self) { try DeliverEvent(run: $0) })
+
     package init(programme: String? = nil, limit: Int? = nil) {
         self.kind = "run"
         self.programme = programme
         self.limit = limit
     }
 
-    package init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
+
+    private init(run decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try container.decode(String.self, forKey: .kind)
-        guard kind == "run" else {
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind", "kind \"\(kind)\" is not a deliver event; expected one of: run")
-        }
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        programme = try container.decodeIfPresent(String.self, forKey: .programme)
-        limit = try container.decodeIfPresent(Int.self, forKey: .limit)
+        self.init(
+            programme: try container.decodeIfPresent(String.self, forKey: .programme),
+            limit: try container.decodeIfPresent(Int.self, forKey: .limit))
     }
 }
 

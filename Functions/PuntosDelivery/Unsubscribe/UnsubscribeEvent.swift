@@ -1,10 +1,10 @@
 import FoundationEssentials
 import PuntosCore
-import PuntosRuntime
+package import PuntosRuntime
 
 /// Every event `unsubscribe` understands: `show` (the link opened: a page asking to confirm) and
 /// `unsubscribe` (the page's button, or a mail client's RFC 8058 one-click POST).
-package struct UnsubscribeEvent: Sendable, Decodable, Equatable {
+package struct UnsubscribeEvent: KindedEvent, Equatable {
     package var kind: String
     package var token: String
     /// `One-Click`, from the RFC 8058 form body `List-Unsubscribe=One-Click`.
@@ -17,16 +17,16 @@ package struct UnsubscribeEvent: Sendable, Decodable, Equatable {
         self.token = token
     }
 
-    package init(from decoder: any Decoder) throws {
+    package static let kindTable = EventKinds<UnsubscribeEvent>(
+        "an unsubscribe event",
+        .kind("show", CodingKeys.self) { try UnsubscribeEvent(kind: "show", payload: $0) },
+        .kind("unsubscribe", CodingKeys.self) { try UnsubscribeEvent(kind: "unsubscribe", payload: $0) })
+
+    package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
+
+    private init(kind: String, payload decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try container.decode(String.self, forKey: .kind)
-        guard ["show", "unsubscribe"].contains(kind) else {
-            throw FunctionError.badInput(
-                .unknownKind, field: "kind",
-                "kind \"\(kind)\" is not an unsubscribe event; expected one of: show, unsubscribe")
-        }
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        token = try container.decode(String.self, forKey: .token)
+        self.init(kind: kind, token: try container.decode(String.self, forKey: .token))
         listUnsubscribe = try container.decodeIfPresent(String.self, forKey: .listUnsubscribe)
     }
 }
