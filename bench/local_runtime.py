@@ -2,33 +2,10 @@
 import glob, hashlib, hmac, json, sys, time
 
 def requests(path, count, secret, run):
-    """A wrk Lua script that sends `count` distinct signed POST /cards (issue) requests, read from a data file."""
-    now = int(time.time())
-    with open(path + ".data", "w") as out:
-        for i in range(count):
-            key = f"bench-{run}-{i}"
-            body = json.dumps({"idempotency_key": key, "customer": {"external_id": key, "email": f"{key}@example.com"}},
-                              separators=(",", ":"))
-            signature = hmac.new(secret.encode(), f"{now}.POST./cards.{body}".encode(), hashlib.sha256).hexdigest()
-            out.write(f"v1={signature}\t{body}\n")
-    with open(path, "w") as out:
-        out.write(f"""
-local r = {{}}
-for line in io.lines("{path}.data") do
-  local tab = line:find("\\t", 1, true)
-  r[#r + 1] = {{line:sub(tab + 1), line:sub(1, tab - 1)}}
-end
-local counter = 0
-local threads = 0
-function setup(thread) thread:set("offset", threads); threads = threads + 1 end
-function init(args) counter = tonumber(offset) or 0 end
-function request()
-  counter = counter + 2
-  local item = r[(counter % #r) + 1]
-  return wrk.format("POST", "/cards", {{["Content-Type"]="application/json", ["X-Puntos-Caller"]="bench",
-    ["X-Puntos-Timestamp"]="{now}", ["X-Puntos-Signature"]=item[2]}}, item[1])
-end
-""")
+    """A wrk Lua script that sends `count` distinct signed POST /cards (issue) requests (bench/all.py writes it)."""
+    from all import wrk_script
+    wrk_script(path, "/cards", "cards", count, secret, run, "")
+
 
 def pgbench_percentiles(prefix):
     latencies = []

@@ -5,15 +5,6 @@ import Testing
 
 /// The rules several functions share, each written once in PuntosCore.
 @Suite struct CoreRulesTests {
-    func refusal(_ body: () throws -> Void) -> FunctionError? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return error as? FunctionError
-        }
-    }
-
     let day = Date(timeIntervalSince1970: 1_767_225_600)
 
     @Test func pointsLimitsAndClockToleranceAreOneRuleEach() throws {

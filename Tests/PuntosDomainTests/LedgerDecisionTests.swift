@@ -7,15 +7,6 @@ import Testing
 /// The ledger's decisions, without a database: each is what a handler decides between reading and
 /// writing.
 @Suite struct LedgerDecisionTests {
-    func refusal(_ body: () throws -> Void) -> FunctionError? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return error as? FunctionError
-        }
-    }
-
     let day = Date(timeIntervalSince1970: 1_767_225_600)
 
     func invoice(
