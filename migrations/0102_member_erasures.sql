@@ -55,12 +55,12 @@ DECLARE
 BEGIN
     PERFORM set_config('puntos.erasing', 'on', true);
     UPDATE delivery_attempts d
-    SET recipient_key = 'c:' || customer,
+    SET recipient_key = puntos_recipient_key(customer, NULL, NULL),
         detail = CASE WHEN EXISTS (SELECT 1 FROM unnest(erased) v WHERE strpos(lower(d.detail), lower(v)) > 0)
                       THEN NULL ELSE d.detail END
     FROM notices n
     WHERE n.id = d.notice_id AND n.customer_id = customer
-      AND (d.recipient_key IS DISTINCT FROM 'c:' || customer
+      AND (d.recipient_key IS DISTINCT FROM puntos_recipient_key(customer, NULL, NULL)
            OR EXISTS (SELECT 1 FROM unnest(erased) v WHERE strpos(lower(d.detail), lower(v)) > 0));
     GET DIAGNOSTICS changed = ROW_COUNT;
     PERFORM set_config('puntos.erasing', 'off', true);

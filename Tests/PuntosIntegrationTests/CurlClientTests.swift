@@ -14,12 +14,16 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<100 {
+        // Generous: on a loaded two-core machine Python's start alone has taken over 5 s.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning {
             if canConnect(port: port) { return process }
             usleep(50_000)
         }
+        let exited = !process.isRunning
         process.terminate()
-        throw TestDatabase.Missing(description: "python3 \(arguments.joined(separator: " ")) did not start")
+        throw TestDatabase.Missing(
+            description: "python3 \(arguments.joined(separator: " ")) did not start" + (exited ? " (it exited)" : " within 30 s"))
     }
 
     func canConnect(port: Int) -> Bool {

@@ -1,6 +1,6 @@
 /// Who a message is for, as one text key: `c:<customer id>` for a customer, else `e:<e-mail>`, else
 /// `p:<phone>`. Unsubscribes, alert subscribers and the daily cap are kept by this key. Its SQL twin is
-/// `puntos_recipient_key` and `puntos_recipient_keys` (migration 0115); RecipientKeyTests checks that
+/// `puntos_recipient_key` and `puntos_recipient_keys` (migration 0095); RecipientKeyTests checks that
 /// the two agree.
 package struct RecipientKey: StoredVocabulary, Hashable {
     package let rawValue: String

@@ -84,7 +84,7 @@ struct MemberErasure {
         let unsubscribesRemoved = try connection.query(
             """
             DELETE FROM unsubscribes
-            WHERE programme_id = \(programme) AND address_key IN ('c:' || \(customer)::text, 'e:' || \(email), 'p:' || \(phone))
+            WHERE programme_id = \(programme) AND address_key = ANY (puntos_recipient_keys(\(customer), \(email), \(phone)))
             """
         ).affectedRows
         let noticesCancelled = try connection.query(

@@ -39,7 +39,7 @@ enum MemberExport {
                 'notification_settings', (SELECT to_jsonb(s) FROM notification_settings s WHERE s.customer_id = \(customer)),
                 'unsubscribes', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.created_at) FROM unsubscribes x, u
                                           WHERE x.programme_id = u.programme_id
-                                            AND x.address_key IN ('c:' || u.id, 'e:' || u.email, 'p:' || u.phone)), '[]'),
+                                            AND x.address_key = ANY (puntos_recipient_keys(u.id, u.email, u.phone))), '[]'),
                 'erasure', (SELECT to_jsonb(m) - 'identifier_digests' FROM member_erasures m WHERE m.customer_id = \(customer))
             )::text AS document
             """
