@@ -26,7 +26,7 @@ package struct MemberData: FunctionHandler {
             return try context.database.withTransaction(isolation: .repeatableRead) { connection in
                 let customer = try identifier.resolve(programme, connection)
                 guard let customer else { throw identifier.notFound }
-                return MemberDataResult(member: try MemberExport.document(customer, connection))
+                return MemberDataResult(member: try MemberExportStore.document(customer, connection))
             }
         case .erase(let member):
             let identifier = try MemberIdentifier(member)
@@ -105,24 +105,9 @@ struct MemberIdentifier {
     /// `programme_not_found`. Locks the customer's row when `lock` is set.
     func resolve(_ programmeID: String, _ connection: PostgresConnection, lock: Bool = false) throws -> Int64? {
         let programme = try Programme.load(programmeID, from: connection)
-        let text = try stored(programme)
-        let rows: PostgresRows
-        switch value {
-        case .customerId(let id):
-            rows = try connection.query("SELECT id FROM customers WHERE id = \(id) AND programme_id = \(programmeID)")
-        case .cardNumber:
-            rows = try connection.query(
-                "SELECT customer_id AS id FROM cards WHERE number = \(text) AND programme_id = \(programmeID)")
-        case .externalId:
-            rows = try connection.query(
-                "SELECT id FROM customers WHERE programme_id = \(programmeID) AND external_id = \(text)")
-        case .email:
-            rows = try connection.query("SELECT id FROM customers WHERE programme_id = \(programmeID) AND email = \(text)")
-        case .phone:
-            rows = try connection.query("SELECT id FROM customers WHERE programme_id = \(programmeID) AND phone = \(text)")
-        }
-        guard let id: Int64 = try rows.first?.decode("id") else { return nil }
-        if lock { try connection.query("SELECT id FROM customers WHERE id = \(id) FOR UPDATE") }
+        let store = MemberStore(connection: connection)
+        guard let id = try store.customerId(value, stored: try stored(programme), programme: programmeID) else { return nil }
+        if lock { try store.lock(id) }
         return id
     }
 }

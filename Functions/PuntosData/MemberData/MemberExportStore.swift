@@ -7,7 +7,7 @@ import PuntosRuntime
 /// their history, agreements, ledger entries, lots, invoices, holds, alert subscriptions (their own and
 /// any a guest made with their e-mail), notices (to them, or to their e-mail or phone as a guest) with
 /// every delivery attempt, notification settings, unsubscribes, and the erasure if there was one.
-enum MemberExport {
+enum MemberExportStore {
     static func document(_ customer: Int64, _ connection: PostgresConnection) throws -> JSONValue {
         let text: String = try connection.query(
             """
