@@ -170,7 +170,7 @@ import Testing
         #expect(MessageTemplates.render(drop, locale: "en").line == "Kettle now costs 79.90 EUR (was 100.00 EUR).")
         #expect(MessageTemplates.render(drop, locale: "es-MX").line == "Kettle ahora cuesta 79.90 EUR (antes 100.00 EUR).")
         #expect(MessageTemplates.render(drop, locale: "ru").subject == "Цена снижена: Kettle")
-        let earned = NoticeFacts(kind: "points_earned", name: nil, payload: ["points": .number(120), "balance": .number(560)])
+        let earned = NoticeFacts(kind: "points_earned", name: nil, payload: ["points": .number(120), "available": .number(560)])
         #expect(MessageTemplates.render(earned, locale: "fr").line == "You earned 120 points. Your balance: 560 points.")
         let unknown = NoticeFacts(kind: "card_blocked", name: nil, payload: ["card": .string("****1234")])
         #expect(MessageTemplates.render(unknown, locale: "en").line == "Update (card blocked): card: ****1234.")

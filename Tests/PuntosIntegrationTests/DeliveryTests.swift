@@ -22,7 +22,7 @@ import Testing
             """
             INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, channel, next_attempt_at)
             VALUES (\(f.programme), \(customer), 'points_earned', \(TestDatabase.unique(key)),
-                    '{"points": 120, "balance": 560, "invoice_number": "F-77"}', \(channel), now() - interval '1 second')
+                    '{"points": 120, "available": 560, "invoice_number": "F-77"}', \(channel), now() - interval '1 second')
             """)
     }
 

@@ -56,6 +56,8 @@ package enum MessageTemplates {
         case .alertConfirm: return phrasing.alertConfirm
         case .pointsEarned, .pointsSpent, .pointsReturned, .pointsExpiring:
             return phrasing.points(NoticeKind(rawValue: facts.kind))
+        case .pointsHeld, .pointsReleased, .pointsRestored, .pointsAdjusted, .pointsActivated, .pointsExpired:
+            return phrasing.pointsMoved(NoticeKind(rawValue: facts.kind))
         default: return phrasing.generic
         }
     }
@@ -101,13 +103,24 @@ package enum MessageTemplates {
                 link: facts.text("confirm_url"))
         }
 
+        /// How many points moved, always positive: the kind (and for an adjustment `direction`)
+        /// says which way. A payload written before amounts were positive reads the same.
+        var pointsMoved: String {
+            let text = facts.text("points") ?? "0"
+            return text.hasPrefix("-") ? String(text.dropFirst()) : text
+        }
+
+        /// The available balance after the change, when the payload has it.
+        var balance: String {
+            facts.text("available").map {
+                pick(" Your balance: \($0) points.", " Tu saldo: \($0) puntos.", " Ваш баланс: \($0) баллов.")
+            } ?? ""
+        }
+
         /// Points earned, spent, returned or expiring, with the invoice and the balance when known.
         func points(_ kind: NoticeKind) -> RenderedNotice {
-            let points = facts.text("points") ?? "0"
-            let balance =
-                facts.text("balance").map {
-                    pick(" Your balance: \($0) points.", " Tu saldo: \($0) puntos.", " Ваш баланс: \($0) баллов.")
-                } ?? ""
+            let points = pointsMoved
+            let balance = balance
             let invoice = facts.text("invoice_number").map { pick(" (invoice \($0))", " (factura \($0))", " (чек \($0))") } ?? ""
             switch kind {
             case .pointsEarned:
@@ -126,11 +139,13 @@ package enum MessageTemplates {
                     link: nil)
             case .pointsReturned:
                 return RenderedNotice(
-                    subject: pick("\(points) points returned", "\(points) puntos devueltos", "Возвращено \(points) баллов"),
+                    subject: pick(
+                        "\(points) points taken back for a return", "\(points) puntos descontados por una devolución",
+                        "Списано \(points) баллов за возврат"),
                     line: pick(
-                        "\(points) points were returned to you\(invoice).\(balance)",
-                        "Se te devolvieron \(points) puntos\(invoice).\(balance)",
-                        "Вам возвращено \(points) баллов\(invoice).\(balance)"),
+                        "\(points) points were taken back for a return\(invoice).\(balance)",
+                        "Se descontaron \(points) puntos por una devolución\(invoice).\(balance)",
+                        "Списано \(points) баллов за возврат\(invoice).\(balance)"),
                     link: nil)
             default:
                 let date = facts.text("expires_at").map { String($0.prefix(10)) }
@@ -145,10 +160,83 @@ package enum MessageTemplates {
             }
         }
 
+        /// Points held for an order, released, restored by a cancelled order, adjusted, activated
+        /// after the pending window, or expired: the amount, the order or voucher, the balance.
+        func pointsMoved(_ kind: NoticeKind) -> RenderedNotice {
+            let points = pointsMoved
+            let order = (facts.text("order_number") ?? facts.text("voucher_number")).map {
+                pick(" (order \($0))", " (pedido \($0))", " (заказ \($0))")
+            } ?? ""
+            let texts: (subject: [String], line: [String])
+            switch kind {
+            case .pointsHeld:
+                texts = (
+                    ["\(points) points reserved", "\(points) puntos reservados", "Зарезервировано \(points) баллов"],
+                    [
+                        "\(points) points are reserved for your order\(order).",
+                        "Reservamos \(points) puntos para tu pedido\(order).",
+                        "\(points) баллов зарезервировано для вашего заказа\(order).",
+                    ]
+                )
+            case .pointsReleased:
+                texts = (
+                    ["\(points) points back", "\(points) puntos de vuelta", "\(points) баллов снова доступны"],
+                    [
+                        "The \(points) points reserved\(order) are yours to use again.",
+                        "Los \(points) puntos reservados\(order) vuelven a estar disponibles.",
+                        "\(points) зарезервированных баллов\(order) снова доступны.",
+                    ]
+                )
+            case .pointsRestored:
+                texts = (
+                    ["\(points) points restored", "\(points) puntos restituidos", "\(points) баллов восстановлено"],
+                    [
+                        "The \(points) points spent\(order) were restored to you.",
+                        "Te restituimos los \(points) puntos usados\(order).",
+                        "\(points) потраченных баллов\(order) возвращены вам.",
+                    ]
+                )
+            case .pointsAdjusted where facts.text("direction") == "debit":
+                texts = (
+                    ["\(points) points deducted", "\(points) puntos descontados", "Списано \(points) баллов"],
+                    [
+                        "\(points) points were deducted from your account.", "Se descontaron \(points) puntos de tu cuenta.",
+                        "С вашего счёта списано \(points) баллов.",
+                    ]
+                )
+            case .pointsAdjusted:
+                texts = (
+                    ["\(points) points added", "\(points) puntos añadidos", "Начислено \(points) баллов"],
+                    [
+                        "\(points) points were added to your account.", "Se añadieron \(points) puntos a tu cuenta.",
+                        "На ваш счёт начислено \(points) баллов.",
+                    ]
+                )
+            case .pointsActivated:
+                texts = (
+                    ["\(points) points now available", "\(points) puntos ya disponibles", "\(points) баллов теперь доступны"],
+                    [
+                        "\(points) points are now yours to use.", "Ya puedes usar \(points) puntos.",
+                        "\(points) баллов теперь можно потратить.",
+                    ]
+                )
+            default:
+                texts = (
+                    ["\(points) points expired", "\(points) puntos caducaron", "\(points) баллов сгорело"],
+                    ["\(points) of your points expired.", "\(points) de tus puntos caducaron.", "\(points) ваших баллов сгорело."]
+                )
+            }
+            return RenderedNotice(
+                subject: pick(texts.subject[0], texts.subject[1], texts.subject[2]),
+                line: pick(texts.line[0], texts.line[1], texts.line[2]) + balance, link: nil)
+        }
+
         /// A kind without a template: a generic line that still carries the payload's facts.
         var generic: RenderedNotice {
-            let details = facts.payload.keys.sorted().compactMap { key in facts.text(key).map { "\(key): \($0)" } }.joined(
-                separator: ", ")
+            // Never a card number in full: a payload from before `card_last4` may carry one.
+            let details = facts.payload.keys.sorted().filter { $0 != "card_number" }.compactMap { key in
+                facts.text(key).map { "\(key): \($0)" }
+            }.joined(separator: ", ")
             let kind = String(facts.kind.map { $0 == "_" ? " " : $0 })
             return RenderedNotice(
                 subject: pick("News about your account", "Novedades de tu cuenta", "Новости вашего счёта"),

@@ -36,4 +36,10 @@ struct NoticeKind: StoredVocabulary, Hashable {
     static let pointsSpent = NoticeKind(rawValue: "points_spent")
     static let pointsReturned = NoticeKind(rawValue: "points_returned")
     static let pointsExpiring = NoticeKind(rawValue: "points_expiring")
+    static let pointsHeld = NoticeKind(rawValue: "points_held")
+    static let pointsReleased = NoticeKind(rawValue: "points_released")
+    static let pointsRestored = NoticeKind(rawValue: "points_restored")
+    static let pointsAdjusted = NoticeKind(rawValue: "points_adjusted")
+    static let pointsActivated = NoticeKind(rawValue: "points_activated")
+    static let pointsExpired = NoticeKind(rawValue: "points_expired")
 }

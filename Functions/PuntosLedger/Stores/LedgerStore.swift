@@ -89,6 +89,10 @@ extension LedgerStore {
     ) throws -> Int64 {
         guard available != 0 || pending != 0 || held != 0 else { return 0 }
         let after = (available: account.available + available, pending: account.pending + pending, held: account.held + held)
+        // What a message says: how many points moved (always positive: the notice's kind says the
+        // direction, a commit moves held points only) and, for adjustments, which way.
+        let magnitude = max(abs(available + pending), abs(held))
+        let direction = available + pending < 0 || (available + pending == 0 && held < 0) ? "debit" : "credit"
         let entryId: Int64 = try connection.query(
             """
             WITH e AS (
@@ -102,7 +106,8 @@ extension LedgerStore {
                 INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale)
                 SELECT \(programmeId), u.id, \(notice), 'ledger:' || e.id::text,
                        jsonb_build_object('entry_id', e.id, 'kind', \(facts.kind)::text,
-                                          'points', \(available + pending)::bigint, 'card_number', \(account.cardNumber)::text,
+                                          'points', \(magnitude)::bigint, 'direction', \(direction)::text,
+                                          'card_last4', right(\(account.cardNumber)::text, 4),
                                           'available', \(after.available)::bigint, 'pending', \(after.pending)::bigint,
                                           'held', \(after.held)::bigint, 'invoice_number', \(facts.invoiceNumber)::text,
                                           'order_number', \(facts.orderNumber)::text, 'voucher_number', \(facts.voucherNumber)::text),
