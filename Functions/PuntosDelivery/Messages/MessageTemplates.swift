@@ -164,9 +164,10 @@ package enum MessageTemplates {
         /// after the pending window, or expired: the amount, the order or voucher, the balance.
         func pointsMoved(_ kind: NoticeKind) -> RenderedNotice {
             let points = pointsMoved
-            let order = (facts.text("order_number") ?? facts.text("voucher_number")).map {
-                pick(" (order \($0))", " (pedido \($0))", " (заказ \($0))")
-            } ?? ""
+            let order =
+                (facts.text("order_number") ?? facts.text("voucher_number")).map {
+                    pick(" (order \($0))", " (pedido \($0))", " (заказ \($0))")
+                } ?? ""
             let texts: (subject: [String], line: [String])
             switch kind {
             case .pointsHeld:
@@ -223,7 +224,10 @@ package enum MessageTemplates {
             default:
                 texts = (
                     ["\(points) points expired", "\(points) puntos caducaron", "\(points) баллов сгорело"],
-                    ["\(points) of your points expired.", "\(points) de tus puntos caducaron.", "\(points) ваших баллов сгорело."]
+                    [
+                        "\(points) of your points expired.", "\(points) de tus puntos caducaron.",
+                        "\(points) ваших баллов сгорело.",
+                    ]
                 )
             }
             return RenderedNotice(
