@@ -40,15 +40,30 @@ import Testing
         }
     }
 
-    func freePort() -> Int { Int.random(in: 20_000...60_000) }
+    /// A port below Linux's ephemeral range (32768-60999), where outgoing connections take theirs.
+    func freePort() -> Int { Int.random(in: 20_000...32_000) }
+
+    /// Starts a server on a free port, trying another port when the chosen one was taken (the
+    /// server exits at once): `arguments` makes the command line for a port.
+    func startPython(_ arguments: (Int) -> [String], directory: URL) throws -> (server: Process, port: Int) {
+        var lastError: any Error = TestDatabase.Missing(description: "no port tried")
+        for _ in 0..<5 {
+            let port = freePort()
+            do {
+                return (try startPython(arguments(port), port: port, directory: directory), port)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
 
     @Test func httpGetAndPostOnOneKeptConnection() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data("hola, mundo".utf8).write(to: directory.appendingPathComponent("hello.txt"))
-        let port = freePort()
-        let server = try startPython(["-m", "http.server", "--bind", "127.0.0.1", "\(port)"], port: port, directory: directory)
+        let (server, port) = try startPython({ ["-m", "http.server", "--bind", "127.0.0.1", "\($0)"] }, directory: directory)
         defer { server.terminate() }
 
         let client = HTTPClient()
@@ -78,13 +93,11 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = freePort()
         // aiosmtpd's Mailbox handler stores every message it accepts in a maildir.
-        let server = try startPython(
-            [
-                "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox",
-                directory.appendingPathComponent("mail").path,
-            ], port: port, directory: directory)
+        let mailbox = directory.appendingPathComponent("mail").path
+        let (server, port) = try startPython(
+            { ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\($0)", "-c", "aiosmtpd.handlers.Mailbox", mailbox] },
+            directory: directory)
         defer { server.terminate() }
         let message = "From: Puntos <puntos@example.com>\r\nTo: ana@example.com\r\nSubject: Hola\r\n\r\nTienes 1500 puntos.\r\n"
         try SMTPClient(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(port)"))
