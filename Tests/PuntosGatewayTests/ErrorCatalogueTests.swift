@@ -9,7 +9,7 @@ import Testing
 /// catalogue is answered somewhere in the sources (no dead entries).
 @Suite struct ErrorCatalogueTests {
     static func readme() throws -> String {
-        try String(contentsOfFile: FunctionProcessRoot.path + "/README.md", encoding: .utf8)
+        try String(contentsOfFile: FunctionProcess.projectRoot.path + "/README.md", encoding: .utf8)
     }
 
     /// The first-column codes of the table under `### Error codes`.
@@ -41,7 +41,7 @@ import Testing
     /// Each case is used as `.caseName` in Runtime/ or Functions/, or made from a card's or hold's
     /// status (`Code.cardIs`, `Code.holdIs`).
     @Test func everyCodeIsAnsweredSomewhere() throws {
-        let root = URL(fileURLWithPath: FunctionProcessRoot.path)
+        let root = URL(fileURLWithPath: FunctionProcess.projectRoot.path)
         var sources = ""
         for folder in ["Runtime", "Functions"] {
             let walker = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)

@@ -14,7 +14,8 @@ import Testing
 /// The pure parts of `puntos up`: template, routes, schedules, signatures, backoff.
 @Suite struct LocalRuntimeUnitTests {
     static func template() throws -> Template {
-        try Template.load(path: FunctionProcessRoot.path + "/deploy.yaml", environment: ["DATABASE_URL": "postgresql://x/y"])
+        try Template.load(
+            path: FunctionProcess.projectRoot.path + "/deploy.yaml", environment: ["DATABASE_URL": "postgresql://x/y"])
     }
 
     @Test func deployYAMLDescribesEveryFunction() throws {
@@ -80,7 +81,7 @@ enum HMACSHA256Hex {
 /// `swift package dump-package` would run, but that takes the build lock the tests run under).
 enum PackageManifest {
     static func functions() throws -> [(name: String, modules: [String])] {
-        let text = try String(contentsOfFile: FunctionProcessRoot.path + "/Package.swift", encoding: .utf8)
+        let text = try String(contentsOfFile: FunctionProcess.projectRoot.path + "/Package.swift", encoding: .utf8)
         let start = try #require(text.range(of: "let functions: [(name: String, modules: [String])] = [\n"))
         let end = try #require(text.range(of: "\n]\n", range: start.upperBound..<text.endIndex))
         return try text[start.upperBound..<end.lowerBound].split(separator: "\n").map { line in
@@ -96,7 +97,7 @@ enum PackageManifest {
     @Test func everyFunctionHasItsFolderAndImportsItsModules() throws {
         for function in try PackageManifest.functions() {
             let main = try String(
-                contentsOfFile: FunctionProcessRoot.path + "/Functions/\(function.name)/main.swift", encoding: .utf8)
+                contentsOfFile: FunctionProcess.projectRoot.path + "/Functions/\(function.name)/main.swift", encoding: .utf8)
             #expect(!function.modules.isEmpty, "\(function.name) links no module")
             for module in function.modules {
                 #expect(main.contains("import \(module)\n"), "Functions/\(function.name)/main.swift does not import \(module)")

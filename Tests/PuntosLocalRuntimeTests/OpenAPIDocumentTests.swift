@@ -21,7 +21,7 @@ import Yams
     static let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
     static func document() throws -> Object {
-        let text = try String(contentsOfFile: FunctionProcessRoot.path + "/openapi.yaml", encoding: .utf8)
+        let text = try String(contentsOfFile: FunctionProcess.projectRoot.path + "/openapi.yaml", encoding: .utf8)
         return try #require(try Yams.load(yaml: text) as? Object, "openapi.yaml is not a YAML mapping")
     }
 
