@@ -81,32 +81,86 @@ import Testing
 
     @Test func decisionOrder() {
         func decide(
-            _ channel: DeliveryChannel? = .email, address: Bool = true, configured: Bool = true, unsubscribed: Bool = false,
-            sent: Int = 0, minute: Int = 12 * 60, essential: Bool = false
-        ) -> DeliveryDecision {
+            _ channel: DeliveryChannel = .email, unsubscribed: Bool = false, minute: Int = 12 * 60, essential: Bool = false
+        )
+            -> DeliveryDecision
+        {
             DeliveryDecision.decide(
-                channel: channel, hasAddress: address, configured: configured, unsubscribed: unsubscribed,
-                sentInWindow: sent, dailyCap: 3, capFreesIn: 7200, localMinute: minute,
+                channel: channel, unsubscribed: unsubscribed, localMinute: minute,
                 quietHours: QuietHours(start: 21 * 60, end: 8 * 60), essential: essential)
         }
         #expect(decide() == .send)
         #expect(decide(unsubscribed: true) == .suppress(reason: "unsubscribed"))
-        #expect(decide(nil) == .dead(reason: "no_address"))
-        #expect(decide(.sms, address: false) == .dead(reason: "no_address"))
-        #expect(decide(configured: false) == .deferral(seconds: 3600, reason: "email_not_configured"))
-        #expect(decide(sent: 3) == .deferral(seconds: 7200, reason: "daily_cap"))
-        #expect(decide(sent: 3, essential: true) == .send)
         #expect(decide(.sms, minute: 23 * 60) == .deferral(seconds: 9 * 3600, reason: "quiet_hours"))
+        #expect(decide(.sms, minute: 23 * 60, essential: true) == .send)
         #expect(decide(.email, minute: 23 * 60) == .send)
+    }
+
+    /// The customer's channels honoured; an unconfigured channel falls back to the other one the
+    /// customer has, else the notice is undeliverable at once (never waits for a channel that is not there).
+    @Test func channelRouteHonoursTheChoiceAndFallsBack() {
+        let all: Set<DeliveryChannel> = [.email, .sms, .webhook]
+        func route(
+            _ notice: DeliveryChannel? = nil, choice: ChannelChoice? = nil, preferred: DeliveryChannel? = nil,
+            email: Bool = true, phone: Bool = true, configured: Set<DeliveryChannel> = [.email, .sms]
+        ) -> ChannelRoute {
+            ChannelRoute.decide(
+                notice: notice, choice: choice, preferred: preferred,
+                reach: .init(hasEmail: email, hasPhone: phone, configured: configured))
+        }
+        #expect(route() == .channels([.email]))
+        #expect(route(email: false) == .channels([.sms]))
+        #expect(route(choice: .sms) == .channels([.sms]))
+        #expect(route(choice: .both) == .channels([.email, .sms]))
+        #expect(route(choice: .both, phone: false) == .channels([.email]))
+        #expect(route(choice: ChannelChoice.none) == .declined)
+        #expect(route(.sms, choice: .email) == .channels([.sms]))  // the alert's own channel
+        #expect(route(preferred: .sms) == .channels([.sms]))
+        #expect(route(.webhook, configured: all) == .channels([.webhook]))
+        // No SMTP: e-mail falls back to SMS; `both` is SMS alone.
+        #expect(route(choice: .email, configured: [.sms]) == .channels([.sms]))
+        #expect(route(choice: .both, configured: [.sms]) == .channels([.sms]))
+        #expect(route(configured: [.sms]) == .channels([.sms]))
+        // No SMS provider: SMS falls back to e-mail.
+        #expect(route(choice: .sms, configured: [.email]) == .channels([.email]))
+        // Nothing that reaches them: undeliverable, with the reason.
+        #expect(route(phone: false, configured: [.sms]) == .undeliverable(reason: "email_not_configured"))
+        #expect(route(choice: .sms, email: false, configured: [.email]) == .undeliverable(reason: "sms_not_configured"))
+        #expect(route(email: false, phone: false) == .undeliverable(reason: "no_address"))
+        #expect(route(email: false, phone: false, configured: all) == .channels([.webhook]))
+        #expect(route(.webhook, email: false, phone: false) == .undeliverable(reason: "webhook_not_configured"))
+    }
+
+    /// The cap holds marketing alerts only, per kind, as the programme (or the customer) sets.
+    @Test func theDailyCapHoldsMarketingAlertsOnly() {
+        let cap = DailyCap(defaultCap: 10, programmeCaps: ["back_in_stock": 2])
+        #expect(!cap.holds(.priceDrop, sent: 9) && cap.holds(.priceDrop, sent: 10))
+        #expect(!cap.holds(.backInStock, sent: 1) && cap.holds(.backInStock, sent: 2))
+        for kind in NoticeKind.known where kind.noticeClass == .transactional {
+            #expect(cap.limit(for: kind) == nil && !cap.holds(kind, sent: 1000), "\(kind.rawValue) is capped")
+        }
+        #expect(DailyCap(defaultCap: 10, customerCap: 1).holds(.priceDrop, sent: 1))
+        #expect(NoticeKind.known.filter { $0.noticeClass == .marketing } == [.priceDrop, .backInStock])
+    }
+
+    @Test func channelPreferencesValidateAndResolveKindBeforeClass() throws {
+        let change = try ChannelPreferences.validateChange(
+            ["marketing": "sms", "price_drop": "none", "transactional": nil], field: "channels")
+        #expect(change.set == ["marketing": .sms, "price_drop": ChannelChoice.none] && change.forget == ["transactional"])
+        let preferences = ChannelPreferences(change.set)
+        #expect(preferences.choice(for: .priceDrop) == ChannelChoice.none)
+        #expect(preferences.choice(for: .backInStock) == .sms)
+        #expect(preferences.choice(for: .pointsEarned) == nil)
         #expect(
-            DeliveryChannel.resolve(notice: nil, preferred: nil, hasEmail: false, hasPhone: true, webhookConfigured: true) == .sms
-        )
-        #expect(
-            DeliveryChannel.resolve(notice: "webhook", preferred: "sms", hasEmail: true, hasPhone: true, webhookConfigured: true)
-                == .webhook)
-        #expect(
-            DeliveryChannel.resolve(notice: nil, preferred: nil, hasEmail: false, hasPhone: false, webhookConfigured: false)
-                == nil)
+            ChannelPreferences(stored: ["transactional": .string("both"), "x": .string("pigeon")]).choices == [
+                "transactional": .both
+            ])
+        let typo = refusal { _ = try ChannelPreferences.validateChange(["price_drops": "sms"], field: "channels") }
+        #expect(typo?.code == .invalidValue && typo?.field == "channels.price_drops" && typo?.exitCode == 65)
+        let pigeon = refusal { _ = try ChannelPreferences.validateChange(["marketing": "pigeon"], field: "channels") }
+        #expect(pigeon?.code == .invalidValue && pigeon?.field == "channels.marketing")
+        let empty = refusal { _ = try ChannelPreferences.validateChange([:], field: "channels") }
+        #expect(empty?.code == .missingField && empty?.field == "channels")
     }
 
     @Test func signedTokensRefuseTamperingAndExpiry() {
@@ -172,6 +226,16 @@ import Testing
         #expect(MessageTemplates.render(drop, locale: "ru").subject == "Цена снижена: Kettle")
         let earned = NoticeFacts(kind: "points_earned", name: nil, payload: ["points": .number(120), "available": .number(560)])
         #expect(MessageTemplates.render(earned, locale: "fr").line == "You earned 120 points. Your balance: 560 points.")
+        let spent = NoticeFacts(
+            kind: "points_spent", name: nil,
+            payload: [
+                "points": .number(300), "available": .number(1000), "pending": .number(120), "held": .number(0),
+                "card_last4": .string("1234"), "order_number": .string("MO-1"), "voucher_number": .string("V-9"),
+                "invoice_number": .null,
+            ])
+        #expect(
+            MessageTemplates.render(spent, locale: "en").line
+                == "You spent 300 points (order MO-1, voucher V-9). Your balance on card ···1234: 1000 points (120 pending).")
         let unknown = NoticeFacts(kind: "card_blocked", name: nil, payload: ["card": .string("****1234")])
         #expect(MessageTemplates.render(unknown, locale: "en").line == "Update (card blocked): card: ****1234.")
         #expect(MessageTemplates.greeting("Ана", locale: "ru") == "Здравствуйте, Ана!")

@@ -63,9 +63,9 @@ import Testing
         let text = try #require(message["text"] as? String)
         let html = try #require(message["html"] as? String)
         #expect(text.hasPrefix("Hola, Ana:"))
-        #expect(text.contains("Kettle ahora cuesta 79.00 USD (antes 99.50 USD)."))
+        #expect(text.contains("Kettle (K-1) ahora cuesta 79.00 USD (antes 99.50 USD; tu precio objetivo 80.00 USD)."))
         #expect(text.contains("Has ganado 120 puntos (factura F-77). Tu saldo: 560 puntos."))
-        #expect(html.contains("<p>Kettle ahora cuesta 79.00 USD (antes 99.50 USD).</p>"))
+        #expect(html.contains("<p>Kettle (K-1) ahora cuesta 79.00 USD (antes 99.50 USD; tu precio objetivo 80.00 USD).</p>"))
         let link = String(unsubscribe.dropFirst().dropLast())
         #expect(text.contains("Darse de baja: \(link)") && html.contains("href=\"\(link)\""))
         let attempts: Int = try f.scalar(
@@ -212,20 +212,67 @@ import Testing
         #expect(gone.dead == 1)
     }
 
-    @Test func theDailyCapHoldsBackTheRest() throws {
+    func alertNotice(_ f: AlertsFixture, customer: Int64, kind: String = "price_drop", key: String) throws {
+        try f.execute(
+            """
+            INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, next_attempt_at)
+            VALUES (\(f.programme), \(customer), \(kind), \(TestDatabase.unique(key)),
+                    '{"sku": "KET-1", "product_name": "Kettle", "currency": "USD", "new_price": "39.90", "quantity": 3}',
+                    now() - interval '1 second')
+            """)
+    }
+
+    /// Implosa e-mails every change: on a busy day the 11th points e-mail goes at once (the cap is for
+    /// marketing), while the 11th price alert waits for the 24-hour window; restocks have their own
+    /// cap, which the programme sets per kind.
+    @Test func theDailyCapHoldsMarketingAlertsPerKindNeverPointsMessages() throws {
         let f = try AlertsFixture()
         let smtp = try FixtureServer.smtp()
         defer { smtp.stop() }
-        let dee = try f.customer("Dee")
-        var configuration = f.deliveryConfiguration(smtpPort: smtp.port)
-        configuration.dailyCap = 1
-        try ledgerNotice(f, customer: dee, key: "one")
+        let dee = try f.customer("Dee", locale: "es")
+        let configuration = f.deliveryConfiguration(smtpPort: smtp.port)
+        #expect(configuration.dailyCap == 10)
+        for n in 1...11 {
+            try ledgerNotice(f, customer: dee, key: "earned-\(n)")
+            let run = try f.deliver(configuration)
+            #expect(run.sent == 1 && run.messages == 1 && run.deferred == 0, "points e-mail \(n): \(run)")
+        }
+        for n in 1...10 {
+            try alertNotice(f, customer: dee, key: "drop-\(n)")
+            #expect(try f.deliver(configuration).sent == 1, "price alert \(n)")
+        }
+        // The 11th price alert is held; a points e-mail queued beside it goes at once, alone.
+        try alertNotice(f, customer: dee, key: "drop-11")
+        try ledgerNotice(f, customer: dee, key: "earned-12")
+        let busy = try f.deliver(configuration)
+        #expect(busy.sent == 1 && busy.deferred == 1 && busy.messages == 1, "\(busy)")
+        let held: (String, Date) = try f.database.withConnection { connection in
+            let row = try connection.query(
+                """
+                SELECT status, next_attempt_at FROM notices WHERE programme_id = \(f.programme) AND kind = 'price_drop'
+                ORDER BY id DESC LIMIT 1
+                """
+            ).one()
+            return (try row.decode("status"), try row.decode("next_attempt_at"))
+        }
+        #expect(held.0 == "pending" && held.1 > Date().addingTimeInterval(20 * 3600), "\(held)")
+        let detail: String = try f.scalar(
+            """
+            SELECT a.detail AS value FROM delivery_attempts a JOIN notices n ON n.id = a.notice_id
+            WHERE n.programme_id = \(f.programme) AND a.outcome = 'deferred'
+            """, as: String.self)
+        #expect(detail == "daily_cap")
+
+        // Restocks are counted apart, capped at 1 a day by this programme.
+        try f.execute("UPDATE programmes SET daily_caps = '{\"back_in_stock\": 1}' WHERE id = \(f.programme)")
+        try alertNotice(f, customer: dee, kind: "back_in_stock", key: "restock-1")
         #expect(try f.deliver(configuration).sent == 1)
-        try ledgerNotice(f, customer: dee, key: "two")
-        let capped = try f.deliver(configuration)
-        #expect(capped.deferred == 1 && capped.sent == 0, "\(capped)")
-        #expect(try f.deliver(configuration, now: Date().addingTimeInterval(90_000)).sent == 1)
-        #expect(try smtp.received().count == 2)
+        try alertNotice(f, customer: dee, kind: "back_in_stock", key: "restock-2")
+        let second = try f.deliver(configuration)
+        #expect(second.deferred == 1 && second.sent == 0, "\(second)")
+        #expect(try smtp.received().count == 11 + 10 + 1 + 1)
+        // A day later the held alerts go.
+        #expect(try f.deliver(configuration, now: Date().addingTimeInterval(90_000)).sent == 2)
     }
 }
 

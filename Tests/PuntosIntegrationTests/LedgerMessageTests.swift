@@ -101,6 +101,29 @@ import Testing
                     "\(notice.kind) has no template")
             }
         }
+        // No payload key left unrendered, expiry notices included.
+        let expiring = try f.database.withConnection { connection in
+            try connection.query(
+                "SELECT payload::text AS payload FROM notices WHERE programme_id = \(f.programme) AND kind = 'points_expiring'"
+            ).map { row -> [String: JSONValue] in
+                let text: String = try row.decode("payload")
+                guard case .object(let payload) = try JSONCoding.decoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+                    return [:]
+                }
+                return payload
+            }
+        }
+        #expect(!expiring.isEmpty, "no points_expiring notice was written")
+        for notice in written { PayloadCoverage.expectEveryKeyAccountedFor(notice.kind, notice.payload) }
+        for payload in expiring { PayloadCoverage.expectEveryKeyAccountedFor("points_expiring", payload) }
+        // A commit names its order and voucher; an invoice's points name the invoice.
+        for notice in written where notice.kind == "points_spent" {
+            let line = MessageTemplates.render(NoticeFacts(kind: notice.kind, name: nil, payload: notice.payload), locale: "en")
+                .line
+            for key in ["order_number", "voucher_number"] {
+                if case .string(let value)? = notice.payload[key] { #expect(line.contains(value), "\(line) lacks \(key)") }
+            }
+        }
         // The two adjustments read their own way.
         let adjustments = written.filter { $0.kind == "points_adjusted" }.map {
             MessageTemplates.render(NoticeFacts(kind: $0.kind, name: nil, payload: $0.payload), locale: "en").subject

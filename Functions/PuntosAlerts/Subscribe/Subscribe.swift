@@ -3,7 +3,8 @@ package import PuntosCore
 import PuntosPostgres
 package import PuntosRuntime
 
-/// `subscribe`: price and stock alerts for customers and confirmed guests; list, remove, confirm.
+/// `subscribe`: price and stock alerts for customers and confirmed guests; list, remove, confirm; and
+/// a customer's channels per notice class or kind (`preferences`).
 package struct Subscribe: FunctionHandler {
     package static let name = "subscribe"
 
@@ -13,6 +14,7 @@ package struct Subscribe: FunctionHandler {
         "GET /alerts/confirm": "confirm",
         "POST /alerts/list": "list",
         "POST /alerts/remove": "remove",
+        "POST /preferences": "preferences",
     ]
 
     static let defaultExpiryDays = 90
@@ -28,6 +30,7 @@ package struct Subscribe: FunctionHandler {
         case .confirm(let confirm): try self.confirm(confirm, context)
         case .list(let list): try self.list(list, context)
         case .remove(let remove): try self.remove(remove, context)
+        case .preferences(let preferences): try self.preferences(preferences, context)
         }
     }
 

@@ -14,6 +14,8 @@ package enum SubscribeEvent: KindedEvent {
     case list(List)
     /// The owner removes a subscription.
     case remove(Remove)
+    /// A customer chooses their channels per notice class or kind.
+    case preferences(Preferences)
 
     package static let kindTable = EventKinds<SubscribeEvent>(
         "a subscribe event",
@@ -21,7 +23,8 @@ package enum SubscribeEvent: KindedEvent {
         .kind("stock", Create.CodingKeys.self) { .stock(try Create(from: $0)) },
         .kind("confirm", Confirm.CodingKeys.self) { .confirm(try Confirm(from: $0)) },
         .kind("list", List.CodingKeys.self) { .list(try List(from: $0)) },
-        .kind("remove", Remove.CodingKeys.self) { .remove(try Remove(from: $0)) })
+        .kind("remove", Remove.CodingKeys.self) { .remove(try Remove(from: $0)) },
+        .kind("preferences", Preferences.CodingKeys.self) { .preferences(try Preferences(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -117,6 +120,34 @@ package enum SubscribeEvent: KindedEvent {
             case kind, programme, subscriber, subscriptionId = "subscription_id", idempotencyKey = "idempotency_key"
         }
     }
+
+    /// A customer's channels: `{"transactional": "both", "marketing": "sms", "price_drop": "none"}`, each
+    /// key a notice class or kind, each value `email`, `sms`, `both`, `none`, or null to forget the
+    /// choice. Keys not given keep their choice.
+    package struct Preferences: Codable, Sendable, Equatable {
+        package var kind = "preferences"
+        package var programme: String?
+        package var subscriber: Subscriber
+        package var channels: [String: String?]
+        package var idempotencyKey: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, subscriber, channels, idempotencyKey = "idempotency_key"
+        }
+    }
+}
+
+/// A customer's channel choices as `subscribe` answers with them: every choice now kept.
+package struct PreferencesView: Codable, Sendable, Equatable {
+    package var customerId: Int64
+    package var channels: [String: String]
+
+    enum CodingKeys: String, CodingKey { case channels, customerId = "customer_id" }
+
+    package init(customerId: Int64, channels: [String: String]) {
+        self.customerId = customerId
+        self.channels = channels
+    }
 }
 
 /// A subscription as `subscribe` answers with it.
@@ -158,8 +189,10 @@ package struct SubscribeOutput: Codable, Sendable, Equatable {
     package var confirmationRequired: Bool?
     /// For a confirmation link opened in a browser.
     package var html: String?
+    /// The customer's channels, after `preferences`.
+    package var preferences: PreferencesView?
 
     enum CodingKeys: String, CodingKey {
-        case subscription, subscriptions, html, confirmationRequired = "confirmation_required"
+        case subscription, subscriptions, html, preferences, confirmationRequired = "confirmation_required"
     }
 }

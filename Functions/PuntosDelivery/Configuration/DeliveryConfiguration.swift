@@ -10,7 +10,8 @@ package import PuntosRuntime
 ///   (JSON template, default `{"to":"{{to}}","text":"{{text}}"}`; `{{to}}`, `{{text}}` are JSON-escaped)
 ///   and `PUNTOS_SMS_AUTHORIZATION` (optional `Authorization` header value).
 /// - `PUNTOS_WEBHOOK_URL` (URL, none) and `PUNTOS_WEBHOOK_SECRET` (`whsec_<base64>` or text): signed webhooks.
-/// - `PUNTOS_DAILY_CAP` (Int, 10): messages per recipient in 24 hours (confirmation links are exempt).
+/// - `PUNTOS_DAILY_CAP` (Int, 10): marketing messages (price drops, restocks) per recipient, kind and
+///   channel in 24 hours, for a kind the programme sets no cap for (`DailyCap`); transactional never capped.
 /// - `PUNTOS_SMS_QUIET_HOURS` (`HH:MM-HH:MM`, `21:00-08:00`; `off` for none), in the customer's time zone,
 ///   else `PUNTOS_DEFAULT_TIME_ZONE` (IANA name, `UTC`).
 /// - `PUNTOS_RETRY_BASE_S` (60), `PUNTOS_RETRY_MAX_S` (21600), `PUNTOS_RETRY_ATTEMPTS` (8): the retry policy.

@@ -2,10 +2,11 @@ import FoundationEssentials
 import PuntosCore
 package import PuntosRuntime
 
-/// `deliver`: sends due notices from the outbox by e-mail, SMS or signed webhook, with retries,
-/// a daily cap, SMS quiet hours and unsubscribes honoured, recording every attempt.
-/// A run reads claim (store) -> group -> decide (`DeliveryDecision`) -> render (`NoticeMessages`) ->
-/// send (`Senders`) -> record (store).
+/// `deliver`: sends due notices from the outbox by e-mail, SMS or signed webhook, with retries, the
+/// customer's channels, a daily cap on marketing alerts, SMS quiet hours and unsubscribes honoured,
+/// recording every attempt.
+/// A run reads claim (store) -> route (`ChannelRoute`; `both` split in two, store) -> group -> hold
+/// (`DailyCap`) -> decide (`DeliveryDecision`) -> render (`NoticeMessages`) -> send (`Senders`) -> record (store).
 package struct Deliver: FunctionHandler {
     package static let name = "deliver"
     package static let scheduledEventKind: String? = "run"
@@ -38,7 +39,9 @@ package struct Deliver: FunctionHandler {
                 leaseSeconds: Self.leaseSeconds)
             if batch.notices.isEmpty { break }
             run.output.claimed += batch.notices.count
-            let results = Self.groups(batch.notices).flatMap { run.deliver($0, window: batch.window[$0[0].recipientKey]) }
+            let routed = run.route(batch.notices)
+            try store.split(routed.splits, now: context.now)
+            let results = routed.unsent + Self.groups(routed.notices).flatMap { run.deliver($0, window: batch.window) }
             try store.record(results, now: context.now)
         }
         return run.output
@@ -67,7 +70,8 @@ package struct Deliver: FunctionHandler {
         let random: @Sendable () -> Double
         let senders: Senders
         var output = DeliverOutput()
-        var sentInRun: [RecipientKey: Int] = [:]
+        /// Messages sent in this run per daily-cap window (recipient, marketing kind, channel).
+        var sentInRun: [DeliveryBatch.CapKey: Int] = [:]
 
         init(configuration: DeliveryConfiguration, secret: String, now: Date, random: @escaping @Sendable () -> Double) {
             self.configuration = configuration
@@ -77,28 +81,79 @@ package struct Deliver: FunctionHandler {
             self.senders = Senders(configuration: configuration)
         }
 
-        /// Decides, and if the decision is to send, renders and sends one group; returns each notice's result.
-        mutating func deliver(_ group: [DueNotice], window: DeliveryBatch.CapWindow?) -> [NoticeResult] {
-            let first = group[0]
-            if first.subscriptionGone {
+        /// Chooses each notice's channel (`ChannelRoute`): the notices to send on, the `both` notices to
+        /// split, and the results of those declined or undeliverable.
+        mutating func route(_ notices: [DueNotice]) -> (
+            notices: [DueNotice], splits: [(id: Int64, first: DeliveryChannel, second: DeliveryChannel)], unsent: [NoticeResult]
+        ) {
+            var routed: [DueNotice] = [], splits: [(id: Int64, first: DeliveryChannel, second: DeliveryChannel)] = []
+            var unsent: [NoticeResult] = []
+            for var notice in notices {
+                let reach = ChannelRoute.Reach(
+                    hasEmail: notice.email != nil, hasPhone: notice.phone != nil,
+                    configured: Set(DeliveryChannel.allCases.filter(configuration.isConfigured)))
+                switch ChannelRoute.decide(
+                    notice: notice.requestedChannel, choice: notice.choice, preferred: notice.preferredChannel, reach: reach)
+                {
+                case .channels(let channels):
+                    notice.channel = channels[0]
+                    if channels.count > 1 { splits.append((notice.id, channels[0], channels[1])) }
+                    routed.append(notice)
+                case .declined:
+                    unsent += NoticeResult.unsent(
+                        [notice], decision: .suppress(reason: "channel_declined"), now: now, output: &output)
+                case .undeliverable(let reason):
+                    unsent += NoticeResult.unsent([notice], decision: .dead(reason: reason), now: now, output: &output)
+                }
+            }
+            return (routed, splits, unsent)
+        }
+
+        /// Holds back what the daily cap holds, decides for the rest, and if the decision is to send,
+        /// renders and sends them as one message; returns each notice's result.
+        mutating func deliver(_ group: [DueNotice], window: [DeliveryBatch.CapKey: DeliveryBatch.CapWindow]) -> [NoticeResult] {
+            if group[0].subscriptionGone {
                 output.suppressed += group.count
                 return NoticeResult.all(group, .suppressed, outcome: .suppressed, detail: "subscription_removed")
             }
+            let (held, going) = holdCapped(group, window: window)
+            guard let first = going.first, let channel = first.channel else { return held }
             let decision = DeliveryDecision.decide(
-                for: group, window: window, sentInRun: sentInRun[first.recipientKey, default: 0], now: now,
-                configuration: configuration)
-            guard decision == .send, let channel = first.channel else {
-                return NoticeResult.unsent(group, decision: decision, now: now, output: &output)
+                channel: channel, unsubscribed: going.contains(where: \.unsubscribed), localMinute: first.localMinute,
+                quietHours: configuration.quietHours, essential: going.allSatisfy { $0.kind == .alertConfirm })
+            guard decision == .send else {
+                return held + NoticeResult.unsent(going, decision: decision, now: now, output: &output)
             }
-            let messageId = MIMEMessage.messageID(dedupeKeys: group.map(\.dedupeKey), domain: configuration.mailDomain)
-            let outcome = send(group, on: channel, messageId: messageId)
+            let messageId = MIMEMessage.messageID(dedupeKeys: going.map(\.dedupeKey), domain: configuration.mailDomain)
+            let outcome = send(going, on: channel, messageId: messageId)
             if outcome.isSent {
                 output.messages += 1
-                sentInRun[first.recipientKey, default: 0] += 1
+                for key in Set(going.compactMap(\.capKey)) { sentInRun[key, default: 0] += 1 }
             }
-            return NoticeResult.sent(
-                group, outcome: outcome, messageId: messageId, retry: configuration.retry, now: now, random: random,
-                output: &output)
+            return held
+                + NoticeResult.sent(
+                    going, outcome: outcome, messageId: messageId, retry: configuration.retry, now: now, random: random,
+                    output: &output)
+        }
+
+        /// Marketing notices whose kind has had its day's messages on this channel wait (`DailyCap`);
+        /// the results of those held, and the notices that go.
+        private mutating func holdCapped(_ group: [DueNotice], window: [DeliveryBatch.CapKey: DeliveryBatch.CapWindow])
+            -> (held: [NoticeResult], going: [DueNotice])
+        {
+            var held: [NoticeResult] = [], going: [DueNotice] = []
+            for notice in group {
+                guard let key = notice.capKey,
+                    notice.cap.holds(notice.kind, sent: (window[key]?.count ?? 0) + sentInRun[key, default: 0])
+                else {
+                    going.append(notice)
+                    continue
+                }
+                let freesIn = window[key].map { $0.freesAt.timeIntervalSince(now) } ?? 3600
+                held += NoticeResult.unsent(
+                    [notice], decision: .deferral(seconds: max(60, freesIn), reason: "daily_cap"), now: now, output: &output)
+            }
+            return (held, going)
         }
 
         private func send(_ group: [DueNotice], on channel: DeliveryChannel, messageId: String) -> SendOutcome {

@@ -24,7 +24,6 @@ package struct NoticeFacts: Sendable {
         }
     }
 
-    var product: String { text("product_name") ?? text("sku") ?? "" }
     func price(_ key: String) -> String {
         let amount = text(key).map(Money.display) ?? "?"
         return text("currency").map { "\(amount) \($0)" } ?? amount
@@ -69,11 +68,21 @@ package enum MessageTemplates {
 
         func pick(_ en: String, _ es: String, _ ru: String) -> String { language == "es" ? es : language == "ru" ? ru : en }
 
+        /// The product as the member knows it, with its sku: "Kettle (K-1)", or the sku alone.
+        var product: String {
+            let sku = facts.text("sku")
+            guard let name = facts.text("product_name") else { return sku ?? "" }
+            return sku.map { "\(name) (\($0))" } ?? name
+        }
+
         var priceDrop: RenderedNotice {
-            let product = facts.product
+            let product = product
             let old = facts.text("old_price") != nil ? facts.price("old_price") : nil
             let new = facts.price("new_price")
-            let was = old.map { pick(" (was \($0))", " (antes \($0))", " (было \($0))") } ?? ""
+            let target = facts.text("target_price") != nil ? facts.price("target_price") : nil
+            var notes = old.map { [pick("was \($0)", "antes \($0)", "было \($0)")] } ?? []
+            notes += target.map { [pick("your target \($0)", "tu precio objetivo \($0)", "ваша цель \($0)")] } ?? []
+            let was = notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"
             return RenderedNotice(
                 subject: pick("Price drop: \(product)", "Bajó de precio: \(product)", "Цена снижена: \(product)"),
                 line: pick(
@@ -83,23 +92,35 @@ package enum MessageTemplates {
         }
 
         var backInStock: RenderedNotice {
-            let product = facts.product
+            let product = product
+            let quantity =
+                facts.text("quantity").map { pick(": \($0) available", ": \($0) disponibles", ": \($0) шт.") } ?? ""
             return RenderedNotice(
                 subject: pick("Back in stock: \(product)", "De nuevo disponible: \(product)", "Снова в наличии: \(product)"),
                 line: pick(
-                    "\(product) is back in stock.", "\(product) vuelve a estar disponible.", "\(product) снова в наличии."),
+                    "\(product) is back in stock\(quantity).", "\(product) vuelve a estar disponible\(quantity).",
+                    "\(product) снова в наличии\(quantity)."),
                 link: facts.text("url"))
         }
 
         var alertConfirm: RenderedNotice {
-            let product = facts.product
+            let product = product
+            let about =
+                facts.text("alert") == "stock"
+                ? pick("stock alerts", "alertas de disponibilidad", "уведомления о наличии")
+                : pick("price alerts", "alertas de precio", "уведомления о цене")
+            let until =
+                facts.text("confirm_expires_at").map {
+                    let day = String($0.prefix(10))
+                    return pick(" (valid until \(day))", " (válido hasta el \(day))", " (действует до \(day))")
+                } ?? ""
             return RenderedNotice(
                 subject: pick(
                     "Confirm your alert for \(product)", "Confirma tu alerta de \(product)", "Подтвердите подписку на \(product)"),
                 line: pick(
-                    "Please confirm that you want alerts about \(product) by opening this link:",
-                    "Confirma que quieres recibir alertas de \(product) abriendo este enlace:",
-                    "Подтвердите, что хотите получать уведомления о \(product), открыв ссылку:"),
+                    "Please confirm that you want \(about) about \(product) by opening this link\(until):",
+                    "Confirma que quieres recibir \(about) de \(product) abriendo este enlace\(until):",
+                    "Подтвердите, что хотите получать \(about) о \(product), открыв ссылку\(until):"),
                 link: facts.text("confirm_url"))
         }
 
@@ -110,18 +131,40 @@ package enum MessageTemplates {
             return text.hasPrefix("-") ? String(text.dropFirst()) : text
         }
 
-        /// The available balance after the change, when the payload has it.
+        /// The balance after the change, when the payload has it: available, on which card, and what is
+        /// pending or reserved besides.
         var balance: String {
-            facts.text("available").map {
-                pick(" Your balance: \($0) points.", " Tu saldo: \($0) puntos.", " Ваш баланс: \($0) баллов.")
-            } ?? ""
+            guard let available = facts.text("available") else { return "" }
+            let card =
+                facts.text("card_last4").map { pick(" on card ···\($0)", " en la tarjeta ···\($0)", " на карте ···\($0)") } ?? ""
+            var besides: [String] = []
+            if let pending = facts.text("pending"), pending != "0" {
+                besides.append(pick("\(pending) pending", "\(pending) pendientes", "\(pending) ожидают начисления"))
+            }
+            if let held = facts.text("held"), held != "0" {
+                besides.append(pick("\(held) reserved", "\(held) reservados", "\(held) зарезервировано"))
+            }
+            let more = besides.isEmpty ? "" : " (\(besides.joined(separator: ", ")))"
+            return pick(
+                " Your balance\(card): \(available) points\(more).", " Tu saldo\(card): \(available) puntos\(more).",
+                " Ваш баланс\(card): \(available) баллов\(more).")
         }
 
-        /// Points earned, spent, returned or expiring, with the invoice and the balance when known.
+        /// The invoice, order and voucher the change is about, those the payload has: " (invoice F-1, order O-1)".
+        var references: String {
+            let parts = [
+                facts.text("invoice_number").map { pick("invoice \($0)", "factura \($0)", "чек \($0)") },
+                facts.text("order_number").map { pick("order \($0)", "pedido \($0)", "заказ \($0)") },
+                facts.text("voucher_number").map { pick("voucher \($0)", "vale \($0)", "ваучер \($0)") },
+            ].compactMap { $0 }
+            return parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"
+        }
+
+        /// Points earned, spent, returned or expiring, with the invoice, order or voucher and the balance when known.
         func points(_ kind: NoticeKind) -> RenderedNotice {
             let points = pointsMoved
             let balance = balance
-            let invoice = facts.text("invoice_number").map { pick(" (invoice \($0))", " (factura \($0))", " (чек \($0))") } ?? ""
+            let invoice = references
             switch kind {
             case .pointsEarned:
                 return RenderedNotice(
@@ -150,33 +193,32 @@ package enum MessageTemplates {
             default:
                 let date = facts.text("expires_at").map { String($0.prefix(10)) }
                 let when = date.map { pick(" on \($0)", " el \($0)", " \($0)") } ?? pick(" soon", " pronto", " скоро")
+                let days = facts.text("days").map { pick(" in \($0) days", " en \($0) días", " через \($0) дн.") } ?? ""
                 return RenderedNotice(
                     subject: pick(
                         "\(points) points expire\(when)", "\(points) puntos caducan\(when)", "\(points) баллов сгорят\(when)"),
                     line: pick(
-                        "\(points) of your points expire\(when).\(balance)", "\(points) de tus puntos caducan\(when).\(balance)",
-                        "\(points) ваших баллов сгорят\(when).\(balance)"),
+                        "\(points) of your points expire\(days)\(when).\(balance)",
+                        "\(points) de tus puntos caducan\(days)\(when).\(balance)",
+                        "\(points) ваших баллов сгорят\(days)\(when).\(balance)"),
                     link: nil)
             }
         }
 
         /// Points held for an order, released, restored by a cancelled order, adjusted, activated
-        /// after the pending window, or expired: the amount, the order or voucher, the balance.
+        /// after the pending window, or expired: the amount, the invoice, order or voucher, the balance.
         func pointsMoved(_ kind: NoticeKind) -> RenderedNotice {
             let points = pointsMoved
-            let order =
-                (facts.text("order_number") ?? facts.text("voucher_number")).map {
-                    pick(" (order \($0))", " (pedido \($0))", " (заказ \($0))")
-                } ?? ""
+            let order = references
             let texts: (subject: [String], line: [String])
             switch kind {
             case .pointsHeld:
                 texts = (
                     ["\(points) points reserved", "\(points) puntos reservados", "Зарезервировано \(points) баллов"],
                     [
-                        "\(points) points are reserved for your order\(order).",
-                        "Reservamos \(points) puntos para tu pedido\(order).",
-                        "\(points) баллов зарезервировано для вашего заказа\(order).",
+                        "\(points) points are reserved\(order).",
+                        "Reservamos \(points) puntos\(order).",
+                        "\(points) баллов зарезервировано\(order).",
                     ]
                 )
             case .pointsReleased:
@@ -201,32 +243,34 @@ package enum MessageTemplates {
                 texts = (
                     ["\(points) points deducted", "\(points) puntos descontados", "Списано \(points) баллов"],
                     [
-                        "\(points) points were deducted from your account.", "Se descontaron \(points) puntos de tu cuenta.",
-                        "С вашего счёта списано \(points) баллов.",
+                        "\(points) points were deducted from your account\(order).",
+                        "Se descontaron \(points) puntos de tu cuenta\(order).",
+                        "С вашего счёта списано \(points) баллов\(order).",
                     ]
                 )
             case .pointsAdjusted:
                 texts = (
                     ["\(points) points added", "\(points) puntos añadidos", "Начислено \(points) баллов"],
                     [
-                        "\(points) points were added to your account.", "Se añadieron \(points) puntos a tu cuenta.",
-                        "На ваш счёт начислено \(points) баллов.",
+                        "\(points) points were added to your account\(order).",
+                        "Se añadieron \(points) puntos a tu cuenta\(order).",
+                        "На ваш счёт начислено \(points) баллов\(order).",
                     ]
                 )
             case .pointsActivated:
                 texts = (
                     ["\(points) points now available", "\(points) puntos ya disponibles", "\(points) баллов теперь доступны"],
                     [
-                        "\(points) points are now yours to use.", "Ya puedes usar \(points) puntos.",
-                        "\(points) баллов теперь можно потратить.",
+                        "\(points) points are now yours to use\(order).", "Ya puedes usar \(points) puntos\(order).",
+                        "\(points) баллов теперь можно потратить\(order).",
                     ]
                 )
             default:
                 texts = (
                     ["\(points) points expired", "\(points) puntos caducaron", "\(points) баллов сгорело"],
                     [
-                        "\(points) of your points expired.", "\(points) de tus puntos caducaron.",
-                        "\(points) ваших баллов сгорело.",
+                        "\(points) of your points expired\(order).", "\(points) de tus puntos caducaron\(order).",
+                        "\(points) ваших баллов сгорело\(order).",
                     ]
                 )
             }

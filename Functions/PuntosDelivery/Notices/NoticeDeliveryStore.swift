@@ -48,7 +48,9 @@ struct NoticeDeliveryStore {
             SELECT n.id, n.programme_id, n.kind, n.dedupe_key, n.payload::text AS payload, n.attempts, n.channel AS notice_channel,
                    coalesce(n.locale, c.locale) AS locale, c.name, n.customer_id, c.external_id,
                    coalesce(n.email, c.email) AS email, coalesce(n.phone, c.phone) AS phone,
-                   ns.preferred_channel, ns.daily_cap,
+                   ns.preferred_channel, ns.daily_cap, coalesce(ns.channels, '{}')::text AS channels,
+                   CASE WHEN jsonb_typeof(p.daily_caps -> n.kind) = 'number' THEN (p.daily_caps ->> n.kind)::numeric::integer
+                   END AS programme_cap,
                    (extract(hour FROM \(now)::timestamptz AT TIME ZONE coalesce(ns.time_zone, \(zone))) * 60
                     + extract(minute FROM \(now)::timestamptz AT TIME ZONE coalesce(ns.time_zone, \(zone))))::integer
                     AS local_minute,
@@ -60,6 +62,7 @@ struct NoticeDeliveryStore {
                        SELECT 1 FROM alert_subscriptions s WHERE s.id = (n.payload ->> 'subscription_id')::bigint
                          AND s.status IN ('active', 'fired'))) AS subscription_gone
             FROM notices n
+            JOIN programmes p ON p.id = n.programme_id
             LEFT JOIN customers c ON c.id = n.customer_id
             LEFT JOIN notification_settings ns ON ns.customer_id = n.customer_id
             WHERE n.id = ANY(\(ids)::bigint[])
@@ -69,43 +72,82 @@ struct NoticeDeliveryStore {
     }
 
     private func dueNotice(_ row: PostgresRow) throws -> DueNotice {
-        let payloadText: String = try row.decode("payload")
-        let payload = try? JSONCoding.decoder().decode(JSONValue.self, from: Data(payloadText.utf8))
-        let email: String? = try row.decodeIfPresent("email")
-        let phone: String? = try row.decodeIfPresent("phone")
+        let kind: NoticeKind = try row.decode("kind")
+        let programmeCap: Int? = try row.decodeIfPresent("programme_cap")
+        let preferences = ChannelPreferences(stored: try Self.object(row.decode("channels")))
         return DueNotice(
-            id: try row.decode("id"), programme: try row.decode("programme_id"), kind: try row.decode("kind"),
-            dedupeKey: try row.decode("dedupe_key"),
-            payload: { if case .object(let object)? = payload { object } else { [:] } }(),
-            attempts: try row.decode("attempts"),
-            channel: DeliveryChannel.resolve(
-                notice: try row.decodeIfPresent("notice_channel"), preferred: try row.decodeIfPresent("preferred_channel"),
-                hasEmail: email != nil, hasPhone: phone != nil, webhookConfigured: configuration.isConfigured(.webhook)),
-            locale: try row.decodeIfPresent("locale"), name: try row.decodeIfPresent("name"),
+            id: try row.decode("id"), programme: try row.decode("programme_id"), kind: kind,
+            dedupeKey: try row.decode("dedupe_key"), payload: try Self.object(row.decode("payload")),
+            attempts: try row.decode("attempts"), locale: try row.decodeIfPresent("locale"),
+            name: try row.decodeIfPresent("name"),
             customerId: try row.decodeIfPresent("customer_id"), externalId: try row.decodeIfPresent("external_id"),
-            email: email, phone: phone, dailyCap: try row.decodeIfPresent("daily_cap"),
+            email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
             localMinute: try row.decode("local_minute"), recipientKey: try row.decode("recipient_key"),
-            unsubscribed: try row.decode("unsubscribed"), subscriptionGone: try row.decode("subscription_gone"))
+            unsubscribed: try row.decode("unsubscribed"), subscriptionGone: try row.decode("subscription_gone"),
+            requestedChannel: try row.decodeIfPresent("notice_channel", as: String.self).flatMap(DeliveryChannel.init),
+            choice: preferences.choice(for: kind),
+            preferredChannel: try row.decodeIfPresent("preferred_channel", as: String.self).flatMap(DeliveryChannel.init),
+            cap: DailyCap(
+                defaultCap: configuration.dailyCap, programmeCaps: programmeCap.map { [kind.rawValue: $0] } ?? [:],
+                customerCap: try row.decodeIfPresent("daily_cap")))
     }
 
-    /// Per recipient: the messages sent in the last 24 hours, and when the oldest of them leaves that window.
+    /// A JSON object stored as text; anything else reads as empty.
+    private static func object(_ text: String) -> [String: JSONValue] {
+        if case .object(let object)? = try? JSONCoding.decoder().decode(JSONValue.self, from: Data(text.utf8)) {
+            object
+        } else {
+            [:]
+        }
+    }
+
+    /// Per recipient, marketing kind and channel: the messages sent in the last 24 hours, and when the
+    /// oldest of them leaves that window.
     private func capWindows(_ keys: [RecipientKey], now: Date, _ connection: PostgresConnection) throws
-        -> [RecipientKey: DeliveryBatch.CapWindow]
+        -> [DeliveryBatch.CapKey: DeliveryBatch.CapWindow]
     {
-        var window: [RecipientKey: DeliveryBatch.CapWindow] = [:]
+        let marketing = NoticeKind.known.filter { $0.noticeClass == .marketing }.map(\.rawValue)
+        var window: [DeliveryBatch.CapKey: DeliveryBatch.CapWindow] = [:]
         for row in try connection.query(
             """
-            SELECT recipient_key, count(DISTINCT message_id) AS sent, min(at) AS oldest FROM delivery_attempts
-            WHERE outcome = 'sent' AND recipient_key = ANY(\(keys)::text[])
-              AND at > \(now)::timestamptz - interval '24 hours'
-            GROUP BY recipient_key
+            SELECT a.recipient_key, n.kind, a.channel, count(DISTINCT a.message_id) AS sent, min(a.at) AS oldest
+            FROM delivery_attempts a JOIN notices n ON n.id = a.notice_id
+            WHERE a.outcome = 'sent' AND a.recipient_key = ANY(\(keys)::text[]) AND n.kind = ANY(\(marketing)::text[])
+              AND a.at > \(now)::timestamptz - interval '24 hours'
+            GROUP BY a.recipient_key, n.kind, a.channel
             """)
         {
+            guard let channel = DeliveryChannel(rawValue: try row.decodeIfPresent("channel") ?? "") else { continue }
             let oldest: Date = try row.decode("oldest")
-            window[try row.decode("recipient_key")] = .init(
-                count: try row.decode("sent"), freesAt: oldest.addingTimeInterval(86_400))
+            let key = DeliveryBatch.CapKey(
+                recipient: try row.decode("recipient_key"), kind: try row.decode("kind"), channel: channel)
+            window[key] = .init(count: try row.decode("sent"), freesAt: oldest.addingTimeInterval(86_400))
         }
         return window
+    }
+
+    /// A notice for `both` channels: the claimed notice keeps the first, and a copy of it (dedupe key
+    /// `<key>#<channel>`, due now) carries the second, with its own attempts and retries. A copy made
+    /// already is not made again.
+    func split(_ splits: [(id: Int64, first: DeliveryChannel, second: DeliveryChannel)], now: Date) throws {
+        guard !splits.isEmpty else { return }
+        let ids = splits.map(\.id), first = splits.map(\.first.rawValue), second = splits.map(\.second.rawValue)
+        try database.withTransaction { connection in
+            try connection.query(
+                """
+                WITH s AS (SELECT * FROM unnest(\(ids)::bigint[], \(first)::text[], \(second)::text[]) AS s(id, first, second)),
+                fixed AS (
+                    UPDATE notices n SET channel = s.first FROM s WHERE n.id = s.id
+                    RETURNING n.programme_id, n.customer_id, n.email, n.phone, n.kind, n.dedupe_key, n.payload, n.locale,
+                              n.created_at, s.second)
+                INSERT INTO notices (programme_id, customer_id, email, phone, kind, dedupe_key, payload, locale, channel,
+                                     next_attempt_at, created_at)
+                SELECT programme_id, customer_id, email, phone, kind, dedupe_key || '#' || second, payload, locale, second,
+                       \(now), created_at
+                FROM fixed
+                ON CONFLICT (dedupe_key) DO NOTHING
+                """)
+        }
     }
 
     /// Writes each notice's new status (only notices still claimed: `sending`) and appends its attempt.

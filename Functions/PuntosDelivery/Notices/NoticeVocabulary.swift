@@ -21,25 +21,3 @@ enum AttemptOutcome: String, StoredVocabulary {
     case deferred
     case suppressed
 }
-
-/// What a notice is about (`notices.kind`). Open: a kind without a template still gets a generic
-/// message, so this is a struct of known kinds rather than a closed enum.
-struct NoticeKind: StoredVocabulary, Hashable {
-    let rawValue: String
-    init(rawValue: String) { self.rawValue = rawValue }
-
-    static let priceDrop = NoticeKind(rawValue: "price_drop")
-    static let backInStock = NoticeKind(rawValue: "back_in_stock")
-    /// A guest's link to confirm an alert: essential, so neither the daily cap nor quiet hours hold it.
-    static let alertConfirm = NoticeKind(rawValue: "alert_confirm")
-    static let pointsEarned = NoticeKind(rawValue: "points_earned")
-    static let pointsSpent = NoticeKind(rawValue: "points_spent")
-    static let pointsReturned = NoticeKind(rawValue: "points_returned")
-    static let pointsExpiring = NoticeKind(rawValue: "points_expiring")
-    static let pointsHeld = NoticeKind(rawValue: "points_held")
-    static let pointsReleased = NoticeKind(rawValue: "points_released")
-    static let pointsRestored = NoticeKind(rawValue: "points_restored")
-    static let pointsAdjusted = NoticeKind(rawValue: "points_adjusted")
-    static let pointsActivated = NoticeKind(rawValue: "points_activated")
-    static let pointsExpired = NoticeKind(rawValue: "points_expired")
-}

@@ -62,29 +62,25 @@ package struct QuietHours: Sendable, Equatable {
     }
 }
 
-/// What `deliver` does with one recipient's notices in a run, decided before anything is sent.
+/// What `deliver` does with one recipient's notices on one channel in a run, decided before anything
+/// is sent (after `ChannelRoute` chose the channel and `DailyCap` held back what it holds).
 package enum DeliveryDecision: Sendable, Equatable {
     case send
-    /// Not now: try again after this many seconds (daily cap, quiet hours, a channel not configured).
+    /// Not now: try again after this many seconds (daily cap, quiet hours).
     case deferral(seconds: Double, reason: String)
-    /// Never: the recipient unsubscribed or removed the alert.
+    /// Never: the recipient unsubscribed, removed the alert, or chose `none` for this kind of notice.
     case suppress(reason: String)
-    /// Cannot ever be sent (no address for any channel).
+    /// Cannot ever be sent: no channel the recipient has an address for is configured. Recorded dead
+    /// at once, with the reason, never retried.
     case dead(reason: String)
 
     /// - Parameters:
-    ///   - sentInWindow: messages sent to the recipient in the last 24 hours; `capFreesIn` seconds until the oldest leaves it.
     ///   - localMinute: the recipient's local time (minutes after midnight), for SMS quiet hours.
-    ///   - essential: a guest's confirmation link, which neither cap nor quiet hours hold back.
+    ///   - essential: a guest's confirmation link, which quiet hours do not hold back.
     package static func decide(
-        channel: DeliveryChannel?, hasAddress: Bool, configured: Bool, unsubscribed: Bool,
-        sentInWindow: Int, dailyCap: Int, capFreesIn: Double, localMinute: Int,
-        quietHours: QuietHours?, essential: Bool
+        channel: DeliveryChannel, unsubscribed: Bool, localMinute: Int, quietHours: QuietHours?, essential: Bool
     ) -> DeliveryDecision {
         if unsubscribed { return .suppress(reason: "unsubscribed") }
-        guard let channel, hasAddress else { return .dead(reason: "no_address") }
-        guard configured else { return .deferral(seconds: 3600, reason: "\(channel.rawValue)_not_configured") }
-        if !essential, sentInWindow >= dailyCap { return .deferral(seconds: max(60, capFreesIn), reason: "daily_cap") }
         if !essential, channel == .sms, let quietHours {
             let minutes = quietHours.minutesUntilEnd(localMinute: localMinute)
             if minutes > 0 { return .deferral(seconds: Double(minutes * 60), reason: "quiet_hours") }
@@ -95,14 +91,4 @@ package enum DeliveryDecision: Sendable, Equatable {
 
 package enum DeliveryChannel: String, Sendable, Codable, CaseIterable {
     case email, sms, webhook
-
-    /// The notice's own channel, else the customer's preference, else e-mail, SMS, webhook in that order.
-    package static func resolve(notice: String?, preferred: String?, hasEmail: Bool, hasPhone: Bool, webhookConfigured: Bool)
-        -> DeliveryChannel?
-    {
-        if let channel = (notice ?? preferred).flatMap(DeliveryChannel.init(rawValue:)) { return channel }
-        if hasEmail { return .email }
-        if hasPhone { return .sms }
-        return webhookConfigured ? .webhook : nil
-    }
 }
