@@ -1,6 +1,7 @@
 import Foundation
 import PuntosCards
 import PuntosCore
+import PuntosDelivery
 import PuntosLedger
 import PuntosPostgres
 import PuntosRuntime
@@ -304,5 +305,26 @@ func at(_ text: String) -> Date { Timestamp.parse(text)! }
         let bad = f.failure { try f.configure(#"{"kind":"segment_rules","segment":"restaurants","max_order_share":2}"#) }
         #expect(bad?.field == "max_order_share")
         try f.checkInvariants()
+    }
+}
+
+/// A programme's locale is the language of its messages to a customer who has none.
+@Suite struct ProgrammeLocaleTests {
+    @Test func aCustomerWithoutALocaleIsWrittenToInTheProgrammesLanguage() throws {
+        let f = try AlertsFixture()
+        let smtp = try FixtureServer.smtp()
+        defer { smtp.stop() }
+        let customer = try f.customer("Ivan")
+        try f.execute("UPDATE customers SET locale = NULL WHERE id = \(customer)")
+        try f.execute("UPDATE programmes SET locale = 'es' WHERE id = \(f.programme)")
+        try f.execute(
+            """
+            INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, next_attempt_at)
+            VALUES (\(f.programme), \(customer), 'points_earned', \(TestDatabase.unique("earned")),
+                    '{"points": 120, "available": 560, "invoice_number": "F-77"}', now() - interval '1 second')
+            """)
+        #expect(try f.deliver(f.deliveryConfiguration(smtpPort: smtp.port)).sent == 1)
+        let text = try #require(try smtp.received().first?["text"] as? String)
+        #expect(text.contains("Has ganado 120 puntos (factura F-77)."), "\(text)")
     }
 }
