@@ -302,6 +302,10 @@ func at(_ text: String) -> Date { Timestamp.parse(text)! }
             try $0.query("SELECT count(*) AS n FROM segment_rules WHERE programme_id = \(f.programme)").one().decode("n")
         }
         #expect(rows == 3)
+        // The liability counts a restaurant's points at its 0.50: 20000 + 20010 − 2000 left.
+        let liability = try f.balance(#"{"kind":"liability"}"#).liability
+        let restaurantsRow = liability?.segments.first { $0.segment == "restaurants" }
+        #expect(restaurantsRow?.available == 38_010 && restaurantsRow?.availableValue == 19_005)
         let bad = f.failure { try f.configure(#"{"kind":"segment_rules","segment":"restaurants","max_order_share":2}"#) }
         #expect(bad?.field == "max_order_share")
         try f.checkInvariants()
