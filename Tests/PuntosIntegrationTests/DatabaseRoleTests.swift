@@ -31,7 +31,7 @@ import Testing
     /// Each append-only table with a column an UPDATE could set.
     static let appendOnly = [
         ("ledger_entries", "kind"), ("lot_draws", "points"), ("card_events", "kind"), ("agreements", "version"),
-        ("delivery_attempts", "attempt"),
+        ("delivery_attempts", "attempt"), ("programme_versions", "settings"), ("segment_rules", "segment"),
     ]
 
     @Test(arguments: appendOnly)

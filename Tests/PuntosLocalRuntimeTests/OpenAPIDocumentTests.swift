@@ -252,5 +252,29 @@ import Yams
             #expect(tiny.status == 400, "\(field): \(String(decoding: tiny.body, as: UTF8.self))")
             #expect((json(tiny)["error"] as? [String: Any])?["field"] as? String == field)
         }
+
+        // Programmes as data: PUT /programmes/{programme} creates, a repeat changes nothing, a change is a version.
+        let programme = TestDatabase.unique("rigla")
+        let rigla = #"{"name":"Rigla","currency":"RUB","time_zone":"Europe/Moscow","max_order_share":0.5,"regions":["moscow"]}"#
+        let created = try runtime.signed("PUT", "/programmes/\(programme)", body: rigla)
+        #expect(created.status == 200, "\(String(decoding: created.body, as: UTF8.self))")
+        #expect(json(created)["created"] as? Bool == true && json(created)["version"] as? Int == 1)
+        // The same settings in another body (a signed body is accepted once: a replay is refused).
+        let repeated = try runtime.signed("PUT", "/programmes/\(programme)", body: rigla + " ")
+        #expect(
+            json(repeated)["created"] as? Bool == false && json(repeated)["version"] as? Int == 1,
+            "\(String(decoding: repeated.body, as: UTF8.self))")
+        let zone = try runtime.signed("PUT", "/programmes/\(programme)", body: #"{"time_zone":"Moon/Tranquility"}"#)
+        #expect(zone.status == 400 && (json(zone)["error"] as? [String: Any])?["field"] as? String == "time_zone")
+        let rules = try runtime.signed(
+            "PUT", "/segments/restaurants", body: #"{"programme":"\#(programme)","point_value":0.5,"min_redemption":1000}"#)
+        #expect(rules.status == 200, "\(String(decoding: rules.body, as: UTF8.self))")
+        #expect((json(rules)["segment_rules"] as? [String: Any])?["version"] as? Int == 1)
+        let offRegion = try runtime.signed(
+            "POST", "/redemptions",
+            body:
+                #"{"programme":"\#(programme)","external_id":"nobody","order_number":"O-1","order_amount":10,"points":1,"region":"tver"}"#
+        )
+        #expect(offRegion.status == 422 && (json(offRegion)["error"] as? [String: Any])?["code"] as? String == "region_disabled")
     }
 }

@@ -13,15 +13,25 @@ import PuntosRuntime
 ///   programme that exists, so no foreign-key error can escape).
 ///
 /// Without a key the write runs as is; functions make their writes naturally idempotent where they can.
+///
+/// `prepare` runs first in the same transaction, before the key is claimed, every time: what must
+/// exist for the key to be claimed (the programme that `configure` kind `programme` creates), written
+/// so that a second run changes nothing.
 package enum Idempotency {
     package static func run<Request: Encodable, Output: Codable & Sendable>(
         database: Database, programme: String, scope: String, key: String?, request: Request,
-        _ body: (PostgresConnection) throws -> Output
+        prepare: ((PostgresConnection) throws -> Void)? = nil, _ body: (PostgresConnection) throws -> Output
     ) throws -> Output {
-        guard let given = key else { return try database.withTransaction(body) }
+        guard let given = key else {
+            return try database.withTransaction { connection in
+                try prepare?(connection)
+                return try body(connection)
+            }
+        }
         let key = try Validate.idempotencyKey(given)
         let requestJSON = JSONText(String(decoding: try JSONCoding.encode(request), as: UTF8.self))
         let answer: Result<Output, FunctionError> = try database.withTransaction { connection in
+            try prepare?(connection)
             let store = IdempotencyStore(connection: connection, programme: programme, scope: scope, key: key)
             guard try store.claim(request: requestJSON) else { return try storedAnswer(store, request: requestJSON) }
             try connection.runScript("SAVEPOINT idempotent_write")

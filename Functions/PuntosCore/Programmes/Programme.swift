@@ -12,6 +12,10 @@ package struct Programme: Sendable, Equatable {
     package let cardLength: Int
     package let defaultCountryCode: String
     package let agreementRequired: Bool
+    /// The language of messages to a customer who has none (`en`, `es`, `ru-RU`).
+    package let locale: String
+    /// An IANA time-zone name: the programme's business days are counted in it.
+    package let timeZone: String
 
     /// Loads the programme an event names; an unknown one is refused with the field named.
     package static func load(_ id: String, from connection: PostgresConnection) throws -> Programme {
@@ -27,5 +31,7 @@ package struct Programme: Sendable, Equatable {
         cardLength = try row.decode("card_length")
         defaultCountryCode = try row.decode("default_country_code")
         agreementRequired = try row.decode("agreement_required")
+        locale = try row.decode("locale")
+        timeZone = try row.decode("time_zone")
     }
 }

@@ -11,7 +11,7 @@ package struct ProgrammeStore {
     package func load(_ id: String) throws -> Programme {
         let rows = try connection.query(
             """
-            SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required
+            SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required, locale, time_zone
             FROM programmes WHERE id = \(id)
             """)
         guard let row = rows.first else {

@@ -46,7 +46,8 @@ struct NoticeDeliveryStore {
         return try connection.query(
             """
             SELECT n.id, n.programme_id, n.kind, n.dedupe_key, n.payload::text AS payload, n.attempts, n.channel AS notice_channel,
-                   coalesce(n.locale, c.locale) AS locale, c.name, n.customer_id, c.external_id,
+                   coalesce(n.locale, c.locale, (SELECT p.locale FROM programmes p WHERE p.id = n.programme_id)) AS locale,
+                   c.name, n.customer_id, c.external_id,
                    coalesce(n.email, c.email) AS email, coalesce(n.phone, c.phone) AS phone,
                    ns.preferred_channel, ns.daily_cap, coalesce(ns.channels, '{}')::text AS channels,
                    CASE WHEN jsonb_typeof(p.daily_caps -> n.kind) = 'number' THEN (p.daily_caps ->> n.kind)::numeric::integer

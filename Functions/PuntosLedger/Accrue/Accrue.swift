@@ -56,7 +56,7 @@ package struct Accrue: FunctionHandler {
         ) { store in
             try LineValidation.currency(event.currency, programme: store.settings.programme)
             var account = try store.accounts.lock(invoice.account)
-            let rules = try store.earningRules(at: event.date)
+            let rules = try store.earningRules(at: event.date, segment: account.segment)
             let earnings = invoice.lines.map { rules.earn($0, segment: account.segment, channel: invoice.channel) }
             let decision = InvoiceDecision(
                 settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
@@ -101,7 +101,7 @@ package struct Accrue: FunctionHandler {
             let status: InvoiceStatus = approve ? .accrued : .rejected
             try store.invoices.setStatus(status, invoiceId: invoice.id)
             if approve {
-                let rules = try store.earningRules(at: invoice.invoicedAt)
+                let rules = try store.earningRules(at: invoice.invoicedAt, segment: account.segment)
                 let facts = EntryFacts(
                     kind: .accrual, invoiceNumber: number, orderNumber: invoice.orderNumber,
                     rule: try AccrualRule.json(rules, applied: Set(invoice.lines.flatMap(\.promotions)), store.settings),

@@ -76,10 +76,11 @@ package struct Balance: FunctionHandler {
         try Accrue.date(date, field: "date", now: context.now.addingTimeInterval(366 * 86_400))
         return try read(event.programme, context) { store in
             let segment = try card.flatMap { try store.accounts.segment(cardNumber: $0) }
-            let rules = try store.earningRules(at: date)
+            let rules = try store.earningRules(at: date, segment: segment)
             let earnings = lines.map { rules.earn($0, segment: segment, channel: channel) }
             let points = earnings.reduce(Int64(0)) { $0 + $1.points }
-            return BalanceResult(forecast: .init(points: points, value: store.settings.policy.value(points), lines: earnings))
+            let value = store.settings.forSegment(segment).policy.value(points)
+            return BalanceResult(forecast: .init(points: points, value: value, lines: earnings))
         }
     }
 }

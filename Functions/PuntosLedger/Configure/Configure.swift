@@ -9,28 +9,64 @@ package struct Configure: FunctionHandler {
     package static let name = "configure"
     package static let httpRoutes = [
         "PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment",
+        "PUT /programmes/{programme}": "programme", "PUT /segments/{segment}": "segment_rules",
     ]
 
     package init() {}
 
     package func handle(_ event: ConfigureEvent, context: FunctionContext) throws -> ConfigureResult {
         switch event {
-        case .settings(let e): try settings(e, context)
+        case .programme(let e): try programme(e, create: true, context)
+        case .settings(let e): try programme(e, create: false, context)
         case .promotion(let e): try promotion(e, context)
         case .segment(let e): try segment(e, context)
+        case .segmentRules(let e): try segmentRules(e, context)
         }
     }
 
-    private func settings(_ e: ConfigureEvent.Settings, _ context: FunctionContext) throws -> ConfigureResult {
-        let id = try Validate.programme(e.programme)
-        let regions = try SettingsValidation.check(e)
+    /// Creates (kind `programme` only) or changes a programme: the settings given, checked, become its
+    /// next version; a change that changes nothing writes nothing.
+    private func programme(_ event: ConfigureEvent.Settings, create: Bool, _ context: FunctionContext) throws
+        -> ConfigureResult
+    {
+        let id = try Validate.programme(event.programme)
+        let regions = try SettingsValidation.check(event)
+        let e = try ProgrammeValidation.check(event)
+        var created = false
         return try Idempotency.run(
-            database: context.database, programme: id, scope: "configure.settings", key: e.idempotencyKey, request: e
+            database: context.database, programme: id, scope: "configure.\(event.kind)", key: e.idempotencyKey,
+            request: event,
+            prepare: { connection in
+                if create { created = try ProgrammeSettingsStore(connection: connection).create(id, e) }
+            }
         ) { connection in
-            _ = try Programme.load(id, from: connection)
             let store = ProgrammeSettingsStore(connection: connection)
+            let before = try store.load(id).programme
+            try store.checkTimeZone(e.timeZone)
+            try store.checkCurrency(e.currency, of: before)
             try store.update(id, e, regions: regions)
-            return ConfigureResult(try store.load(id))
+            var result = ConfigureResult(try store.load(id))
+            result.version = try store.recordVersion(id)
+            if create { result.created = created }
+            return result
+        }
+    }
+
+    /// A segment's own rules over the programme's, as its next version.
+    private func segmentRules(_ e: ConfigureEvent.SegmentRules, _ context: FunctionContext) throws -> ConfigureResult {
+        let id = try Validate.programme(e.programme)
+        let rule = try ProgrammeValidation.segmentRules(e)
+        return try Idempotency.run(
+            database: context.database, programme: id, scope: "configure.segment_rules", key: e.idempotencyKey,
+            request: e
+        ) { connection in
+            let store = ProgrammeSettingsStore(connection: connection)
+            _ = try store.load(id)
+            let recorded = try SegmentRuleStore(connection: connection, programmeId: id).record(
+                rule, source: "configure.segment_rules", requestId: context.requestId)
+            var result = ConfigureResult(try store.load(id))
+            result.segmentRules = recorded
+            return result
         }
     }
 

@@ -2,25 +2,42 @@ package import FoundationEssentials
 import PuntosCore
 package import PuntosRuntime
 
-/// Every event `configure` understands: programme rules, dated promotions, customer segments.
+/// Every event `configure` understands: the programme (created or changed), its rules, dated
+/// promotions, customer segments and their rules.
 package enum ConfigureEvent: KindedEvent {
+    /// Creates the programme (name and currency required) or changes what is given: a new version.
+    case programme(Settings)
+    /// Changes what is given of an existing programme (as `programme`, never creating one).
     case settings(Settings)
     case promotion(PromotionInput)
     case segment(Segment)
+    /// A segment's own rules over the programme's: a new version of them.
+    case segmentRules(SegmentRules)
 
     package static let kindTable = EventKinds<ConfigureEvent>(
         "a configure event",
+        .kind("programme", Settings.CodingKeys.self) { .programme(try Settings(from: $0)) },
         .kind("settings", Settings.CodingKeys.self) { .settings(try Settings(from: $0)) },
         .kind("promotion", PromotionInput.CodingKeys.self) { .promotion(try PromotionInput(from: $0)) },
-        .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) })
+        .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) },
+        .kind("segment_rules", SegmentRules.CodingKeys.self) { .segmentRules(try SegmentRules(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
-    /// Changes only the rules given.
+    /// Changes only the settings given (`programme` also creates the programme).
     package struct Settings: Codable, Sendable, Equatable {
         package var kind = "settings"
         package var programme: String?
         package var idempotencyKey: String?
+        package var name: String?
+        /// ISO 4217; it cannot change once the programme has invoices or entries (`currency_in_use`).
+        package var currency: String?
+        package var defaultCountryCode: String?
+        package var locale: String?
+        /// An IANA time-zone name (`Europe/Moscow`).
+        package var timeZone: String?
+        package var cardPrefix: String?
+        package var cardLength: Int?
         package var pointsPerUnit: Decimal?
         package var rounding: String?
         package var minRedemption: Int64?
@@ -38,7 +55,9 @@ package enum ConfigureEvent: KindedEvent {
         package var agreementRequired: Bool?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, rounding, expiry, regions, channels
+            case kind, programme, rounding, expiry, regions, channels, name, currency, locale
+            case defaultCountryCode = "default_country_code", timeZone = "time_zone", cardPrefix = "card_prefix",
+                cardLength = "card_length"
             case idempotencyKey = "idempotency_key", pointsPerUnit = "points_per_unit", minRedemption = "min_redemption",
                 pointValue = "point_value", maxOrderShare = "max_order_share", pendingDays = "pending_days",
                 expiryDays = "expiry_days", expiryNoticeDays = "expiry_notice_days", allowNegative = "allow_negative",
@@ -76,6 +95,26 @@ package enum ConfigureEvent: KindedEvent {
             case kind, programme, segment, idempotencyKey = "idempotency_key", cardNumber = "card_number"
         }
     }
+
+    /// A segment's rules: each one given replaces the programme's for customers in the segment; one
+    /// not given is the programme's. The whole set is the segment's new version.
+    package struct SegmentRules: Codable, Sendable, Equatable {
+        package var kind = "segment_rules"
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var segment: String
+        package var pointValue: Decimal?
+        package var minRedemption: Int64?
+        package var maxOrderShare: Decimal?
+        /// The codes of the promotions the segment is offered; every promotion without it.
+        package var promotions: [String]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, segment, promotions
+            case idempotencyKey = "idempotency_key", pointValue = "point_value", minRedemption = "min_redemption",
+                maxOrderShare = "max_order_share"
+        }
+    }
 }
 
 /// What `configure` answers: the programme's rules as now in force.
@@ -95,9 +134,28 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var channels: [String]
     package var promotion: Promotion?
     package var segment: String?
+    // The programme itself (kinds programme and settings answer all of it).
+    package var name: String
+    package var defaultCountryCode: String
+    package var locale: String
+    package var timeZone: String
+    package var cardPrefix: String
+    package var cardLength: Int
+    package var agreementRequired: Bool
+    package var expiryNoticeDays: Int
+    package var holdMinutes: Int
+    /// The programme's version now in force (kinds programme and settings).
+    package var version: Int?
+    /// True when this event created the programme.
+    package var created: Bool?
+    /// A segment's rules now in force (kind segment_rules).
+    package var segmentRules: SegmentRule?
 
     enum CodingKeys: String, CodingKey {
         case programme, currency, rounding, expiry, regions, channels, promotion, segment
+        case name, locale, version, created, defaultCountryCode = "default_country_code", timeZone = "time_zone",
+            cardPrefix = "card_prefix", cardLength = "card_length", agreementRequired = "agreement_required",
+            expiryNoticeDays = "expiry_notice_days", holdMinutes = "hold_minutes", segmentRules = "segment_rules"
         case pointsPerUnit = "points_per_unit", minRedemption = "min_redemption", pointValue = "point_value",
             maxOrderShare = "max_order_share", pendingDays = "pending_days", expiryDays = "expiry_days",
             allowNegative = "allow_negative"
@@ -117,5 +175,14 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
         allowNegative = s.allowNegative
         regions = s.regions
         channels = s.channels
+        name = s.programme.name
+        defaultCountryCode = s.programme.defaultCountryCode
+        locale = s.programme.locale
+        timeZone = s.programme.timeZone
+        cardPrefix = s.programme.cardPrefix
+        cardLength = s.programme.cardLength
+        agreementRequired = s.programme.agreementRequired
+        expiryNoticeDays = s.expiryNoticeDays
+        holdMinutes = s.holdMinutes
     }
 }

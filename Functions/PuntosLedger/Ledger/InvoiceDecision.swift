@@ -15,6 +15,8 @@ package struct InvoiceDecision: Sendable, Equatable {
 
     /// - Parameters:
     ///   - agreementRequired: the programme accrues only from the customer's agreement on.
+    ///   - agreementFrom: when points start to count: the start of the day the agreement was first
+    ///     accepted, in the programme's time zone (`AccountStore.lock`).
     ///   - regions: where points accrue; nil means everywhere.
     package init(
         agreementRequired: Bool, agreementFrom: Date?, invoicedAt: Date, regions: [String]?, region: String?,
@@ -22,7 +24,7 @@ package struct InvoiceDecision: Sendable, Equatable {
     ) {
         if agreementRequired, agreementFrom.map({ $0 > invoicedAt }) ?? true {
             self.init(status: .notEligible, reason: "no_agreement")
-        } else if let regions, !regions.contains(region ?? "") {
+        } else if !RegionSwitch.allows(region, regions: regions) {
             self.init(status: .notEligible, reason: "region_disabled")
         } else if !channels.contains(channel) {
             self.init(status: .notEligible, reason: "channel_disabled")

@@ -17,6 +17,10 @@ package struct LedgerSettings: Sendable, Equatable {
     package var channels: [String]
 
     package var hasPromotions: Bool
+    /// The segments' own rules in force, by segment (`forSegment` resolves them).
+    package var segmentRules: [String: SegmentRule] = [:]
+    /// The promotions offered, by code, once resolved for a segment that names them; nil: every one.
+    package var offeredPromotions: Set<String>? = nil
 
     /// When a credit made at `date` expires, by the programme's expiry rule.
     package func expiry(from date: Date) -> Date? {

@@ -43,11 +43,13 @@ package struct Redeem: FunctionHandler {
         if let minutes = event.minutes, !(1...1440).contains(minutes) {
             throw FunctionError.badInput(.invalidValue, field: "minutes", "minutes must be 1 to 1440")
         }
+        let region = try Validate.optionalText(event.region, field: "region", maxLength: 64)
         let scope = hold ? "hold" : "redeem"
         return try write(scope, programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
+            try RegionSwitch.requireOn(region, regions: store.settings.regions)
             var account = try store.accounts.lock(reference)
             try store.releaseTimedOutHolds(&account)
-            try store.settings.policy.check(points: event.points, orderAmount: event.orderAmount, available: account.available)
+            try store.policy(account).check(points: event.points, orderAmount: event.orderAmount, available: account.available)
             let take = LotPlan.take(event.points, from: try store.spendableLots(customerId: account.customerId))
             guard take.shortfall == 0 else {
                 throw FunctionError.refused(
@@ -75,7 +77,7 @@ package struct Redeem: FunctionHandler {
             }
             return RedeemResult(
                 voucherNumber: voucher, orderNumber: order, status: hold ? "held" : "redeemed", points: event.points,
-                value: store.settings.policy.value(event.points), expiresAt: expiresAt, balance: store.balance(account))
+                value: store.policy(account).value(event.points), expiresAt: expiresAt, balance: store.balance(account))
         }
     }
 
@@ -90,7 +92,7 @@ package struct Redeem: FunctionHandler {
             let hold = try store.holds.find(reference)
             try HoldDecision.requireOpen(hold, now: context.now)
             let points = try HoldDecision.commitPoints(
-                requested: event.points, orderAmount: event.orderAmount, hold: hold, policy: store.settings.policy)
+                requested: event.points, orderAmount: event.orderAmount, hold: hold, policy: store.policy(account))
             try store.append(
                 &account,
                 EntryFacts(
@@ -110,7 +112,7 @@ package struct Redeem: FunctionHandler {
             try store.holds.resolve(hold.id, as: .committed, committedPoints: points)
             return RedeemResult(
                 voucherNumber: hold.voucherNumber, orderNumber: hold.orderNumber, status: "committed", points: points,
-                value: store.settings.policy.value(points), expiresAt: nil, balance: store.balance(account))
+                value: store.policy(account).value(points), expiresAt: nil, balance: store.balance(account))
         }
     }
 
@@ -126,7 +128,7 @@ package struct Redeem: FunctionHandler {
             try store.release(hold, as: .released, account: &account, reason: reason, source: "redeem.release")
             return RedeemResult(
                 voucherNumber: hold.voucherNumber, orderNumber: hold.orderNumber, status: "released", points: hold.points,
-                value: store.settings.policy.value(hold.points), expiresAt: nil, balance: store.balance(account))
+                value: store.policy(account).value(hold.points), expiresAt: nil, balance: store.balance(account))
         }
     }
 }

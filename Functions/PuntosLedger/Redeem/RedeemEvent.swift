@@ -34,9 +34,11 @@ package enum RedeemEvent: KindedEvent {
         package var points: Int64
         /// How long a hold lasts; the programme's default without it.
         package var minutes: Int?
+        /// Where the order is: a region where the programme is switched off refuses (`region_disabled`).
+        package var region: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, points, minutes
+            case kind, programme, points, minutes, region
             case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
                 orderNumber = "order_number", orderAmount = "order_amount"
         }

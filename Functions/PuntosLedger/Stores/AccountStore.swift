@@ -11,6 +11,9 @@ package struct LedgerAccount: Sendable, Equatable {
     package var pending: Int64
     package var held: Int64
     package var segment: String?
+    /// When the customer's points start to count: the start of the day, in the programme's time zone,
+    /// on which the agreement was first accepted (ONe: an invoice at 09:00 on a day accepted at 15:00
+    /// earns). Nil without an agreement.
     package var agreementFrom: Date?
 }
 
@@ -29,7 +32,9 @@ package struct AccountStore {
             """
             WITH c AS (
                 SELECT c.number, c.status, c.customer_id, u.segment,
-                       (SELECT min(accepted_at) FROM agreements a WHERE a.customer_id = u.id) AS agreement_from
+                       (SELECT date_trunc('day', m.first AT TIME ZONE p.time_zone) AT TIME ZONE p.time_zone
+                        FROM programmes p, (SELECT min(accepted_at) AS first FROM agreements WHERE customer_id = u.id) m
+                        WHERE p.id = u.programme_id) AS agreement_from
                 FROM cards c JOIN customers u ON u.id = c.customer_id
                 WHERE c.programme_id = \(programmeId)
                   AND c.number = coalesce(\(reference.cardNumber)::text,
@@ -91,7 +96,7 @@ package struct AccountStore {
         let row = try connection.query(
             """
             SELECT c.number, c.customer_id, coalesce(a.available, 0) AS available, coalesce(a.pending, 0) AS pending,
-                   coalesce(a.held, 0) AS held
+                   coalesce(a.held, 0) AS held, (SELECT segment FROM customers WHERE id = c.customer_id) AS segment
             FROM cards c LEFT JOIN accounts a ON a.customer_id = c.customer_id
             WHERE c.programme_id = \(programmeId)
               AND c.number = coalesce(\(reference.cardNumber)::text,
@@ -105,7 +110,7 @@ package struct AccountStore {
         return LedgerAccount(
             customerId: try row.decode("customer_id"), cardNumber: try row.decode("number"),
             available: try row.decode("available"), pending: try row.decode("pending"),
-            held: try row.decode("held"), segment: nil, agreementFrom: nil)
+            held: try row.decode("held"), segment: try row.decodeIfPresent("segment"), agreementFrom: nil)
     }
 
     /// The segment of a card's customer (for a forecast); a card not in the programme is refused.

@@ -27,19 +27,25 @@ package struct LedgerStore {
     package var holds: HoldStore { HoldStore(connection: connection, programmeId: programmeId, now: now) }
     package var promotions: PromotionStore { PromotionStore(connection: connection, programmeId: programmeId) }
 
-    /// The earning rules in force at `date`, with the promotions dated to cover it.
-    package func earningRules(at date: Date) throws -> EarningRules {
+    /// The earning rules in force at `date` for a customer in `segment`, with the promotions dated to
+    /// cover it that the segment is offered.
+    package func earningRules(at date: Date, segment: String? = nil) throws -> EarningRules {
         guard settings.hasPromotions else {
             return EarningRules(pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding)
         }
+        let rules = settings.forSegment(segment)
         return EarningRules(
-            pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding, promotions: try promotions.inForce(at: date))
+            pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding,
+            promotions: try promotions.inForce(at: date).filter { rules.offers(promotion: $0.code) })
     }
+
+    /// The limits on spending and the value of a point for this customer (its segment's, where set).
+    package func policy(_ account: LedgerAccount) -> RedemptionPolicy { settings.forSegment(account.segment).policy }
 
     package func balance(_ account: LedgerAccount) -> BalanceView {
         BalanceView(
             cardNumber: account.cardNumber, available: account.available, pending: account.pending, held: account.held,
-            currency: settings.programme.currency, value: settings.policy.value(max(account.available, 0)))
+            currency: settings.programme.currency, value: policy(account).value(max(account.available, 0)))
     }
 
     /// A fresh voucher number: V and 12 digits.

@@ -14,11 +14,12 @@ package struct ProgrammeSettingsStore {
         guard
             let row = try connection.query(
                 """
-                SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required,
+                SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required, locale, time_zone,
                        points_per_unit, rounding, min_redemption, point_value, max_order_share, pending_days, expiry,
                        expiry_days, expiry_notice_days, allow_negative, hold_minutes,
                        array_to_json(regions)::text AS regions, array_to_json(channels)::text AS channels,
-                       EXISTS (SELECT 1 FROM promotions p WHERE p.programme_id = programmes.id) AS has_promotions
+                       EXISTS (SELECT 1 FROM promotions p WHERE p.programme_id = programmes.id) AS has_promotions,
+                       EXISTS (SELECT 1 FROM segment_rules r WHERE r.programme_id = programmes.id) AS has_segment_rules
                 FROM programmes WHERE id = \(id)
                 """
             ).first
@@ -29,7 +30,7 @@ package struct ProgrammeSettingsStore {
             guard let text = try row.decodeIfPresent(column, as: String.self) else { return nil }
             return try JSONCoding.decoder().decode([String].self, from: Data(text.utf8))
         }
-        return LedgerSettings(
+        var settings = LedgerSettings(
             programme: try Programme(row), pointsPerUnit: try row.decode("points_per_unit"),
             rounding: Rounding(rawValue: try row.decode("rounding")) ?? .down,
             policy: RedemptionPolicy(
@@ -40,9 +41,13 @@ package struct ProgrammeSettingsStore {
             allowNegative: try row.decode("allow_negative"), holdMinutes: try row.decode("hold_minutes"),
             regions: try list("regions"), channels: try list("channels") ?? [],
             hasPromotions: try row.decode("has_promotions"))
+        if try row.decode("has_segment_rules") {
+            settings.segmentRules = try SegmentRuleStore(connection: connection, programmeId: id).inForce()
+        }
+        return settings
     }
 
-    /// Changes only the rules `change` gives. `regions` (nil: keep; empty: everywhere) and
+    /// Changes only the settings `change` gives (then `recordVersion`). `regions` (nil: keep; empty: everywhere) and
     /// `expiry_days` (set together with `expiry`) are the two that can be cleared.
     package func update(_ id: String, _ e: ConfigureEvent.Settings, regions: [String]?) throws {
         let setRegions = regions != nil
@@ -60,7 +65,11 @@ package struct ProgrammeSettingsStore {
                 allow_negative = coalesce(\(e.allowNegative), allow_negative), hold_minutes = coalesce(\(e.holdMinutes), hold_minutes),
                 regions = CASE WHEN \(setRegions) THEN \(regionList)::text[] ELSE regions END,
                 channels = coalesce(\(e.channels)::text[], channels),
-                agreement_required = coalesce(\(e.agreementRequired), agreement_required)
+                agreement_required = coalesce(\(e.agreementRequired), agreement_required),
+                name = coalesce(\(e.name), name), currency = coalesce(\(e.currency), currency),
+                default_country_code = coalesce(\(e.defaultCountryCode), default_country_code),
+                locale = coalesce(\(e.locale), locale), time_zone = coalesce(\(e.timeZone), time_zone),
+                card_prefix = coalesce(\(e.cardPrefix), card_prefix), card_length = coalesce(\(e.cardLength), card_length)
             WHERE id = \(id)
             """)
     }

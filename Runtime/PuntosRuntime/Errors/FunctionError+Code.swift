@@ -71,6 +71,8 @@ extension FunctionError {
         case notPendingModeration = "not_pending_moderation"
         case priceUnknown = "price_unknown"
         case tokenExpired = "token_expired"
+        case currencyInUse = "currency_in_use"
+        case regionDisabled = "region_disabled"
 
         // Try again later (503).
         case contention
