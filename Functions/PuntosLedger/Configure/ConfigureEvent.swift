@@ -23,6 +23,8 @@ package enum ConfigureEvent: KindedEvent {
         package var idempotencyKey: String?
         package var pointsPerUnit: Decimal?
         package var rounding: String?
+        /// `invoice` (round the invoice's total once) or `line` (round each line).
+        package var roundingBasis: String?
         package var minRedemption: Int64?
         package var pointValue: Decimal?
         package var maxOrderShare: Decimal?
@@ -36,13 +38,16 @@ package enum ConfigureEvent: KindedEvent {
         package var regions: [String]?
         package var channels: [String]?
         package var agreementRequired: Bool?
+        /// An invoice dated more than this many days before it is recorded sends no notice.
+        package var noticeMaxAgeDays: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, rounding, expiry, regions, channels
             case idempotencyKey = "idempotency_key", pointsPerUnit = "points_per_unit", minRedemption = "min_redemption",
                 pointValue = "point_value", maxOrderShare = "max_order_share", pendingDays = "pending_days",
                 expiryDays = "expiry_days", expiryNoticeDays = "expiry_notice_days", allowNegative = "allow_negative",
-                holdMinutes = "hold_minutes", agreementRequired = "agreement_required"
+                holdMinutes = "hold_minutes", agreementRequired = "agreement_required", roundingBasis = "rounding_basis",
+                noticeMaxAgeDays = "notice_max_age_days"
         }
     }
 
@@ -84,6 +89,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var currency: String
     package var pointsPerUnit: Decimal
     package var rounding: String
+    package var roundingBasis: String
     package var minRedemption: Int64
     package var pointValue: Decimal
     package var maxOrderShare: Decimal
@@ -93,6 +99,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var allowNegative: Bool
     package var regions: [String]?
     package var channels: [String]
+    package var noticeMaxAgeDays: Int
     package var promotion: Promotion?
     package var segment: String?
 
@@ -100,7 +107,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
         case programme, currency, rounding, expiry, regions, channels, promotion, segment
         case pointsPerUnit = "points_per_unit", minRedemption = "min_redemption", pointValue = "point_value",
             maxOrderShare = "max_order_share", pendingDays = "pending_days", expiryDays = "expiry_days",
-            allowNegative = "allow_negative"
+            allowNegative = "allow_negative", roundingBasis = "rounding_basis", noticeMaxAgeDays = "notice_max_age_days"
     }
 
     init(_ s: LedgerSettings) {
@@ -108,6 +115,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
         currency = s.programme.currency
         pointsPerUnit = s.pointsPerUnit
         rounding = s.rounding.rawValue
+        roundingBasis = s.roundingBasis.rawValue
         minRedemption = s.policy.minimum
         pointValue = s.policy.pointValue
         maxOrderShare = s.policy.maxOrderShare
@@ -117,5 +125,6 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
         allowNegative = s.allowNegative
         regions = s.regions
         channels = s.channels
+        noticeMaxAgeDays = s.noticeMaxAgeDays
     }
 }

@@ -109,10 +109,12 @@ package struct Expire: FunctionHandler {
                 draws: debt > 0 ? [LotDraw(lotId: lot.id, points: -debt)] : [], notice: .pointsActivated)
             result.activated += lot.remaining
         }
-        // Lots past their expiry lose what is left.
+        // Lots past their expiry lose what is left, on the statement at the day they expired.
         for lot in try store.expiredLots(customerId: customerId) {
             try store.append(
-                &account, EntryFacts(kind: .expiry, lotId: lot.id, reason: "points expired", source: "expire"),
+                &account,
+                EntryFacts(
+                    kind: .expiry, lotId: lot.id, reason: "points expired", source: "expire", businessAt: lot.expiresAt),
                 available: -lot.remaining, draws: [LotDraw(lotId: lot.id, points: -lot.remaining)], notice: .pointsExpired)
             result.expired += lot.remaining
         }

@@ -52,10 +52,13 @@ extension LedgerStore {
     package func expiredLots(customerId: Int64) throws -> [SpendableLot] {
         try connection.query(
             """
-            SELECT id, remaining FROM lots
+            SELECT id, remaining, expires_at FROM lots
             WHERE customer_id = \(customerId) AND active AND remaining > 0 AND expires_at <= \(now) ORDER BY id FOR UPDATE
             """
-        ).map { SpendableLot(id: try $0.decode("id"), remaining: try $0.decode("remaining"), expiresAt: nil) }
+        ).map {
+            SpendableLot(
+                id: try $0.decode("id"), remaining: try $0.decode("remaining"), expiresAt: try $0.decodeIfPresent("expires_at"))
+        }
     }
 }
 
