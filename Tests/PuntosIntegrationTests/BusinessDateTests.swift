@@ -123,8 +123,13 @@ import Testing
         #expect(open.balance.pending == 300)
         #expect(try lot(f, "INV-1125").activates == Self.date("2026-12-09T15:00:00Z"))
         #expect(try f.expire(now: Self.date("2026-12-09T14:59:59Z")).activated == 0)
-        #expect(try f.expire(now: Self.date("2026-12-09T15:00:00Z")).activated == 300)
+        // A sweep that runs the next morning dates the activation when the window closed.
+        #expect(try f.expire(now: Self.date("2026-12-10T06:00:00Z")).activated == 300)
         #expect(try f.balance(of: card).available == 400)
+        let activation = try #require(try statement(f, card).first)
+        #expect(activation.kind == "activation")
+        #expect(activation.at == Self.date("2026-12-09T15:00:00Z"))
+        #expect(activation.recordedAt == Self.date("2026-12-10T06:00:00Z"))
         try f.checkInvariants()
     }
 

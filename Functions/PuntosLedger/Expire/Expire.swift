@@ -100,11 +100,15 @@ package struct Expire: FunctionHandler {
     private func sweepCustomer(_ customerId: Int64, store: LedgerStore, into result: inout ExpireResult) throws {
         var account = try store.accounts.lock(customerId: customerId)
         result.holdsReleased += try store.releaseTimedOutHolds(&account)
-        // Pending lots whose return window closed become available (first paying back a negative balance).
-        for lot in try store.activateDueLots(customerId: customerId) where lot.remaining > 0 {
+        // Pending lots whose return window closed become available (first paying back a negative
+        // balance), on the statement at the moment the window closed.
+        for (lot, activatesAt) in try store.activateDueLots(customerId: customerId) where lot.remaining > 0 {
             let debt = min(lot.remaining, max(0, -account.available))
             try store.append(
-                &account, EntryFacts(kind: .activation, lotId: lot.id, reason: "return window closed", source: "expire"),
+                &account,
+                EntryFacts(
+                    kind: .activation, lotId: lot.id, reason: "return window closed", source: "expire",
+                    businessAt: activatesAt),
                 available: lot.remaining, pending: -lot.remaining,
                 draws: debt > 0 ? [LotDraw(lotId: lot.id, points: -debt)] : [], notice: .pointsActivated)
             result.activated += lot.remaining
