@@ -57,11 +57,12 @@ package struct Accrue: FunctionHandler {
             try LineValidation.currency(event.currency, programme: store.settings.programme)
             var account = try store.accounts.lock(invoice.account)
             let rules = try store.earningRules(at: event.date, segment: account.segment)
-            let earnings = invoice.lines.map { rules.earn($0, segment: account.segment, channel: invoice.channel) }
+            let earning = rules.earn(invoice.lines, segment: account.segment, channels: store.settings.channels)
+            let earnings = earning.lines
             let decision = InvoiceDecision(
                 settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
-                region: invoice.region, channel: invoice.channel, moderation: event.moderation == true)
-            let points = decision.status == .notEligible ? 0 : earnings.reduce(Int64(0)) { $0 + $1.points }
+                region: invoice.region, lineChannels: invoice.lines.compactMap(\.channel), moderation: event.moderation == true)
+            let points = decision.status == .notEligible ? 0 : earning.points
             let new = NewInvoice(
                 number: invoice.number, orderNumber: invoice.orderNumber, account: account, channel: invoice.channel,
                 region: invoice.region, invoicedAt: event.date, currency: event.currency, status: decision.status,
@@ -76,7 +77,8 @@ package struct Accrue: FunctionHandler {
                     rule: try AccrualRule.json(rules, applied: Set(earnings.flatMap(\.promotions)), store.settings),
                     source: "accrue.invoice")
                 try store.credit(
-                    &account, points: points, invoiceId: invoiceId, facts: facts, pendingWindow: true, notice: .pointsEarned)
+                    &account, points: points, invoiceId: invoiceId, facts: facts, pendingWindow: true, notice: .pointsEarned,
+                    businessDate: event.date)
             }
             return AccrueResult(
                 invoiceNumber: invoice.number, orderNumber: invoice.orderNumber, status: decision.status.rawValue,
@@ -108,7 +110,7 @@ package struct Accrue: FunctionHandler {
                     reason: reason, source: "accrue.approve")
                 try store.credit(
                     &account, points: invoice.points, invoiceId: invoice.id, facts: facts, pendingWindow: true,
-                    notice: .pointsEarned)
+                    notice: .pointsEarned, businessDate: invoice.invoicedAt)
             }
             return AccrueResult(
                 invoiceNumber: number, orderNumber: invoice.orderNumber, status: status.rawValue,
@@ -149,6 +151,7 @@ struct ValidInvoice {
     var number: String
     var orderNumber: String?
     var account: AccountReference
+    /// online, offline, or mixed when its lines are in both (each line keeps its own).
     var channel: String
     var region: String?
     var lines: [InvoiceLine]
@@ -157,9 +160,10 @@ struct ValidInvoice {
         number = try Validate.text(event.number, field: "number", maxLength: 64)
         orderNumber = try Validate.optionalText(event.orderNumber, field: "order_number", maxLength: 64)
         account = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
-        channel = try LineValidation.channel(event.channel, orderNumber: orderNumber)
+        let channel = try LineValidation.channel(event.channel, orderNumber: orderNumber)
         region = try Validate.optionalText(event.region, field: "region", maxLength: 64)
         try Accrue.date(event.date, field: "date", now: now)
-        lines = try LineValidation.lines(event.lines)
+        lines = try LineValidation.lines(event.lines, channel: channel)
+        self.channel = LineValidation.invoiceChannel(lines, default: channel)
     }
 }

@@ -18,7 +18,7 @@ extension Accrue {
             var account = try store.accounts.lock(customerId: try store.invoices.customerId(number: number))
             let invoice = try store.invoices.lock(number: number)
             let (points, uncollected) = try takeBack(
-                invoice, lines: event.lines, reason: reason ?? "return \(returnNumber)",
+                invoice, lines: event.lines?.map { ($0.line, $0.quantity) }, reason: reason ?? "return \(returnNumber)",
                 store: store, account: &account)
             return AccrueResult(
                 invoiceNumber: number, orderNumber: invoice.orderNumber, status: "returned", points: -points,
@@ -26,13 +26,14 @@ extension Accrue {
         }
     }
 
-    /// Marks lines returned and takes their points back. Returns the points taken and those left uncollected.
+    /// Marks lines returned and takes their points back. Returns the points taken and those left
+    /// uncollected. `order` names the order on the entry when only its lines come back.
     func takeBack(
-        _ invoice: InvoiceRow, lines requested: [AccrueEvent.ReturnLine]?, reason: String,
+        _ invoice: InvoiceRow, lines requested: [(line: Int, quantity: Int)]?, order: String? = nil, reason: String,
         store: LedgerStore, account: inout LedgerAccount
     ) throws -> (Int64, Int64) {
         var lines = invoice.lines
-        let points = try LineReturn.mark(&lines, requested: requested?.map { ($0.line, $0.quantity) })
+        let points = try LineReturn.mark(&lines, requested: requested)
         try store.invoices.setLines(lines, invoiceId: invoice.id)
         guard invoice.status == .accrued, points > 0 else { return (0, 0) }
         let ownLot = try store.lotId(invoiceId: invoice.id)
@@ -47,7 +48,7 @@ extension Accrue {
         try store.append(
             &account,
             EntryFacts(
-                kind: .reversal, invoiceNumber: invoice.number, orderNumber: invoice.orderNumber,
+                kind: .reversal, invoiceNumber: invoice.number, orderNumber: order ?? invoice.orderNumber,
                 lotId: ownLot, rule: rule, reason: reason, source: "accrue.return"),
             available: -plan.availablePoints, pending: -plan.pendingPoints,
             draws: plan.fromPending + plan.fromAvailable, notice: .pointsReturned)
@@ -71,11 +72,14 @@ extension Accrue {
             }
             // 2. Points spent on the order go back into their lots.
             var points = try restoreSpent(order: order, reason: reason, store: store, account: &account)
-            // 3. Points earned on the order's invoices come back.
+            // 3. Points earned on the order's invoices come back: the whole invoice when it is the
+            //    order's, else only the lines that carry the order's number.
             var uncollected: Int64 = 0
             for number in try store.invoices.numbers(orderNumber: order) {
                 let invoice = try store.invoices.lock(number: number)
-                let (taken, left) = try takeBack(invoice, lines: nil, reason: reason, store: store, account: &account)
+                let lines = invoice.orderNumber == order ? nil : LineReturn.unreturned(invoice.lines, order: order)
+                let (taken, left) = try takeBack(
+                    invoice, lines: lines, order: order, reason: reason, store: store, account: &account)
                 points -= taken
                 uncollected += left
             }

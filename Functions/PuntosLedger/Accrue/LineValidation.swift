@@ -6,7 +6,9 @@ import PuntosRuntime
 package enum LineValidation {
     package static let maxAmount: Decimal = 1_000_000_000
 
-    package static func lines(_ lines: [InvoiceLine], field: String = "lines") throws -> [InvoiceLine] {
+    /// The lines, each with its channel settled: its own, else online where it carries an order
+    /// number, else `channel` (the invoice's).
+    package static func lines(_ lines: [InvoiceLine], channel: String, field: String = "lines") throws -> [InvoiceLine] {
         guard !lines.isEmpty else { throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be empty") }
         guard lines.count <= 500 else { throw FunctionError.badInput(.invalidValue, field: field, "at most 500 lines") }
         return try lines.enumerated().map { index, line in
@@ -22,10 +24,12 @@ package enum LineValidation {
                 throw FunctionError.badInput(
                     .invalidValue, field: "\(at).paid_with_points", "paid_with_points must not exceed amount")
             }
+            let order = try Validate.optionalText(line.orderNumber, field: "\(at).order_number", maxLength: 64)
             return InvoiceLine(
                 sku: sku, brand: try Validate.optionalText(line.brand, field: "\(at).brand", maxLength: 128),
                 category: try Validate.optionalText(line.category, field: "\(at).category", maxLength: 128),
-                quantity: line.quantity, amount: line.amount, paidWithPoints: paid)
+                quantity: line.quantity, amount: line.amount, paidWithPoints: paid, orderNumber: order,
+                channel: try Self.channel(line.channel, orderNumber: order, field: "\(at).channel") ?? channel)
         }
     }
 
@@ -49,11 +53,23 @@ package enum LineValidation {
         }
     }
 
+    /// An invoice's channel: as given, else online with an order number, offline without.
     package static func channel(_ value: String?, orderNumber: String?) throws -> String {
-        guard let value else { return orderNumber == nil ? "offline" : "online" }
+        try channel(value, orderNumber: orderNumber, field: "channel") ?? "offline"
+    }
+
+    /// A channel as given (online or offline), else online with an order number, else nil.
+    private static func channel(_ value: String?, orderNumber: String?, field: String) throws -> String? {
+        guard let value else { return orderNumber == nil ? nil : "online" }
         guard value == "online" || value == "offline" else {
-            throw FunctionError.badInput(.invalidValue, field: "channel", "channel must be online or offline")
+            throw FunctionError.badInput(.invalidValue, field: field, "\(field) must be online or offline")
         }
         return value
+    }
+
+    /// What an invoice's lines say of its channel: theirs when they agree, `mixed` when they differ.
+    package static func invoiceChannel(_ lines: [InvoiceLine], default channel: String) -> String {
+        let channels = Set(lines.compactMap(\.channel))
+        return channels.count > 1 ? "mixed" : channels.first ?? channel
     }
 }

@@ -69,18 +69,19 @@ package struct Balance: FunctionHandler {
     }
 
     private func forecast(_ event: BalanceEvent.Forecast, _ context: FunctionContext) throws -> BalanceResult {
-        let lines = try LineValidation.lines(event.lines)
         let channel = try LineValidation.channel(event.channel ?? "online", orderNumber: nil)
+        let lines = try LineValidation.lines(event.lines, channel: channel)
         let card = try event.cardNumber.map { try Validate.cardNumber($0, field: "card_number").digits }
         let date = event.date ?? context.now
         try Accrue.date(date, field: "date", now: context.now.addingTimeInterval(366 * 86_400))
         return try read(event.programme, context) { store in
             let segment = try card.flatMap { try store.accounts.segment(cardNumber: $0) }
             let rules = try store.earningRules(at: date, segment: segment)
-            let earnings = lines.map { rules.earn($0, segment: segment, channel: channel) }
-            let points = earnings.reduce(Int64(0)) { $0 + $1.points }
-            let value = store.settings.forSegment(segment).policy.value(points)
-            return BalanceResult(forecast: .init(points: points, value: value, lines: earnings))
+            let earning = rules.earn(lines, segment: segment, channels: store.settings.channels)
+            return BalanceResult(
+                forecast: .init(
+                    points: earning.points, value: store.settings.forSegment(segment).policy.value(earning.points),
+                    lines: earning.lines))
         }
     }
 }

@@ -40,6 +40,8 @@ package enum ConfigureEvent: KindedEvent {
         package var cardLength: Int?
         package var pointsPerUnit: Decimal?
         package var rounding: String?
+        /// `invoice` (round the invoice's total once) or `line` (round each line).
+        package var roundingBasis: String?
         package var minRedemption: Int64?
         package var pointValue: Decimal?
         package var maxOrderShare: Decimal?
@@ -53,6 +55,8 @@ package enum ConfigureEvent: KindedEvent {
         package var regions: [String]?
         package var channels: [String]?
         package var agreementRequired: Bool?
+        /// An invoice dated more than this many days before it is recorded sends no notice.
+        package var noticeMaxAgeDays: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, rounding, expiry, regions, channels, name, currency, locale
@@ -61,7 +65,8 @@ package enum ConfigureEvent: KindedEvent {
             case idempotencyKey = "idempotency_key", pointsPerUnit = "points_per_unit", minRedemption = "min_redemption",
                 pointValue = "point_value", maxOrderShare = "max_order_share", pendingDays = "pending_days",
                 expiryDays = "expiry_days", expiryNoticeDays = "expiry_notice_days", allowNegative = "allow_negative",
-                holdMinutes = "hold_minutes", agreementRequired = "agreement_required"
+                holdMinutes = "hold_minutes", agreementRequired = "agreement_required", roundingBasis = "rounding_basis",
+                noticeMaxAgeDays = "notice_max_age_days"
         }
     }
 
@@ -123,6 +128,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var currency: String
     package var pointsPerUnit: Decimal
     package var rounding: String
+    package var roundingBasis: String
     package var minRedemption: Int64
     package var pointValue: Decimal
     package var maxOrderShare: Decimal
@@ -132,6 +138,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var allowNegative: Bool
     package var regions: [String]?
     package var channels: [String]
+    package var noticeMaxAgeDays: Int
     package var promotion: Promotion?
     package var segment: String?
     // The programme itself (kinds programme and settings answer all of it).
@@ -158,7 +165,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
             expiryNoticeDays = "expiry_notice_days", holdMinutes = "hold_minutes", segmentRules = "segment_rules"
         case pointsPerUnit = "points_per_unit", minRedemption = "min_redemption", pointValue = "point_value",
             maxOrderShare = "max_order_share", pendingDays = "pending_days", expiryDays = "expiry_days",
-            allowNegative = "allow_negative"
+            allowNegative = "allow_negative", roundingBasis = "rounding_basis", noticeMaxAgeDays = "notice_max_age_days"
     }
 
     init(_ s: LedgerSettings) {
@@ -166,6 +173,7 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
         currency = s.programme.currency
         pointsPerUnit = s.pointsPerUnit
         rounding = s.rounding.rawValue
+        roundingBasis = s.roundingBasis.rawValue
         minRedemption = s.policy.minimum
         pointValue = s.policy.pointValue
         maxOrderShare = s.policy.maxOrderShare
@@ -184,5 +192,6 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
         agreementRequired = s.programme.agreementRequired
         expiryNoticeDays = s.expiryNoticeDays
         holdMinutes = s.holdMinutes
+        noticeMaxAgeDays = s.noticeMaxAgeDays
     }
 }

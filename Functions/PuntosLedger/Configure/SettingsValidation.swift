@@ -29,6 +29,12 @@ package enum SettingsValidation {
             throw bad("points_per_unit", "points_per_unit must be 0 to 10000")
         }
         if let v = e.rounding, Rounding(rawValue: v) == nil { throw bad("rounding", "rounding must be down, half_up or up") }
+        if let v = e.roundingBasis, RoundingBasis(rawValue: v) == nil {
+            throw bad("rounding_basis", "rounding_basis must be invoice or line")
+        }
+        if let v = e.noticeMaxAgeDays, !(0...3650).contains(v) {
+            throw bad("notice_max_age_days", "notice_max_age_days must be 0 to 3650")
+        }
         if let v = e.minRedemption { try Validate.pointsThreshold(v, field: "min_redemption") }
         if let v = e.pointValue, !(v > 0 && v <= 1_000) {
             throw bad("point_value", "point_value must be above 0 and at most 1000")

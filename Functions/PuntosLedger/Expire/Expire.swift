@@ -100,19 +100,25 @@ package struct Expire: FunctionHandler {
     private func sweepCustomer(_ customerId: Int64, store: LedgerStore, into result: inout ExpireResult) throws {
         var account = try store.accounts.lock(customerId: customerId)
         result.holdsReleased += try store.releaseTimedOutHolds(&account)
-        // Pending lots whose return window closed become available (first paying back a negative balance).
-        for lot in try store.activateDueLots(customerId: customerId) where lot.remaining > 0 {
+        // Pending lots whose return window closed become available (first paying back a negative
+        // balance), on the statement at the moment the window closed.
+        for (lot, activatesAt) in try store.activateDueLots(customerId: customerId) where lot.remaining > 0 {
             let debt = min(lot.remaining, max(0, -account.available))
             try store.append(
-                &account, EntryFacts(kind: .activation, lotId: lot.id, reason: "return window closed", source: "expire"),
+                &account,
+                EntryFacts(
+                    kind: .activation, lotId: lot.id, reason: "return window closed", source: "expire",
+                    businessAt: activatesAt),
                 available: lot.remaining, pending: -lot.remaining,
                 draws: debt > 0 ? [LotDraw(lotId: lot.id, points: -debt)] : [], notice: .pointsActivated)
             result.activated += lot.remaining
         }
-        // Lots past their expiry lose what is left.
+        // Lots past their expiry lose what is left, on the statement at the day they expired.
         for lot in try store.expiredLots(customerId: customerId) {
             try store.append(
-                &account, EntryFacts(kind: .expiry, lotId: lot.id, reason: "points expired", source: "expire"),
+                &account,
+                EntryFacts(
+                    kind: .expiry, lotId: lot.id, reason: "points expired", source: "expire", businessAt: lot.expiresAt),
                 available: -lot.remaining, draws: [LotDraw(lotId: lot.id, points: -lot.remaining)], notice: .pointsExpired)
             result.expired += lot.remaining
         }

@@ -19,7 +19,10 @@ package struct BalanceView: Codable, Sendable, Equatable {
 /// One line of the statement.
 package struct StatementEntry: Codable, Sendable, Equatable {
     package var id: Int64
+    /// When it happened in the business: an accrual's invoice date, an expiry's lot expiry, else when recorded.
     package var at: Date
+    /// When the ledger recorded it.
+    package var recordedAt: Date
     package var kind: String
     package var points: Int64
     package var available: Int64
@@ -33,6 +36,7 @@ package struct StatementEntry: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, at, kind, points, available, pending, held, reason, source
+        case recordedAt = "recorded_at"
         case invoiceNumber = "invoice_number", orderNumber = "order_number", voucherNumber = "voucher_number"
     }
 }

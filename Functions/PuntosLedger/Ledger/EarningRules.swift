@@ -45,10 +45,16 @@ package struct Promotion: Codable, Sendable, Equatable {
 package struct LineEarning: Codable, Sendable, Equatable {
     package var points: Int64
     package var promotions: [String]
+    /// The line's channel, as an invoice's or a forecast's lines report it.
+    package var channel: String?
+    /// Why the line earns nothing: `channel_disabled` (the programme does not accrue in its channel).
+    package var reason: String?
 
-    package init(points: Int64, promotions: [String]) {
+    package init(points: Int64, promotions: [String], channel: String? = nil, reason: String? = nil) {
         self.points = points
         self.promotions = promotions
+        self.channel = channel
+        self.reason = reason
     }
 }
 
@@ -57,20 +63,31 @@ package struct LineEarning: Codable, Sendable, Equatable {
 package struct EarningRules: Codable, Sendable, Equatable {
     package var pointsPerUnit: Decimal
     package var rounding: Rounding
+    /// Whether an invoice rounds once (the sum of its lines' exact points) or each line.
+    package var roundingBasis: RoundingBasis
     package var promotions: [Promotion]
 
-    package init(pointsPerUnit: Decimal, rounding: Rounding, promotions: [Promotion] = []) {
+    package init(
+        pointsPerUnit: Decimal, rounding: Rounding, roundingBasis: RoundingBasis = .invoice, promotions: [Promotion] = []
+    ) {
         self.pointsPerUnit = pointsPerUnit
         self.rounding = rounding
+        self.roundingBasis = roundingBasis
         self.promotions = promotions
     }
 
     enum CodingKeys: String, CodingKey {
-        case rounding, promotions, pointsPerUnit = "points_per_unit"
+        case rounding, promotions, pointsPerUnit = "points_per_unit", roundingBasis = "rounding_basis"
     }
 
-    /// Points for a line: (amount − paid with points) × rate × multipliers + bonus × quantity, rounded once.
+    /// Points for a line on its own: its exact points (`exactPoints`) rounded.
     package func earn(_ line: InvoiceLine, segment: String?, channel: String) -> LineEarning {
+        let exact = exactPoints(line, segment: segment, channel: channel)
+        return LineEarning(points: rounding.points(exact.points), promotions: exact.promotions)
+    }
+
+    /// A line's exact points, not rounded: (amount − paid with points) × rate × multipliers + bonus × quantity.
+    func exactPoints(_ line: InvoiceLine, segment: String?, channel: String) -> (points: Decimal, promotions: [String]) {
         let earning = line.earningAmount
         var multiplier: Decimal = 1
         var bonus: Decimal = 0
@@ -82,7 +99,7 @@ package struct EarningRules: Codable, Sendable, Equatable {
         }
         // No bonus on a line paid entirely with points.
         if earning == 0 { bonus = 0 }
-        return LineEarning(points: rounding.points(earning * pointsPerUnit * multiplier + bonus), promotions: applied)
+        return (earning * pointsPerUnit * multiplier + bonus, applied)
     }
 
     private func matches(_ promotion: Promotion, _ line: InvoiceLine, segment: String?, channel: String) -> Bool {

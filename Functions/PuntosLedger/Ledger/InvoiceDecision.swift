@@ -33,9 +33,13 @@ package struct InvoiceDecision: Sendable, Equatable {
         }
     }
 
+    /// An invoice is in a channel the programme accrues in when any of its lines is (`lineChannels`,
+    /// each line's); the lines in other channels earn nothing (`EarningRules.earn(_:segment:channels:)`).
     init(
-        settings: LedgerSettings, agreementFrom: Date?, invoicedAt: Date, region: String?, channel: String, moderation: Bool
+        settings: LedgerSettings, agreementFrom: Date?, invoicedAt: Date, region: String?, lineChannels: [String],
+        moderation: Bool
     ) {
+        let channel = lineChannels.first(where: settings.channels.contains) ?? lineChannels.first ?? "offline"
         self.init(
             agreementRequired: settings.programme.agreementRequired, agreementFrom: agreementFrom, invoicedAt: invoicedAt,
             regions: settings.regions, region: region, channels: settings.channels, channel: channel,

@@ -12,14 +12,20 @@ package struct InvoiceLine: Codable, Sendable, Equatable {
     package var amount: Decimal
     /// The part of `amount` paid with points: it earns nothing. Always set once validated.
     package var paidWithPoints: Decimal?
+    /// The order this line belongs to (ONe: an online order's number on the lines it bought).
+    package var orderNumber: String?
+    /// online or offline. Without it, a line with an order number is online, else the invoice's
+    /// channel. Always set once validated (`LineValidation.lines`).
+    package var channel: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case sku, brand, category, quantity, amount, paidWithPoints = "paid_with_points"
+        case sku, brand, category, quantity, amount, channel, paidWithPoints = "paid_with_points",
+            orderNumber = "order_number"
     }
 
     package init(
         sku: String, brand: String? = nil, category: String? = nil, quantity: Int, amount: Decimal,
-        paidWithPoints: Decimal? = nil
+        paidWithPoints: Decimal? = nil, orderNumber: String? = nil, channel: String? = nil
     ) {
         self.sku = sku
         self.brand = brand
@@ -27,6 +33,8 @@ package struct InvoiceLine: Codable, Sendable, Equatable {
         self.quantity = quantity
         self.amount = amount
         self.paidWithPoints = paidWithPoints
+        self.orderNumber = orderNumber
+        self.channel = channel
     }
 
     /// A line of an event: a field it does not know is refused.
@@ -44,6 +52,8 @@ package struct InvoiceLine: Codable, Sendable, Equatable {
         quantity = try c.decode(Int.self, forKey: .quantity)
         amount = try c.decode(Decimal.self, forKey: .amount)
         paidWithPoints = try c.decodeIfPresent(Decimal.self, forKey: .paidWithPoints)
+        orderNumber = try c.decodeIfPresent(String.self, forKey: .orderNumber)
+        channel = try c.decodeIfPresent(String.self, forKey: .channel)
     }
 
     /// The part of the amount that earns points.

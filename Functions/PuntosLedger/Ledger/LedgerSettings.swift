@@ -6,6 +6,7 @@ package struct LedgerSettings: Sendable, Equatable {
     package var programme: Programme
     package var pointsPerUnit: Decimal
     package var rounding: Rounding
+    package var roundingBasis: RoundingBasis
     package var policy: RedemptionPolicy
     package var pendingDays: Int
     package var expiry: ExpiryRule
@@ -15,6 +16,8 @@ package struct LedgerSettings: Sendable, Equatable {
     package var holdMinutes: Int
     package var regions: [String]?
     package var channels: [String]
+    /// An invoice dated more than this many days before it is recorded sends no notice.
+    package var noticeMaxAgeDays: Int
 
     package var hasPromotions: Bool
     /// The segments' own rules in force, by segment (`forSegment` resolves them).
@@ -33,6 +36,11 @@ package struct LedgerSettings: Sendable, Equatable {
             return calendar.date(from: DateComponents(year: year + 1, month: 1, day: 1))
         case .none: return nil
         }
+    }
+
+    /// Whether an invoice dated `date` is too old, at `now`, for its points to be announced.
+    package func tooOldForNotice(_ date: Date, now: Date) -> Bool {
+        date < now.addingTimeInterval(-Double(noticeMaxAgeDays) * 86_400)
     }
 
     /// When a credit made at `date` becomes available.

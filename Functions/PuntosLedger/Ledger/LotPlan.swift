@@ -126,6 +126,13 @@ package struct ReturnPlan: Sendable, Equatable {
 
 /// Which units of an invoice's lines a return brings back, checked against what came back before.
 package enum LineReturn {
+    /// The units not yet returned of the lines that carry `order`'s number (a cancelled online order
+    /// on an invoice that also has other orders' lines).
+    package static func unreturned(_ lines: [StoredLine], order: String) -> [(line: Int, quantity: Int)] {
+        lines.indices.filter { lines[$0].line.orderNumber == order }
+            .map { ($0, lines[$0].line.quantity - lines[$0].returned) }.filter { $0.1 > 0 }
+    }
+
     /// Marks `requested` (line index, units) returned, or every unit not yet returned without it,
     /// and answers the points those units earned. A line the invoice lacks, or more units than are
     /// left, is refused naming `lines[n]`.

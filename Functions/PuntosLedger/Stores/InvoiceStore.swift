@@ -88,11 +88,15 @@ package struct InvoiceStore {
         return try InvoiceRow(row)
     }
 
-    /// The numbers of an order's invoices, oldest first.
+    /// The numbers of an order's invoices (the invoice's order, or one of its lines'), oldest first.
     package func numbers(orderNumber: String) throws -> [String] {
         try connection.query(
             """
-            SELECT number FROM invoices WHERE programme_id = \(programmeId) AND order_number = \(orderNumber) ORDER BY id
+            SELECT number FROM invoices
+            WHERE programme_id = \(programmeId)
+              AND (order_number = \(orderNumber)
+                   OR puntos_line_order_numbers(lines) @> jsonb_build_array(\(orderNumber)::text))
+            ORDER BY id
             """
         ).map { try $0.decode("number") }
     }

@@ -38,24 +38,33 @@ extension LedgerStore {
         try connection.query("SELECT id FROM lots WHERE invoice_id = \(invoiceId)").first?.decode("id")
     }
 
-    /// Activates a customer's pending lots whose return window closed; their ids and points left.
-    package func activateDueLots(customerId: Int64) throws -> [SpendableLot] {
+    /// Activates a customer's pending lots whose return window closed; their ids, points left and
+    /// when the window closed.
+    package func activateDueLots(customerId: Int64) throws -> [(lot: SpendableLot, activatesAt: Date)] {
         try connection.query(
             """
             UPDATE lots SET active = true WHERE customer_id = \(customerId) AND NOT active AND activates_at <= \(now)
-            RETURNING id, remaining
+            RETURNING id, remaining, activates_at
             """
-        ).map { SpendableLot(id: try $0.decode("id"), remaining: try $0.decode("remaining"), expiresAt: nil) }
+        ).map {
+            (
+                SpendableLot(id: try $0.decode("id"), remaining: try $0.decode("remaining"), expiresAt: nil),
+                try $0.decode("activates_at")
+            )
+        }
     }
 
     /// A customer's active lots past their expiry with points left, locked.
     package func expiredLots(customerId: Int64) throws -> [SpendableLot] {
         try connection.query(
             """
-            SELECT id, remaining FROM lots
+            SELECT id, remaining, expires_at FROM lots
             WHERE customer_id = \(customerId) AND active AND remaining > 0 AND expires_at <= \(now) ORDER BY id FOR UPDATE
             """
-        ).map { SpendableLot(id: try $0.decode("id"), remaining: try $0.decode("remaining"), expiresAt: nil) }
+        ).map {
+            SpendableLot(
+                id: try $0.decode("id"), remaining: try $0.decode("remaining"), expiresAt: try $0.decodeIfPresent("expires_at"))
+        }
     }
 }
 

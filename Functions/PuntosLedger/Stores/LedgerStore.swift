@@ -31,11 +31,12 @@ package struct LedgerStore {
     /// cover it that the segment is offered.
     package func earningRules(at date: Date, segment: String? = nil) throws -> EarningRules {
         guard settings.hasPromotions else {
-            return EarningRules(pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding)
+            return EarningRules(
+                pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding, roundingBasis: settings.roundingBasis)
         }
         let rules = settings.forSegment(segment)
         return EarningRules(
-            pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding,
+            pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding, roundingBasis: settings.roundingBasis,
             promotions: try promotions.inForce(at: date).filter { rules.offers(promotion: $0.code) })
     }
 
@@ -65,11 +66,18 @@ package struct EntryFacts {
     package var rule: JSONText = JSONText("{}")
     package var reason: String?
     package var source: String
+    /// When it happened in the business (an invoice's date, a lot's expiry), when not now.
+    package var businessAt: Date?
+    /// Why the entry's notice is written `suppressed` rather than sent (`invoice_too_old`); nil: sent.
+    package var noticeWithheld: String?
 
     package init(
         kind: EntryKind, invoiceNumber: String? = nil, orderNumber: String? = nil, voucherNumber: String? = nil,
-        holdId: Int64? = nil, lotId: Int64? = nil, rule: JSONText = JSONText("{}"), reason: String? = nil, source: String
+        holdId: Int64? = nil, lotId: Int64? = nil, rule: JSONText = JSONText("{}"), reason: String? = nil, source: String,
+        businessAt: Date? = nil, noticeWithheld: String? = nil
     ) {
+        self.businessAt = businessAt
+        self.noticeWithheld = noticeWithheld
         self.kind = kind
         self.invoiceNumber = invoiceNumber
         self.orderNumber = orderNumber
@@ -103,13 +111,14 @@ extension LedgerStore {
             """
             WITH e AS (
                 INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, pending_delta, held_delta,
-                    invoice_number, order_number, voucher_number, hold_id, lot_id, rule, reason, source, request_id, at)
+                    invoice_number, order_number, voucher_number, hold_id, lot_id, rule, reason, source, request_id, at,
+                    business_at)
                 VALUES (\(programmeId), \(account.customerId), \(account.cardNumber), \(facts.kind), \(available), \(pending), \(held),
                         \(facts.invoiceNumber), \(facts.orderNumber), \(facts.voucherNumber), \(facts.holdId), \(facts.lotId),
-                        \(facts.rule)::jsonb, \(facts.reason), \(facts.source), \(requestId), \(now))
+                        \(facts.rule)::jsonb, \(facts.reason), \(facts.source), \(requestId), \(now), \(facts.businessAt))
                 RETURNING id),
             n AS (
-                INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale)
+                INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale, status, last_error)
                 SELECT \(programmeId), u.id, \(notice), 'ledger:' || e.id::text,
                        jsonb_build_object('entry_id', e.id, 'kind', \(facts.kind)::text,
                                           'points', \(magnitude)::bigint, 'direction', \(direction)::text,
@@ -117,7 +126,7 @@ extension LedgerStore {
                                           'available', \(after.available)::bigint, 'pending', \(after.pending)::bigint,
                                           'held', \(after.held)::bigint, 'invoice_number', \(facts.invoiceNumber)::text,
                                           'order_number', \(facts.orderNumber)::text, 'voucher_number', \(facts.voucherNumber)::text),
-                       u.locale
+                       u.locale, \(facts.noticeWithheld == nil ? "pending" : "suppressed"), \(facts.noticeWithheld)
                 FROM e, customers u WHERE u.id = \(account.customerId)
                 ON CONFLICT (dedupe_key) DO NOTHING)
             SELECT id FROM e
@@ -144,30 +153,45 @@ extension LedgerStore {
             """)
     }
 
-    /// Credits `points` as a new lot: pending until the return window closes, or available now.
-    /// Available points first pay back a negative balance.
+    /// Credits `points` as a new lot, dated `businessDate` (an invoice's date; now without it): pending
+    /// until the return window, counted from that date, closes (already closed: available at once),
+    /// and expiring by the programme's rule from when it became available. Points already past their
+    /// expiry arrive expired: a second entry, an expiry saying so, takes them out again. Available
+    /// points first pay back a negative balance.
     @discardableResult
     package func credit(
         _ account: inout LedgerAccount, points: Int64, invoiceId: Int64?, facts: EntryFacts, pendingWindow: Bool,
-        notice: LedgerNotice
+        notice: LedgerNotice, businessDate: Date? = nil
     ) throws -> Int64 {
         guard points > 0 else { return 0 }
-        let activates = pendingWindow ? settings.activation(from: now) : now
+        let from = businessDate ?? now
+        let activates = pendingWindow ? settings.activation(from: from) : from
         let active = activates <= now
+        let expires = settings.expiry(from: activates)
         let lotId: Int64 = try connection.query(
             """
             INSERT INTO lots (customer_id, invoice_id, points, remaining, activates_at, active, expires_at)
-            VALUES (\(account.customerId), \(invoiceId), \(points), \(points), \(activates), \(active),
-                    \(settings.expiry(from: activates)))
+            VALUES (\(account.customerId), \(invoiceId), \(points), \(points), \(activates), \(active), \(expires))
             RETURNING id
             """
         ).one().decode("id")
         var facts = facts
         facts.lotId = lotId
+        facts.businessAt = businessDate
+        if let businessDate, settings.tooOldForNotice(businessDate, now: now) { facts.noticeWithheld = "invoice_too_old" }
         let debt = active ? min(points, max(0, -account.available)) : 0
         try append(
             &account, facts, available: active ? points : 0, pending: active ? 0 : points,
             draws: debt > 0 ? [LotDraw(lotId: lotId, points: -debt)] : [], notice: notice)
+        if active, let expires, expires <= now, points > debt {
+            let expired = EntryFacts(
+                kind: .expiry, invoiceNumber: facts.invoiceNumber, orderNumber: facts.orderNumber, lotId: lotId,
+                reason: "points expired before they were recorded", source: facts.source, businessAt: expires,
+                noticeWithheld: facts.noticeWithheld)
+            try append(
+                &account, expired, available: debt - points, draws: [LotDraw(lotId: lotId, points: debt - points)],
+                notice: .pointsExpired)
+        }
         return lotId
     }
 
@@ -175,8 +199,8 @@ extension LedgerStore {
     package func entries(customerOf cardNumber: String, before: Int64?, limit: Int) throws -> [StatementEntry] {
         try connection.query(
             """
-            SELECT id, at, kind, available_delta, pending_delta, held_delta, invoice_number, order_number, voucher_number,
-                   reason, source
+            SELECT id, coalesce(business_at, at) AS at, at AS recorded_at, kind, available_delta, pending_delta, held_delta,
+                   invoice_number, order_number, voucher_number, reason, source
             FROM ledger_entries
             WHERE customer_id = (SELECT customer_id FROM cards WHERE number = \(cardNumber))
               AND (\(before)::bigint IS NULL OR id < \(before)::bigint)
@@ -190,6 +214,9 @@ extension LedgerStore {
         try connection.query(
             """
             SELECT customer_id FROM invoices WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
+            UNION SELECT customer_id FROM invoices
+                  WHERE programme_id = \(programmeId)
+                    AND puntos_line_order_numbers(lines) @> jsonb_build_array(\(orderNumber)::text)
             UNION SELECT customer_id FROM ledger_entries WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
             UNION SELECT customer_id FROM holds WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
             ORDER BY 1
@@ -219,7 +246,8 @@ extension StatementEntry {
         let pending: Int64 = try row.decode("pending_delta")
         let held: Int64 = try row.decode("held_delta")
         self.init(
-            id: try row.decode("id"), at: try row.decode("at"), kind: try row.decode("kind"),
+            id: try row.decode("id"), at: try row.decode("at"), recordedAt: try row.decode("recorded_at"),
+            kind: try row.decode("kind"),
             points: available + pending + held, available: available, pending: pending, held: held,
             invoiceNumber: try row.decodeIfPresent("invoice_number"), orderNumber: try row.decodeIfPresent("order_number"),
             voucherNumber: try row.decodeIfPresent("voucher_number"), reason: try row.decodeIfPresent("reason"),

@@ -15,7 +15,8 @@ package struct ProgrammeSettingsStore {
             let row = try connection.query(
                 """
                 SELECT id, name, currency, card_prefix, card_length, default_country_code, agreement_required, locale, time_zone,
-                       points_per_unit, rounding, min_redemption, point_value, max_order_share, pending_days, expiry,
+                       points_per_unit, rounding, rounding_basis, notice_max_age_days, min_redemption, point_value, max_order_share,
+                       pending_days, expiry,
                        expiry_days, expiry_notice_days, allow_negative, hold_minutes,
                        array_to_json(regions)::text AS regions, array_to_json(channels)::text AS channels,
                        EXISTS (SELECT 1 FROM promotions p WHERE p.programme_id = programmes.id) AS has_promotions,
@@ -33,6 +34,7 @@ package struct ProgrammeSettingsStore {
         var settings = LedgerSettings(
             programme: try Programme(row), pointsPerUnit: try row.decode("points_per_unit"),
             rounding: Rounding(rawValue: try row.decode("rounding")) ?? .down,
+            roundingBasis: RoundingBasis(rawValue: try row.decode("rounding_basis")) ?? .invoice,
             policy: RedemptionPolicy(
                 minimum: try row.decode("min_redemption"), pointValue: try row.decode("point_value"),
                 maxOrderShare: try row.decode("max_order_share")),
@@ -40,6 +42,7 @@ package struct ProgrammeSettingsStore {
             expiryDays: try row.decodeIfPresent("expiry_days"), expiryNoticeDays: try row.decode("expiry_notice_days"),
             allowNegative: try row.decode("allow_negative"), holdMinutes: try row.decode("hold_minutes"),
             regions: try list("regions"), channels: try list("channels") ?? [],
+            noticeMaxAgeDays: try row.decode("notice_max_age_days"),
             hasPromotions: try row.decode("has_promotions"))
         if try row.decode("has_segment_rules") {
             settings.segmentRules = try SegmentRuleStore(connection: connection, programmeId: id).inForce()
@@ -57,6 +60,8 @@ package struct ProgrammeSettingsStore {
             """
             UPDATE programmes SET
                 points_per_unit = coalesce(\(e.pointsPerUnit), points_per_unit), rounding = coalesce(\(e.rounding), rounding),
+                rounding_basis = coalesce(\(e.roundingBasis), rounding_basis),
+                notice_max_age_days = coalesce(\(e.noticeMaxAgeDays), notice_max_age_days),
                 min_redemption = coalesce(\(e.minRedemption), min_redemption), point_value = coalesce(\(e.pointValue), point_value),
                 max_order_share = coalesce(\(e.maxOrderShare), max_order_share), pending_days = coalesce(\(e.pendingDays), pending_days),
                 expiry = coalesce(\(e.expiry), expiry),
