@@ -42,4 +42,6 @@ struct NoticeKind: StoredVocabulary, Hashable {
     static let pointsAdjusted = NoticeKind(rawValue: "points_adjusted")
     static let pointsActivated = NoticeKind(rawValue: "points_activated")
     static let pointsExpired = NoticeKind(rawValue: "points_expired")
+    static let rewardBought = NoticeKind(rawValue: "reward_bought")
+    static let couponExpiring = NoticeKind(rawValue: "coupon_expiring")
 }

@@ -1,5 +1,5 @@
 import FoundationEssentials
-import PuntosCore
+package import PuntosCore
 import PuntosPostgres
 package import PuntosRuntime
 
