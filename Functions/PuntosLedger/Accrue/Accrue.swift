@@ -50,6 +50,7 @@ package struct Accrue: FunctionHandler {
 
     private func invoice(_ event: AccrueEvent.Invoice, _ context: FunctionContext) throws -> AccrueResult {
         let invoice = try ValidInvoice(event, now: context.now)
+        let other = try ProgrammeExclusionStore.name(event.otherProgramme, field: "other_programme")
         return try write(
             "invoice", programme: event.programme, key: event.idempotencyKey ?? "invoice:\(invoice.number)", request: event,
             context
@@ -58,9 +59,14 @@ package struct Accrue: FunctionHandler {
             var account = try store.accounts.lock(invoice.account)
             let rules = try store.earningRules(at: event.date)
             let earnings = invoice.lines.map { rules.earn($0, segment: account.segment, channel: invoice.channel) }
-            let decision = InvoiceDecision(
-                settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
-                region: invoice.region, channel: invoice.channel, moderation: event.moderation == true)
+            let excluded = try store.exclusions.excluding(
+                order: invoice.orderNumber, other: other, record: ("accrue.invoice", context.requestId, context.now))
+            let decision =
+                excluded != nil
+                ? InvoiceDecision(status: .notEligible, reason: ProgrammeExclusionStore.reason)
+                : InvoiceDecision(
+                    settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
+                    region: invoice.region, channel: invoice.channel, moderation: event.moderation == true)
             let points = decision.status == .notEligible ? 0 : earnings.reduce(Int64(0)) { $0 + $1.points }
             let new = NewInvoice(
                 number: invoice.number, orderNumber: invoice.orderNumber, account: account, channel: invoice.channel,

@@ -7,12 +7,14 @@ package enum ConfigureEvent: KindedEvent {
     case settings(Settings)
     case promotion(PromotionInput)
     case segment(Segment)
+    case exclusions(Exclusions)
 
     package static let kindTable = EventKinds<ConfigureEvent>(
         "a configure event",
         .kind("settings", Settings.CodingKeys.self) { .settings(try Settings(from: $0)) },
         .kind("promotion", PromotionInput.CodingKeys.self) { .promotion(try PromotionInput(from: $0)) },
-        .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) })
+        .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) },
+        .kind("exclusions", Exclusions.CodingKeys.self) { .exclusions(try Exclusions(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -78,6 +80,20 @@ package enum ConfigureEvent: KindedEvent {
     }
 }
 
+extension ConfigureEvent {
+    /// The other programmes whose use on an order excludes ours (Rigla: SberSpasibo); replaces the list.
+    package struct Exclusions: Codable, Sendable, Equatable {
+        package var kind = "exclusions"
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var excludedBy: [String]
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, idempotencyKey = "idempotency_key", excludedBy = "excluded_by"
+        }
+    }
+}
+
 /// What `configure` answers: the programme's rules as now in force.
 package struct ConfigureResult: Codable, Sendable, Equatable {
     package var programme: String
@@ -95,9 +111,11 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var channels: [String]
     package var promotion: Promotion?
     package var segment: String?
+    /// The other programmes that exclude ours on an order (kind `exclusions`).
+    package var excludedBy: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case programme, currency, rounding, expiry, regions, channels, promotion, segment
+        case programme, currency, rounding, expiry, regions, channels, promotion, segment, excludedBy = "excluded_by"
         case pointsPerUnit = "points_per_unit", minRedemption = "min_redemption", pointValue = "point_value",
             maxOrderShare = "max_order_share", pendingDays = "pending_days", expiryDays = "expiry_days",
             allowNegative = "allow_negative"

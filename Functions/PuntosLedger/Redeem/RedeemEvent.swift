@@ -34,11 +34,13 @@ package enum RedeemEvent: KindedEvent {
         package var points: Int64
         /// How long a hold lasts; the programme's default without it.
         package var minutes: Int?
+        /// Another loyalty programme applied to the order (SberSpasibo): ours may be excluded.
+        package var otherProgramme: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, points, minutes
             case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
-                orderNumber = "order_number", orderAmount = "order_amount"
+                orderNumber = "order_number", orderAmount = "order_amount", otherProgramme = "other_programme"
         }
     }
 

@@ -26,6 +26,9 @@ package struct LedgerStore {
     package var invoices: InvoiceStore { InvoiceStore(connection: connection, programmeId: programmeId) }
     package var holds: HoldStore { HoldStore(connection: connection, programmeId: programmeId, now: now) }
     package var promotions: PromotionStore { PromotionStore(connection: connection, programmeId: programmeId) }
+    package var exclusions: ProgrammeExclusionStore {
+        ProgrammeExclusionStore(connection: connection, programmeId: programmeId)
+    }
 
     /// The earning rules in force at `date`, with the promotions dated to cover it.
     package func earningRules(at date: Date) throws -> EarningRules {

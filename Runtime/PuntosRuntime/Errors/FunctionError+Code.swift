@@ -81,6 +81,7 @@ extension FunctionError {
         case couponExpired = "coupon_expired"
         case couponNotApplicable = "coupon_not_applicable"
         case couponNotUsed = "coupon_not_used"
+        case excludedByOtherProgramme = "excluded_by_other_programme"
 
         // Try again later (503).
         case contention
