@@ -111,6 +111,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/ledger"),
+        // Warm buy_reward benchmark (bench/rewards.sh).
+        .executableTarget(
+            name: "bench-rewards",
+            dependencies: [
+                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosRewards", "PuntosRuntime", "PuntosPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/rewards"),
         // bench/all: a do-nothing function run by `puntos up`, and a bare Hummingbird route answering the same bytes.
         .executableTarget(name: "bench-noop", dependencies: ["PuntosRuntime"], path: "bench/noop"),
         .executableTarget(

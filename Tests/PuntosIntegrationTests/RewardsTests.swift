@@ -381,4 +381,27 @@ let tenOff =
         #expect(try f.balance(of: c).available == 100)
         try f.checkInvariants()
     }
+
+    @Test func aStockSetOnALaterVersionCountsWhatWasSold() throws {
+        let f = try LedgerFixture()
+        _ = try f.rewards(tenOff)
+        let card = try f.card(points: 1000)
+        _ = try f.buy(card, "TEN-OFF")
+        _ = try f.buy(card, "TEN-OFF")
+        #expect(try f.rewards(tenOff).reward?.sold == 2, "unlimited stock counts its coupons")
+        let limited = try #require(
+            try f.rewards(tenOff.replacingOccurrences(of: #""valid_days":30"#, with: #""valid_days":30,"stock_total":3"#))
+                .reward)
+        #expect(limited.sold == 2)
+        #expect(limited.stockLeft == 1)
+        _ = try f.buy(card, "TEN-OFF")
+        #expect(f.failure { try f.buy(card, "TEN-OFF") }?.code == .rewardSoldOut)
+        #expect(
+            f.failure {
+                try f.rewards(tenOff.replacingOccurrences(of: #""valid_days":30"#, with: #""valid_days":30,"stock_total":2"#))
+            }?
+            .field == "stock_total")
+        #expect(try f.balance(of: card).available == 700)
+        try f.checkInvariants()
+    }
 }

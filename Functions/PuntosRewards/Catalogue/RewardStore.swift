@@ -30,7 +30,9 @@ package struct RewardStore {
             lock
             ? try connection.query(
                 """
-                SELECT r.id, r.code, r.current_version, r.sold, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
+                SELECT r.id, r.code, r.current_version,
+                       CASE WHEN r.stock_total IS NULL THEN (SELECT count(*) FROM coupons c WHERE c.reward_id = r.id)
+                            ELSE r.sold END AS sold, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
                        v.min_order_amount, v.price_points, v.offered_from, v.offered_until, v.valid_days, v.valid_until,
                        v.stock_total, v.per_customer, array_to_string(v.segments, ',') AS segments, v.combinable
                 FROM rewards r JOIN reward_versions v ON v.reward_id = r.id AND v.version = r.current_version
@@ -38,7 +40,9 @@ package struct RewardStore {
                 """)
             : try connection.query(
                 """
-                SELECT r.id, r.code, r.current_version, r.sold, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
+                SELECT r.id, r.code, r.current_version,
+                       CASE WHEN r.stock_total IS NULL THEN (SELECT count(*) FROM coupons c WHERE c.reward_id = r.id)
+                            ELSE r.sold END AS sold, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
                        v.min_order_amount, v.price_points, v.offered_from, v.offered_until, v.valid_days, v.valid_until,
                        v.stock_total, v.per_customer, array_to_string(v.segments, ',') AS segments, v.combinable
                 FROM rewards r JOIN reward_versions v ON v.reward_id = r.id AND v.version = r.current_version
@@ -80,15 +84,30 @@ package struct RewardStore {
                     \(terms.validDays), \(terms.validUntil), \(terms.stockTotal), \(terms.perCustomer), \(terms.segments),
                     \(terms.combinable), \(source), \(requestId))
             """)
+        // The count is exact: purchases in flight hold the row (FOR SHARE or their UPDATE) until they commit.
         try connection.query(
-            "UPDATE rewards SET current_version = \(version), stock_total = \(terms.stockTotal) WHERE id = \(rewardId)")
+            """
+            UPDATE rewards SET current_version = \(version), stock_total = \(terms.stockTotal),
+                               sold = (SELECT count(*) FROM coupons WHERE reward_id = \(rewardId))
+            WHERE id = \(rewardId)
+            """)
         return CatalogueReward(id: rewardId, code: code, version: version, terms: terms, sold: sold)
     }
 
     /// Takes one unit of stock, atomically: false when none is left. Two buyers of the last unit
     /// both reach this UPDATE; the second waits for the first's row lock and then finds the stock gone.
-    package func takeUnit(rewardId: Int64) throws -> Bool {
-        try !connection.query(
+    /// Unlimited stock counts nothing here (its `sold` is the count of coupons), so buyers do not
+    /// queue on one row: they only share its lock, which keeps a new version from changing the stock
+    /// under a purchase in flight.
+    package func takeUnit(_ reward: CatalogueReward) throws -> Bool {
+        let rewardId = reward.id
+        // Still unlimited once the lock is held (a new version may have set a stock meanwhile: then counted below).
+        if reward.terms.stockTotal == nil,
+            try !connection.query("SELECT id FROM rewards WHERE id = \(rewardId) AND stock_total IS NULL FOR SHARE").isEmpty
+        {
+            return true
+        }
+        return try !connection.query(
             """
             UPDATE rewards SET sold = sold + 1
             WHERE id = \(rewardId) AND (stock_total IS NULL OR sold < stock_total) RETURNING sold

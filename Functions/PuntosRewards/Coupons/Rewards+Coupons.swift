@@ -34,7 +34,7 @@ extension Rewards {
                     "reward \(code) costs \(price) points; the card has \(max(account.available, 0)) available")
             }
             let partner = reward.terms.type == .voucher ? try store.catalogue.claimCode(rewardId: reward.id) : nil
-            guard try store.catalogue.takeUnit(rewardId: reward.id), reward.terms.type != .voucher || partner != nil else {
+            guard try store.catalogue.takeUnit(reward), reward.terms.type != .voucher || partner != nil else {
                 throw FunctionError.refused(.rewardSoldOut, field: "code", "reward \(code) is sold out")
             }
             let couponCode = CouponCode.generate()
