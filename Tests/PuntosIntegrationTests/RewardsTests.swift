@@ -404,4 +404,45 @@ let tenOff =
         #expect(try f.balance(of: card).available == 700)
         try f.checkInvariants()
     }
+
+    @Test func aPerCustomerDailyLimitHoldsUnderARace() throws {
+        let f = try LedgerFixture()
+        _ = try f.rewards(
+            #"{"kind":"reward","code":"DAILY","name":"Two a day","type":"amount_off","amount":"1","price_points":10,"valid_days":5,"per_customer":2,"per_customer_period":"day"}"#
+        )
+        let card = try f.card(points: 1000)
+        let won = LockedResults()
+        let refused = LockedResults()
+        let threads = (0..<10).map { _ in
+            Thread {
+                do {
+                    let database = try TestDatabase.make()
+                    defer { database.close() }
+                    _ = try f.buy(card, "DAILY", on: database)
+                    won.add(1)
+                } catch let error as FunctionError where error.code == .rewardLimitReached {
+                    refused.add(1)
+                } catch {
+                    refused.add(-1)
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while won.count + refused.count < 10 { usleep(10_000) }
+        #expect(won.count == 2)
+        #expect(refused.values == Array(repeating: 1, count: 8))
+        #expect(try f.balance(of: card).available == 980)
+        // The next day counts afresh.
+        let tomorrow = Date().addingTimeInterval(86_400)
+        let next = try f.rewards(
+            #"{"kind":"buy_reward","idempotency_key":"next-day","card_number":"\#(card)","code":"DAILY"}"#, now: tomorrow)
+        #expect(next.purchase?.points == 10)
+        #expect(
+            f.failure {
+                try f.rewards(
+                    #"{"kind":"reward","code":"D2","name":"x","type":"amount_off","amount":"1","price_points":1,"valid_days":1,"per_customer":1,"per_customer_period":"year"}"#
+                )
+            }?.field == "per_customer_period")
+        try f.checkInvariants()
+    }
 }

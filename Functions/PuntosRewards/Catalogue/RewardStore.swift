@@ -34,7 +34,7 @@ package struct RewardStore {
                        CASE WHEN r.stock_total IS NULL THEN (SELECT count(*) FROM coupons c WHERE c.reward_id = r.id)
                             ELSE r.sold END AS sold, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
                        v.min_order_amount, v.price_points, v.offered_from, v.offered_until, v.valid_days, v.valid_until,
-                       v.stock_total, v.per_customer, array_to_string(v.segments, ',') AS segments, v.combinable
+                       v.stock_total, v.per_customer, v.per_customer_period, array_to_string(v.segments, ',') AS segments, v.combinable
                 FROM rewards r JOIN reward_versions v ON v.reward_id = r.id AND v.version = r.current_version
                 WHERE r.programme_id = \(programmeId) AND r.code = \(code) FOR UPDATE OF r
                 """)
@@ -44,7 +44,7 @@ package struct RewardStore {
                        CASE WHEN r.stock_total IS NULL THEN (SELECT count(*) FROM coupons c WHERE c.reward_id = r.id)
                             ELSE r.sold END AS sold, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
                        v.min_order_amount, v.price_points, v.offered_from, v.offered_until, v.valid_days, v.valid_until,
-                       v.stock_total, v.per_customer, array_to_string(v.segments, ',') AS segments, v.combinable
+                       v.stock_total, v.per_customer, v.per_customer_period, array_to_string(v.segments, ',') AS segments, v.combinable
                 FROM rewards r JOIN reward_versions v ON v.reward_id = r.id AND v.version = r.current_version
                 WHERE r.programme_id = \(programmeId) AND r.code = \(code)
                 """)
@@ -77,11 +77,11 @@ package struct RewardStore {
         try connection.query(
             """
             INSERT INTO reward_versions (reward_id, version, name, kind, amount, percent, max_discount, sku, min_order_amount,
-                price_points, offered_from, offered_until, valid_days, valid_until, stock_total, per_customer, segments,
-                combinable, source, request_id)
+                price_points, offered_from, offered_until, valid_days, valid_until, stock_total, per_customer, per_customer_period,
+                segments, combinable, source, request_id)
             VALUES (\(rewardId), \(version), \(terms.name), \(terms.type), \(terms.amount), \(terms.percent), \(terms.maxDiscount),
                     \(terms.sku), \(terms.minOrderAmount), \(terms.pricePoints), \(terms.offeredFrom), \(terms.offeredUntil),
-                    \(terms.validDays), \(terms.validUntil), \(terms.stockTotal), \(terms.perCustomer), \(terms.segments),
+                    \(terms.validDays), \(terms.validUntil), \(terms.stockTotal), \(terms.perCustomer), \(terms.perCustomerPeriod ?? .campaign), \(terms.segments),
                     \(terms.combinable), \(source), \(requestId))
             """)
         // The count is exact: purchases in flight hold the row (FOR SHARE or their UPDATE) until they commit.

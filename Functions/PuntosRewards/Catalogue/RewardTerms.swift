@@ -15,6 +15,11 @@ package enum RewardType: String, StoredVocabulary {
     case voucher
 }
 
+/// The window a per-customer limit counts purchases in.
+package enum LimitPeriod: String, StoredVocabulary {
+    case day, week, month, campaign
+}
+
 /// The terms of one version of a reward: what it gives, what it costs, when and to whom it is
 /// offered, how long its coupons last and how many there are. A coupon keeps the version it was
 /// bought under; a change is a new version.
@@ -34,6 +39,9 @@ package struct RewardTerms: Codable, Sendable, Equatable {
     package var validUntil: Date?
     package var stockTotal: Int64?
     package var perCustomer: Int?
+    /// What `perCustomer` counts over: day, week or month (UTC); the whole campaign without it
+    /// (absent, so that answers stored before it existed read the same).
+    package var perCustomerPeriod: LimitPeriod?
     /// The customer segments it is offered to; everyone without it.
     package var segments: [String]?
     package var combinable: Bool
@@ -42,7 +50,8 @@ package struct RewardTerms: Codable, Sendable, Equatable {
         case name, type, amount, percent, sku, segments, combinable
         case maxDiscount = "max_discount", minOrderAmount = "min_order_amount", pricePoints = "price_points",
             offeredFrom = "offered_from", offeredUntil = "offered_until", validDays = "valid_days",
-            validUntil = "valid_until", stockTotal = "stock_total", perCustomer = "per_customer"
+            validUntil = "valid_until", stockTotal = "stock_total", perCustomer = "per_customer",
+            perCustomerPeriod = "per_customer_period"
     }
 
     /// Whether a customer of `segment` may buy it at `now`; the refusal says why not.
@@ -83,6 +92,8 @@ extension RewardTerms {
         validUntil = try row.decodeIfPresent("valid_until")
         stockTotal = try row.decodeIfPresent("stock_total")
         perCustomer = try row.decodeIfPresent("per_customer")
+        let period: LimitPeriod = try row.decode("per_customer_period")
+        perCustomerPeriod = period == .campaign ? nil : period
         segments = try row.decodeIfPresent("segments", as: String.self).map {
             $0.split(separator: ",").map(String.init)
         }

@@ -68,6 +68,14 @@ enum RewardValidation {
             try absent(terms.sku, "sku")
         }
         if type != .percentOff { try absent(terms.maxDiscount, "max_discount") }
+        if let period = e.perCustomerPeriod {
+            guard let period = LimitPeriod(rawValue: period) else {
+                throw FunctionError.badInput(
+                    .invalidValue, field: "per_customer_period", "per_customer_period must be day, week, month or campaign")
+            }
+            _ = try required(terms.perCustomer, "per_customer")
+            terms.perCustomerPeriod = period == .campaign ? nil : period
+        }
         try Validate.points(terms.pricePoints, field: "price_points")
         try limits(terms)
         return terms

@@ -60,10 +60,19 @@ package struct CouponStore {
         return id
     }
 
-    /// How many coupons of a reward a customer bought (refunded ones included: they were bought).
-    func bought(rewardId: Int64, customerId: Int64) throws -> Int {
-        try connection.query(
-            "SELECT count(*) AS n FROM coupons WHERE reward_id = \(rewardId) AND customer_id = \(customerId)"
+    /// How many coupons of a reward a customer bought in the current `period` (refunded ones
+    /// included: they were bought). The caller holds the customer's account lock, so two purchases
+    /// of one customer count one after the other.
+    func bought(rewardId: Int64, customerId: Int64, period: LimitPeriod) throws -> Int {
+        // date_trunc's unit; the whole campaign has none.
+        let unit: String? = period == .campaign ? nil : period.rawValue
+        return try connection.query(
+            """
+            SELECT count(*) AS n FROM coupons
+            WHERE reward_id = \(rewardId) AND customer_id = \(customerId)
+              AND (\(unit)::text IS NULL
+                   OR bought_at >= date_trunc(\(unit)::text, \(now)::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+            """
         ).one().decode("n")
     }
 
@@ -75,7 +84,7 @@ package struct CouponStore {
                 """
                 SELECT c.*, puntos_current_card(c.customer_id) AS current_card, r.code AS reward_code, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
                        v.min_order_amount, v.price_points, v.offered_from, v.offered_until, v.valid_days,
-                       v.valid_until AS terms_valid_until, v.stock_total, v.per_customer,
+                       v.valid_until AS terms_valid_until, v.stock_total, v.per_customer, v.per_customer_period,
                        array_to_string(v.segments, ',') AS segments, v.combinable
                 FROM coupons c JOIN rewards r ON r.id = c.reward_id
                 JOIN reward_versions v ON v.reward_id = c.reward_id AND v.version = c.reward_version
@@ -85,7 +94,7 @@ package struct CouponStore {
                 """
                 SELECT c.*, puntos_current_card(c.customer_id) AS current_card, r.code AS reward_code, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
                        v.min_order_amount, v.price_points, v.offered_from, v.offered_until, v.valid_days,
-                       v.valid_until AS terms_valid_until, v.stock_total, v.per_customer,
+                       v.valid_until AS terms_valid_until, v.stock_total, v.per_customer, v.per_customer_period,
                        array_to_string(v.segments, ',') AS segments, v.combinable
                 FROM coupons c JOIN rewards r ON r.id = c.reward_id
                 JOIN reward_versions v ON v.reward_id = c.reward_id AND v.version = c.reward_version
@@ -103,7 +112,7 @@ package struct CouponStore {
             """
             SELECT c.*, puntos_current_card(c.customer_id) AS current_card, r.code AS reward_code, v.name, v.kind, v.amount, v.percent, v.max_discount, v.sku,
                    v.min_order_amount, v.price_points, v.offered_from, v.offered_until, v.valid_days,
-                   v.valid_until AS terms_valid_until, v.stock_total, v.per_customer,
+                   v.valid_until AS terms_valid_until, v.stock_total, v.per_customer, v.per_customer_period,
                    array_to_string(v.segments, ',') AS segments, v.combinable
             FROM coupons c JOIN rewards r ON r.id = c.reward_id
             JOIN reward_versions v ON v.reward_id = c.reward_id AND v.version = c.reward_version

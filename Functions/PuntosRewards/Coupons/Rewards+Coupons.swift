@@ -22,10 +22,14 @@ extension Rewards {
             let reward = try store.catalogue.current(code)
             try reward.terms.checkOffered(at: context.now, segment: account.segment)
             if let limit = reward.terms.perCustomer,
-                try store.coupons.bought(rewardId: reward.id, customerId: account.customerId) >= limit
+                try store.coupons.bought(
+                    rewardId: reward.id, customerId: account.customerId, period: reward.terms.perCustomerPeriod ?? .campaign)
+                    >= limit
             {
                 throw FunctionError.refused(
-                    .rewardLimitReached, field: "code", "reward \(code) may be bought \(limit) times per customer")
+                    .rewardLimitReached, field: "code",
+                    "reward \(code) may be bought \(limit) times per customer per \((reward.terms.perCustomerPeriod ?? .campaign).rawValue)"
+                )
             }
             let price = reward.terms.pricePoints
             guard account.available >= price else {

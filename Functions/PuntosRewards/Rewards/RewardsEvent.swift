@@ -56,6 +56,7 @@ package enum RewardsEvent: KindedEvent {
         package var validUntil: Date?
         package var stockTotal: Int64?
         package var perCustomer: Int?
+        package var perCustomerPeriod: String?
         package var segments: [String]?
         package var combinable: Bool?
 
@@ -63,7 +64,8 @@ package enum RewardsEvent: KindedEvent {
             case kind, programme, code, name, type, amount, percent, sku, segments, combinable
             case idempotencyKey = "idempotency_key", maxDiscount = "max_discount", minOrderAmount = "min_order_amount",
                 pricePoints = "price_points", offeredFrom = "offered_from", offeredUntil = "offered_until",
-                validDays = "valid_days", validUntil = "valid_until", stockTotal = "stock_total", perCustomer = "per_customer"
+                validDays = "valid_days", validUntil = "valid_until", stockTotal = "stock_total", perCustomer = "per_customer",
+                perCustomerPeriod = "per_customer_period"
         }
     }
 
