@@ -18,6 +18,7 @@ let functions: [(name: String, modules: [String])] = [
     ("unsubscribe", ["PuntosDelivery"]),
     ("webhook-authorizer", ["PuntosAuthorizer"]),
     ("member-data", ["PuntosData"]),
+    ("rewards", ["PuntosRewards"]),
 ]
 
 /// The domain, one module per concept, in `Functions/<name>`. Core holds what every function
@@ -30,6 +31,7 @@ let domainModules: [(name: String, dependencies: [String])] = [
     ("PuntosAlerts", ["PuntosCore"]),
     ("PuntosDelivery", ["PuntosCore"]),
     ("PuntosData", ["PuntosCore"]),
+    ("PuntosRewards", ["PuntosCore"]),
 ]
 
 /// One set of compiler settings, applied to every target by the loop at the end of this file.
@@ -109,6 +111,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "bench/ledger"),
+        // Warm buy_reward benchmark (bench/rewards.sh).
+        .executableTarget(
+            name: "bench-rewards",
+            dependencies: [
+                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosRewards", "PuntosRuntime", "PuntosPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/rewards"),
         // bench/all: a do-nothing function run by `puntos up`, and a bare Hummingbird route answering the same bytes.
         .executableTarget(name: "bench-noop", dependencies: ["PuntosRuntime"], path: "bench/noop"),
         .executableTarget(
@@ -149,15 +159,15 @@ let package = Package(
         .testTarget(
             name: "PuntosIntegrationTests",
             dependencies: [
-                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData", "PuntosRuntime",
-                "PuntosPostgres", "PuntosTestSupport",
+                "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData", "PuntosRewards",
+                "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport",
             ],
             path: "Tests/PuntosIntegrationTests"),
         .testTarget(
             name: "PuntosLocalRuntimeTests",
             dependencies: [
                 "puntos", "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData",
-                "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport", .product(name: "Yams", package: "Yams"),
+                "PuntosRewards", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport", .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/PuntosLocalRuntimeTests"),
         .testTarget(

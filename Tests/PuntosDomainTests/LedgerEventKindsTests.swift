@@ -19,7 +19,7 @@ import Testing
         #expect(AccrueEvent.kinds == ["invoice", "approve", "reject", "return", "cancel", "adjust"])
         #expect(RedeemEvent.kinds == ["hold", "commit", "release", "redeem"])
         #expect(BalanceEvent.kinds == ["balance", "statement", "forecast", "liability"])
-        #expect(ConfigureEvent.kinds == ["programme", "settings", "promotion", "segment", "segment_rules"])
+        #expect(ConfigureEvent.kinds == ["programme", "settings", "promotion", "segment", "segment_rules", "exclusions"])
         #expect(ExpireEvent.kinds == ["sweep"])
     }
 

@@ -4,6 +4,7 @@ import PuntosCards
 import PuntosData
 import PuntosDelivery
 import PuntosLedger
+import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
 import Testing
@@ -99,7 +100,7 @@ import Yams
         for routes in [
             RegisterCard.httpRoutes, Accrue.httpRoutes, Redeem.httpRoutes, Balance.httpRoutes, Configure.httpRoutes,
             Expire.httpRoutes, Subscribe.httpRoutes, Unsubscribe.httpRoutes, NotifyPriceDrop.httpRoutes, NotifyStock.httpRoutes,
-            MemberData.httpRoutes,
+            MemberData.httpRoutes, Rewards.httpRoutes,
         ] {
             kinds.merge(routes) { first, _ in first }
         }

@@ -4,6 +4,7 @@ import PuntosCards
 import PuntosData
 import PuntosDelivery
 import PuntosLedger
+import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
 import Testing
@@ -20,14 +21,14 @@ import Testing
         Balance.name: Balance.httpRoutes, Configure.name: Configure.httpRoutes, Expire.name: Expire.httpRoutes,
         Subscribe.name: Subscribe.httpRoutes, Unsubscribe.name: Unsubscribe.httpRoutes,
         NotifyPriceDrop.name: NotifyPriceDrop.httpRoutes, NotifyStock.name: NotifyStock.httpRoutes,
-        Deliver.name: Deliver.httpRoutes, MemberData.name: MemberData.httpRoutes,
+        Deliver.name: Deliver.httpRoutes, MemberData.name: MemberData.httpRoutes, Rewards.name: Rewards.httpRoutes,
     ]
 
     /// Every kind any function understands: a body may try any of them on any route.
     static var everyKind: Set<String> {
         Set(routeTables.values.flatMap(\.values)).union(
             RegisterCardEvent.kinds + AccrueEvent.kinds + RedeemEvent.kinds + BalanceEvent.kinds + ConfigureEvent.kinds
-                + SubscribeEvent.kinds + NotifyStockEvent.kinds + MemberDataEvent.kinds + [
+                + SubscribeEvent.kinds + NotifyStockEvent.kinds + MemberDataEvent.kinds + RewardsEvent.kinds + [
                     "sweep", "run", "show", "unsubscribe", "price", "nope",
                 ])
     }

@@ -19,11 +19,14 @@ package struct NoticeKind: StoredVocabulary, Hashable {
     package static let pointsAdjusted = NoticeKind(rawValue: "points_adjusted")
     package static let pointsActivated = NoticeKind(rawValue: "points_activated")
     package static let pointsExpired = NoticeKind(rawValue: "points_expired")
+    package static let rewardBought = NoticeKind(rawValue: "reward_bought")
+    package static let couponExpiring = NoticeKind(rawValue: "coupon_expiring")
 
     /// Every kind the engine writes.
     package static let known: [NoticeKind] = [
         .priceDrop, .backInStock, .alertConfirm, .pointsEarned, .pointsSpent, .pointsReturned, .pointsExpiring,
         .pointsHeld, .pointsReleased, .pointsRestored, .pointsAdjusted, .pointsActivated, .pointsExpired,
+        .rewardBought, .couponExpiring,
     ]
 
     /// Marketing (the alerts a customer asked for: price drops, restocks) or transactional (anything

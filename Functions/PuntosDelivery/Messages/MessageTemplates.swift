@@ -57,6 +57,8 @@ package enum MessageTemplates {
             return phrasing.points(NoticeKind(rawValue: facts.kind))
         case .pointsHeld, .pointsReleased, .pointsRestored, .pointsAdjusted, .pointsActivated, .pointsExpired:
             return phrasing.pointsMoved(NoticeKind(rawValue: facts.kind))
+        case .rewardBought: return phrasing.rewardBought
+        case .couponExpiring: return phrasing.couponExpiring
         default: return phrasing.generic
         }
     }

@@ -13,6 +13,8 @@ package enum PayloadKeys {
         case .alertConfirm: ["confirm_url", "sku", "product_name", "alert", "confirm_expires_at"]
         case .pointsExpiring: ["points", "expires_at", "days", "available", "card_last4"]
         case .pointsAdjusted: pointsShown.union(["direction"])
+        case .rewardBought: ["points", "available", "reward_name", "coupon_code", "valid_until"]
+        case .couponExpiring: ["coupon_code", "reward_name", "valid_until"]
         default: kind.rawValue.hasPrefix("points_") ? pointsShown : []
         }
     }
@@ -25,6 +27,17 @@ package enum PayloadKeys {
         case .alertConfirm: ["store": "the store's code, an identifier of the shop's own"]
         case .pointsExpiring: ["lot_id": identifier]
         case .pointsAdjusted: ["entry_id": identifier, "kind": entryKind]
+        case .rewardBought:
+            [
+                "entry_id": identifier, "kind": entryKind, "direction": "a purchase always spends",
+                "card_last4": "the coupon's code identifies it", "voucher_number": "the ledger's reference, for the shop",
+                "reward_code": "the catalogue's code: the message names the reward",
+            ]
+        case .couponExpiring:
+            [
+                "card_last4": "the coupon's code identifies it",
+                "points": "what the coupon cost, for the shop: the message is about its date",
+            ]
         default:
             kind.rawValue.hasPrefix("points_")
                 ? ["entry_id": identifier, "kind": entryKind, "direction": "the notice's kind says the direction in words"]

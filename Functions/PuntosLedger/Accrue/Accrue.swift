@@ -50,6 +50,7 @@ package struct Accrue: FunctionHandler {
 
     private func invoice(_ event: AccrueEvent.Invoice, _ context: FunctionContext) throws -> AccrueResult {
         let invoice = try ValidInvoice(event, now: context.now)
+        let other = try ProgrammeExclusionStore.name(event.otherProgramme, field: "other_programme")
         return try write(
             "invoice", programme: event.programme, key: event.idempotencyKey ?? "invoice:\(invoice.number)", request: event,
             context
@@ -59,9 +60,15 @@ package struct Accrue: FunctionHandler {
             let rules = try store.earningRules(at: event.date, segment: account.segment)
             let earning = rules.earn(invoice.lines, segment: account.segment, channels: store.settings.channels)
             let earnings = earning.lines
-            let decision = InvoiceDecision(
-                settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
-                region: invoice.region, lineChannels: invoice.lines.compactMap(\.channel), moderation: event.moderation == true)
+            let excluded = try store.exclusions.excluding(
+                order: invoice.orderNumber, other: other, record: ("accrue.invoice", context.requestId, context.now))
+            let decision =
+                excluded != nil
+                ? InvoiceDecision(status: .notEligible, reason: ProgrammeExclusionStore.reason)
+                : InvoiceDecision(
+                    settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
+                    region: invoice.region, lineChannels: invoice.lines.compactMap(\.channel),
+                    moderation: event.moderation == true)
             let points = decision.status == .notEligible ? 0 : earning.points
             let new = NewInvoice(
                 number: invoice.number, orderNumber: invoice.orderNumber, account: account, channel: invoice.channel,

@@ -44,11 +44,13 @@ package enum AccrueEvent: KindedEvent {
         package var lines: [InvoiceLine]
         /// A claim (a receipt a salesperson submits) waits for approve or reject.
         package var moderation: Bool?
+        /// Another loyalty programme applied to the order (SberSpasibo): ours may be excluded.
+        package var otherProgramme: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, number, channel, region, date, currency, lines, moderation
             case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
-                orderNumber = "order_number"
+                orderNumber = "order_number", otherProgramme = "other_programme"
         }
     }
 

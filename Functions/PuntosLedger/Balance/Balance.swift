@@ -73,9 +73,15 @@ package struct Balance: FunctionHandler {
         let lines = try LineValidation.lines(event.lines, channel: channel)
         let card = try event.cardNumber.map { try Validate.cardNumber($0, field: "card_number").digits }
         let date = event.date ?? context.now
+        let order = try Validate.optionalText(event.orderNumber, field: "order_number", maxLength: 64)
+        let other = try ProgrammeExclusionStore.name(event.otherProgramme, field: "other_programme")
         try Accrue.date(date, field: "date", now: context.now.addingTimeInterval(366 * 86_400))
         return try read(event.programme, context) { store in
             let segment = try card.flatMap { try store.accounts.segment(cardNumber: $0) }
+            if try store.exclusions.excluding(order: order, other: other) != nil {
+                return BalanceResult(
+                    forecast: .init(points: 0, value: 0, lines: [], reason: ProgrammeExclusionStore.reason))
+            }
             let rules = try store.earningRules(at: date, segment: segment)
             let earning = rules.earn(lines, segment: segment, channels: store.settings.channels)
             return BalanceResult(

@@ -74,9 +74,13 @@ package enum BalanceEvent: KindedEvent {
         package var channel: String?
         package var date: Date?
         package var lines: [InvoiceLine]
+        /// The order, and another programme applied to it: an excluded order earns nothing.
+        package var orderNumber: String?
+        package var otherProgramme: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, channel, date, lines, cardNumber = "card_number"
+            case kind, programme, channel, date, lines, cardNumber = "card_number", orderNumber = "order_number",
+                otherProgramme = "other_programme"
         }
     }
 }
@@ -93,6 +97,8 @@ package struct BalanceResult: Codable, Sendable, Equatable {
         package var points: Int64
         package var value: Decimal
         package var lines: [LineEarning]
+        /// Why nothing is earned: `excluded_by_other_programme`.
+        package var reason: String? = nil
     }
 
     enum CodingKeys: String, CodingKey {

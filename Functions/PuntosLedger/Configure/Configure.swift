@@ -10,6 +10,7 @@ package struct Configure: FunctionHandler {
     package static let httpRoutes = [
         "PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment",
         "PUT /programmes/{programme}": "programme", "PUT /segments/{segment}": "segment_rules",
+        "PUT /programme/exclusions": "exclusions",
     ]
 
     package init() {}
@@ -21,6 +22,7 @@ package struct Configure: FunctionHandler {
         case .promotion(let e): try promotion(e, context)
         case .segment(let e): try segment(e, context)
         case .segmentRules(let e): try segmentRules(e, context)
+        case .exclusions(let e): try exclusions(e, context)
         }
     }
 
@@ -105,6 +107,26 @@ package struct Configure: FunctionHandler {
             }
             var result = ConfigureResult(try settings.load(id))
             result.segment = e.segment
+            return result
+        }
+    }
+
+    private func exclusions(_ e: ConfigureEvent.Exclusions, _ context: FunctionContext) throws -> ConfigureResult {
+        let id = try Validate.programme(e.programme)
+        guard e.excludedBy.count <= 100 else {
+            throw FunctionError.badInput(.invalidValue, field: "excluded_by", "excluded_by must list at most 100 programmes")
+        }
+        let others = try e.excludedBy.enumerated().map { index, name in
+            try ProgrammeExclusionStore.name(name, field: "excluded_by[\(index)]")!
+        }
+        return try Idempotency.run(
+            database: context.database, programme: id, scope: "configure.exclusions", key: e.idempotencyKey, request: e
+        ) { connection in
+            _ = try Programme.load(id, from: connection)
+            let store = ProgrammeExclusionStore(connection: connection, programmeId: id)
+            try store.set(others)
+            var result = ConfigureResult(try ProgrammeSettingsStore(connection: connection).load(id))
+            result.excludedBy = try store.list()
             return result
         }
     }

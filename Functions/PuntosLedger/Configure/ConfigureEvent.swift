@@ -13,6 +13,7 @@ package enum ConfigureEvent: KindedEvent {
     case segment(Segment)
     /// A segment's own rules over the programme's: a new version of them.
     case segmentRules(SegmentRules)
+    case exclusions(Exclusions)
 
     package static let kindTable = EventKinds<ConfigureEvent>(
         "a configure event",
@@ -20,7 +21,8 @@ package enum ConfigureEvent: KindedEvent {
         .kind("settings", Settings.CodingKeys.self) { .settings(try Settings(from: $0)) },
         .kind("promotion", PromotionInput.CodingKeys.self) { .promotion(try PromotionInput(from: $0)) },
         .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) },
-        .kind("segment_rules", SegmentRules.CodingKeys.self) { .segmentRules(try SegmentRules(from: $0)) })
+        .kind("segment_rules", SegmentRules.CodingKeys.self) { .segmentRules(try SegmentRules(from: $0)) },
+        .kind("exclusions", Exclusions.CodingKeys.self) { .exclusions(try Exclusions(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -122,6 +124,20 @@ package enum ConfigureEvent: KindedEvent {
     }
 }
 
+extension ConfigureEvent {
+    /// The other programmes whose use on an order excludes ours (Rigla: SberSpasibo); replaces the list.
+    package struct Exclusions: Codable, Sendable, Equatable {
+        package var kind = "exclusions"
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var excludedBy: [String]
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, idempotencyKey = "idempotency_key", excludedBy = "excluded_by"
+        }
+    }
+}
+
 /// What `configure` answers: the programme's rules as now in force.
 package struct ConfigureResult: Codable, Sendable, Equatable {
     package var programme: String
@@ -157,9 +173,11 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var created: Bool?
     /// A segment's rules now in force (kind segment_rules).
     package var segmentRules: SegmentRule?
+    /// The other programmes that exclude ours on an order (kind `exclusions`).
+    package var excludedBy: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case programme, currency, rounding, expiry, regions, channels, promotion, segment
+        case programme, currency, rounding, expiry, regions, channels, promotion, segment, excludedBy = "excluded_by"
         case name, locale, version, created, defaultCountryCode = "default_country_code", timeZone = "time_zone",
             cardPrefix = "card_prefix", cardLength = "card_length", agreementRequired = "agreement_required",
             expiryNoticeDays = "expiry_notice_days", holdMinutes = "hold_minutes", segmentRules = "segment_rules"

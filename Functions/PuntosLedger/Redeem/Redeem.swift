@@ -1,5 +1,5 @@
 import FoundationEssentials
-import PuntosCore
+package import PuntosCore
 import PuntosPostgres
 package import PuntosRuntime
 
@@ -44,11 +44,17 @@ package struct Redeem: FunctionHandler {
             throw FunctionError.badInput(.invalidValue, field: "minutes", "minutes must be 1 to 1440")
         }
         let region = try Validate.optionalText(event.region, field: "region", maxLength: 64)
+        let other = try ProgrammeExclusionStore.name(event.otherProgramme, field: "other_programme")
         let scope = hold ? "hold" : "redeem"
         return try write(scope, programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             try RegionSwitch.requireOn(region, regions: store.settings.regions)
             var account = try store.accounts.lock(reference)
             try store.releaseTimedOutHolds(&account)
+            if let excluding = try store.exclusions.excluding(order: order, other: other) {
+                throw FunctionError.refused(
+                    .excludedByOtherProgramme, field: other == nil ? "order_number" : "other_programme",
+                    "\(excluding) was applied to order \(order): no points of ours are spent on it")
+            }
             try store.policy(account).check(points: event.points, orderAmount: event.orderAmount, available: account.available)
             let take = LotPlan.take(event.points, from: try store.spendableLots(customerId: account.customerId))
             guard take.shortfall == 0 else {

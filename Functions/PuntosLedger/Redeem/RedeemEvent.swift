@@ -36,11 +36,13 @@ package enum RedeemEvent: KindedEvent {
         package var minutes: Int?
         /// Where the order is: a region where the programme is switched off refuses (`region_disabled`).
         package var region: String?
+        /// Another loyalty programme applied to the order (SberSpasibo): ours may be excluded.
+        package var otherProgramme: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, points, minutes, region
             case idempotencyKey = "idempotency_key", cardNumber = "card_number", externalId = "external_id",
-                orderNumber = "order_number", orderAmount = "order_amount"
+                orderNumber = "order_number", orderAmount = "order_amount", otherProgramme = "other_programme"
         }
     }
 

@@ -1,5 +1,5 @@
 package import FoundationEssentials
-import PuntosCore
+package import PuntosCore
 package import PuntosPostgres
 import PuntosRuntime
 

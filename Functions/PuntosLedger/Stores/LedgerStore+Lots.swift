@@ -1,5 +1,5 @@
 package import FoundationEssentials
-import PuntosCore
+package import PuntosCore
 package import PuntosPostgres
 import PuntosRuntime
 
@@ -7,16 +7,7 @@ import PuntosRuntime
 extension LedgerStore {
     /// A customer's lots with points left (active, or pending with `active: false`), soonest-expiring first, locked.
     package func spendableLots(customerId: Int64, active: Bool = true) throws -> [SpendableLot] {
-        try connection.query(
-            """
-            SELECT id, remaining, expires_at FROM lots
-            WHERE customer_id = \(customerId) AND remaining > 0 AND active = \(active)
-            ORDER BY expires_at NULLS LAST, id FOR UPDATE
-            """
-        ).map {
-            SpendableLot(
-                id: try $0.decode("id"), remaining: try $0.decode("remaining"), expiresAt: try $0.decodeIfPresent("expires_at"))
-        }
+        try LotStore(connection: connection).spendable(customerId: customerId, active: active)
     }
 
     /// What each lot has net given to a hold's entries (positive: drawn from the lot).

@@ -1,5 +1,5 @@
 package import FoundationEssentials
-import PuntosCore
+package import PuntosCore
 package import PuntosPostgres
 import PuntosRuntime
 
@@ -26,6 +26,9 @@ package struct LedgerStore {
     package var invoices: InvoiceStore { InvoiceStore(connection: connection, programmeId: programmeId) }
     package var holds: HoldStore { HoldStore(connection: connection, programmeId: programmeId, now: now) }
     package var promotions: PromotionStore { PromotionStore(connection: connection, programmeId: programmeId) }
+    package var exclusions: ProgrammeExclusionStore {
+        ProgrammeExclusionStore(connection: connection, programmeId: programmeId)
+    }
 
     /// The earning rules in force at `date` for a customer in `segment`, with the promotions dated to
     /// cover it that the segment is offered.
@@ -140,17 +143,7 @@ extension LedgerStore {
     }
 
     private func applyDraws(entryId: Int64, _ draws: [LotDraw]) throws {
-        let merged = Dictionary(draws.map { ($0.lotId, $0.points) }, uniquingKeysWith: +).filter { $0.value != 0 }
-        guard !merged.isEmpty else { return }
-        let ids = merged.keys.map { String($0) }
-        let points = merged.keys.map { String(merged[$0]!) }
-        try connection.query(
-            """
-            WITH d AS (SELECT lot::bigint AS lot_id, pts::bigint AS points
-                       FROM unnest(\(ids)::text[], \(points)::text[]) AS t(lot, pts)),
-            ins AS (INSERT INTO lot_draws (entry_id, lot_id, points) SELECT \(entryId), lot_id, points FROM d)
-            UPDATE lots SET remaining = lots.remaining + d.points FROM d WHERE lots.id = d.lot_id
-            """)
+        try LotStore(connection: connection).apply(entryId: entryId, draws)
     }
 
     /// Credits `points` as a new lot, dated `businessDate` (an invoice's date; now without it): pending

@@ -37,6 +37,7 @@ extension FunctionError {
         case duplicateSKU = "duplicate_sku"
         case invalidWebhookSecrets = "invalid_webhook_secrets"
         case missingWebhookSecrets = "missing_webhook_secrets"
+        case invalidCouponCode = "invalid_coupon_code"
 
         // Not found (404).
         case cardNotFound = "card_not_found"
@@ -48,6 +49,8 @@ extension FunctionError {
         case noticeNotFound = "notice_not_found"
         case subscriptionNotFound = "subscription_not_found"
         case memberNotFound = "member_not_found"
+        case rewardNotFound = "reward_not_found"
+        case couponNotFound = "coupon_not_found"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"
@@ -73,6 +76,14 @@ extension FunctionError {
         case tokenExpired = "token_expired"
         case currencyInUse = "currency_in_use"
         case regionDisabled = "region_disabled"
+        case rewardSoldOut = "reward_sold_out"
+        case rewardLimitReached = "reward_limit_reached"
+        case rewardNotOffered = "reward_not_offered"
+        case couponUsed = "coupon_used"
+        case couponExpired = "coupon_expired"
+        case couponNotApplicable = "coupon_not_applicable"
+        case couponNotUsed = "coupon_not_used"
+        case excludedByOtherProgramme = "excluded_by_other_programme"
 
         // Try again later (503).
         case contention

@@ -1,5 +1,4 @@
 package import FoundationEssentials
-package import PuntosCore
 package import PuntosPostgres
 import PuntosRuntime
 
@@ -24,6 +23,12 @@ package struct AccountStore {
     package let programmeId: String
     /// What the programme says today: a locked account takes it (`may_go_negative`).
     package let allowNegative: Bool
+
+    package init(connection: PostgresConnection, programmeId: String, allowNegative: Bool) {
+        self.connection = connection
+        self.programmeId = programmeId
+        self.allowNegative = allowNegative
+    }
 
     /// Resolves the card (or the customer's current card) and locks the customer's account, in one
     /// statement: the upsert takes the account's row lock. A blocked or replaced card is refused.

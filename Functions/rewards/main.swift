@@ -1,0 +1,4 @@
+import PuntosRewards
+import PuntosRuntime
+
+FunctionMain.run(Rewards())
