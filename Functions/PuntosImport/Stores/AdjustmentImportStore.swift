@@ -20,6 +20,7 @@ struct AdjustmentImportStore {
         try connection.copyIn("COPY import_refs (line, number, card_number, external_id) FROM STDIN") {
             try $0.references(references)
         }
+        try staging.analyze("import_refs")
         let rows = try connection.query(
             """
             SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment, NULL::timestamptz AS agreement_from,
@@ -60,6 +61,7 @@ struct AdjustmentImportStore {
                     ])
                 }
             }
+            try staging.analyze("import_credits")
             let ledger = ImportLedgerStore(connection: connection, programme: programme)
             try ledger.lockAccounts(table: .credits)
             let credited = try connection.query(

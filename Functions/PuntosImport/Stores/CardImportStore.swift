@@ -28,6 +28,7 @@ struct CardImportStore {
                 ])
             }
         }
+        try staging.analyze("import_cards")
         let rows = try connection.query(
             """
             SELECT s.line, c.customer_id AS owner,

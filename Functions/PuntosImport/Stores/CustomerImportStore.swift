@@ -19,6 +19,7 @@ struct CustomerImportStore {
                 try writer.row([String(item.line), c.externalId, c.email?.value, c.phone?.e164, c.name, c.locale])
             }
         }
+        try staging.analyze("import_customers")
         let rows = try connection.query(
             """
             SELECT s.line, c.id, c.external_id, c.email, c.phone, c.name, c.locale

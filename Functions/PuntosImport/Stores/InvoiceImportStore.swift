@@ -19,6 +19,7 @@ struct InvoiceImportStore {
         try connection.copyIn("COPY import_refs (line, number, card_number, external_id) FROM STDIN") {
             try $0.references(references)
         }
+        try staging.analyze("import_refs")
         let rows = try connection.query(
             """
             SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
@@ -59,6 +60,7 @@ struct InvoiceImportStore {
                     ])
                 }
             }
+            try staging.analyze("import_invoices")
             try ImportLedgerStore(connection: connection, programme: programme).lockAccounts(table: .invoices)
             let inserted: [String] = try connection.query(
                 """

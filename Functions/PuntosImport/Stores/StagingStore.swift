@@ -28,6 +28,12 @@ struct StagingStore {
             """)
     }
 
+    /// Gives the planner the staged batch's statistics (a temporary table has none until analysed): the
+    /// statements that apply a batch then join it by hash, not row by row.
+    func analyze(_ table: StaticString) throws {
+        try connection.runScript("ANALYZE \(table)")
+    }
+
     /// Empties the staging table `table` (one of the names above, spelt by the caller's literal).
     func empty(_ table: StaticString) throws {
         try connection.runScript("TRUNCATE \(table)")
