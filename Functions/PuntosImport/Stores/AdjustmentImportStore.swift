@@ -27,8 +27,13 @@ struct AdjustmentImportStore {
                    EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.programme_id = \(session.programme)
                            AND k.scope IN ('import.adjust', 'accrue.adjust') AND k.key = r.number) AS recorded
             FROM import_refs r
-            LEFT JOIN customers x ON r.card_number IS NULL AND x.programme_id = \(session.programme) AND x.external_id = r.external_id
-            JOIN cards c ON c.programme_id = \(session.programme) AND c.number = coalesce(r.card_number, puntos_current_card(x.id))
+            JOIN LATERAL (
+                SELECT c.number, c.status, c.customer_id FROM cards c
+                WHERE c.programme_id = \(session.programme)
+                  AND c.number = coalesce(r.card_number,
+                      (SELECT puntos_current_card(x.id) FROM customers x
+                       WHERE x.programme_id = \(session.programme) AND x.external_id = r.external_id))
+                LIMIT 1) c ON true
             JOIN customers u ON u.id = c.customer_id
             """)
         var accounts: [Int: ImportAccount] = [:]

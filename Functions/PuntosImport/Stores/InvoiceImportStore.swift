@@ -26,8 +26,13 @@ struct InvoiceImportStore {
                    (SELECT min(accepted_at) FROM agreements a WHERE a.customer_id = u.id) AS agreement_from,
                    EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(session.programme) AND i.number = r.number) AS recorded
             FROM import_refs r
-            LEFT JOIN customers x ON r.card_number IS NULL AND x.programme_id = \(session.programme) AND x.external_id = r.external_id
-            JOIN cards c ON c.programme_id = \(session.programme) AND c.number = coalesce(r.card_number, puntos_current_card(x.id))
+            JOIN LATERAL (
+                SELECT c.number, c.status, c.customer_id FROM cards c
+                WHERE c.programme_id = \(session.programme)
+                  AND c.number = coalesce(r.card_number,
+                      (SELECT puntos_current_card(x.id) FROM customers x
+                       WHERE x.programme_id = \(session.programme) AND x.external_id = r.external_id))
+                LIMIT 1) c ON true
             JOIN customers u ON u.id = c.customer_id
             """)
         var accounts: [Int: ImportAccount] = [:]
@@ -62,7 +67,7 @@ struct InvoiceImportStore {
             }
             try staging.analyze("import_invoices")
             try ImportLedgerStore(connection: connection, programme: programme).lockAccounts(table: .invoices)
-            let inserted: [String] = try connection.query(
+            let rows = try connection.query(
                 """
                 WITH inv AS (
                     INSERT INTO invoices (programme_id, number, order_number, customer_id, card_number, channel, region,
@@ -86,28 +91,35 @@ struct InvoiceImportStore {
                            s.origin, s.invoiced_at
                     FROM lot JOIN inv ON inv.id = lot.invoice_id JOIN import_invoices s ON s.number = inv.number
                     ORDER BY s.line)
-                SELECT number FROM inv
-                """
-            ).map { try $0.decode("number") }
-            let expired = invoices.filter { $0.lot.expired && $0.status == .accrued && $0.points > 0 }.map(\.number)
+                SELECT inv.number, lot.id AS lot_id, s.expired
+                FROM inv JOIN import_invoices s ON s.number = inv.number LEFT JOIN lot ON lot.invoice_id = inv.id
+                """)
+            var inserted: Set<String> = []
+            var expired: [(lot: String, number: String)] = []
+            for row in rows {
+                let number: String = try row.decode("number")
+                inserted.insert(number)
+                if let lot: Int64 = try row.decodeIfPresent("lot_id"), try row.decode("expired") {
+                    expired.append((String(lot), number))
+                }
+            }
             if !expired.isEmpty {
                 try connection.query(
                     """
-                    WITH exp AS (
+                    WITH e AS (SELECT lot::bigint AS lot_id, num AS number
+                               FROM unnest(\(expired.map(\.lot))::text[], \(expired.map(\.number))::text[]) AS t(lot, num)),
+                    exp AS (
                         INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, lot_id,
                                                     reason, source, request_id, at)
-                        SELECT \(programme), s.customer_id, s.card_number, 'expiry', -s.points, l.id, 'points expired', 'import',
+                        SELECT \(programme), s.customer_id, s.card_number, 'expiry', -s.points, e.lot_id, 'points expired', 'import',
                                s.origin, s.expires_at
-                        FROM import_invoices s
-                        JOIN invoices i ON i.programme_id = \(programme) AND i.number = s.number
-                        JOIN lots l ON l.invoice_id = i.id
-                        WHERE s.number = ANY(\(expired)::text[]) AND s.number = ANY(\(inserted)::text[])
+                        FROM e JOIN import_invoices s ON s.number = e.number
                         ORDER BY s.line
                         RETURNING id, lot_id, available_delta)
                     INSERT INTO lot_draws (entry_id, lot_id, points) SELECT id, lot_id, available_delta FROM exp
                     """)
             }
-            return Set(inserted)
+            return inserted
         }
     }
 }
