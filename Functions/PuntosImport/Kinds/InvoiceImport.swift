@@ -18,10 +18,16 @@ struct InvoiceImport: ImportKind {
 
     let eventKind = "invoice"
 
+    /// The rule each set of applied promotions records (`AccrualRule.json`), encoded once per set.
+    let rules = RuleCache()
+
     func validate(_ json: Data, session: ImportSession) throws(FunctionError) -> Record {
-        try RecordEnvelope.check(json, kind: eventKind, session: session)
         guard case .invoice(let event) = try EventDecoding.decode(AccrueEvent.self, from: json) else {
             throw .badInput(.unknownKind, field: "kind", "an invoices record is kind invoice")
+        }
+        if let programme = event.programme, programme != session.programme {
+            throw .badInput(
+                .invalidValue, field: "programme", "this run imports into programme \(session.programme), not \(programme)")
         }
         do {
             let invoice = try ValidInvoice(event, now: session.now)
@@ -77,8 +83,23 @@ struct InvoiceImport: ImportKind {
             cardNumber: account.cardNumber, channel: invoice.channel, region: invoice.region, invoicedAt: event.date,
             currency: event.currency, status: decision.status, points: points,
             lines: try JSONCoding.string(zip(invoice.lines, earnings).map { StoredLine(line: $0, earning: $1) }),
-            rule: try AccrualRule.json(rules, applied: Set(earnings.flatMap(\.promotions)), settings).text, lot: lot,
+            rule: try self.rules.json(rules, applied: Set(earnings.flatMap(\.promotions)), settings), lot: lot,
             origin: session.origin(item.line))
+    }
+}
+
+/// `AccrualRule.json` once per set of applied promotions: the rule an entry records holds the rate, the
+/// rounding, the window, the expiry and the promotions that applied, so equal sets give equal text.
+/// Used by the thread that applies batches only.
+final class RuleCache {
+    private var texts: [[String]: String] = [:]
+
+    func json(_ rules: EarningRules, applied: Set<String>, _ settings: LedgerSettings) throws -> String {
+        let key = applied.sorted()
+        if let text = texts[key] { return text }
+        let text = try AccrualRule.json(rules, applied: applied, settings).text
+        texts[key] = text
+        return text
     }
 }
 

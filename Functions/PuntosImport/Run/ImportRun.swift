@@ -30,23 +30,51 @@ struct ImportRun<Kind: ImportKind> {
 
     func run() throws -> ImportSummary {
         var summary = ImportSummary(kind: session.kindName, file: session.fileName)
+        let queue = ChunkQueue<Kind.Record>()
+        let reader = Handover(value: (kind, session, source, batchSize))
+        let thread = Thread {
+            let (kind, session, source, batchSize) = reader.value
+            var chunk = ChunkQueue<Kind.Record>.Chunk()
+            while let raw = source.next() {
+                do throws(FunctionError) {
+                    let json = try raw.json.get()
+                    chunk.records.append(Numbered(line: raw.line, record: try kind.validate(json, session: session)))
+                } catch {
+                    chunk.refused.append((raw.line, error))
+                }
+                if chunk.records.count >= batchSize {
+                    chunk.bytesRead = source.bytesRead
+                    queue.put(chunk)
+                    chunk = ChunkQueue<Kind.Record>.Chunk()
+                }
+            }
+            chunk.bytesRead = source.bytesRead
+            queue.put(chunk)
+            queue.finish()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
         var batch: [Numbered<Kind.Record>] = []
-        while let raw = source.next() {
-            do {
-                let json = try raw.json.get()
-                batch.append(Numbered(line: raw.line, record: try kind.validate(json, session: session)))
-            } catch {
-                try reject(raw.line, error, &summary)
+        var bytesRead: Int64 = 0
+        do {
+            while let chunk = queue.take() {
+                for (line, error) in chunk.refused { try reject(line, error, &summary) }
+                batch += chunk.records
+                bytesRead = chunk.bytesRead
+                if batch.count >= batchSize {
+                    batch = try apply(batch, &summary)
+                    progress.update(records: summary.records, bytesRead: bytesRead, size: source.size)
+                }
             }
-            if batch.count >= batchSize {
-                batch = try apply(batch, &summary)
-                progress.update(records: summary.records, bytesRead: source.bytesRead, size: source.size)
-            }
+        } catch {
+            // Let the reader finish its file (its chunks are dropped) before the error goes up.
+            while queue.take() != nil {}
+            throw error
         }
         while !batch.isEmpty {
             batch = try apply(batch, &summary)
         }
-        progress.update(records: summary.records, bytesRead: source.bytesRead, size: source.size, final: true)
+        progress.update(records: summary.records, bytesRead: bytesRead, size: source.size, final: true)
         rejects.close()
         summary.rejects = summary.rejected > 0 ? rejects.path : nil
         summary.seconds = (progress.elapsed * 1000).rounded() / 1000
