@@ -52,7 +52,7 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "Puntos",
     platforms: [.macOS(.v15)],
-    products: [.executable(name: "puntos", targets: ["puntos"])]
+    products: [.executable(name: "puntos", targets: ["puntos"]), .executable(name: "puntos-import", targets: ["puntos-import"])]
         + functions.map { .executable(name: $0.name, targets: [$0.name]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -129,6 +129,14 @@ let package = Package(
             name: "PuntosAuthorizer",
             dependencies: ["PuntosRuntime", "PuntosPostgres", "PuntosWebhooks", .product(name: "Logging", package: "swift-log")],
             path: "Functions/PuntosAuthorizer"),
+        // `puntos import`: history in bulk, validated and priced by the domain's own rules, written with COPY.
+        // A tool over the concept modules (nothing imports it); `puntos import` runs its executable, so
+        // the runtime links no domain module.
+        .target(
+            name: "PuntosImport",
+            dependencies: ["PuntosCore", "PuntosLedger", "PuntosRuntime", "PuntosPostgres"],
+            path: "Functions/PuntosImport"),
+        .executableTarget(name: "puntos-import", dependencies: ["PuntosImport"], path: "Functions/puntos-import"),
         // The local runtime.
         .executableTarget(
             name: "puntos",
@@ -160,7 +168,7 @@ let package = Package(
             name: "PuntosIntegrationTests",
             dependencies: [
                 "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData", "PuntosRewards",
-                "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport",
+                "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport", "PuntosImport",
             ],
             path: "Tests/PuntosIntegrationTests"),
         .testTarget(

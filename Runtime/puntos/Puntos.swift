@@ -7,5 +7,6 @@ struct Puntos: AsyncParsableCommand {
         abstract: "The Puntos local runtime: serve deploy.yaml, migrate the database, invoke functions, inspect queues.",
         subcommands: [
             Up.self, Migrate.self, Invoke.self, Enqueue.self, QueueCommand.self, ReportCommand.self, ExportCommand.self,
+            ImportCommand.self,
         ])
 }

@@ -5,6 +5,8 @@
 //   bench-ledger accrue WORKERS SECONDS
 //   bench-ledger statement ENTRIES CALLS
 //   bench-ledger cards COUNT          (prints COUNT new card numbers with the agreement accepted, one a line)
+//   bench-ledger accrue-file FILE WORKERS LIMIT   (the first LIMIT invoices of a JSON-lines file through
+//                                                  `accrue` one by one, WORKERS warm workers taking turns)
 import Foundation
 import Logging
 import PuntosCards
@@ -119,9 +121,38 @@ case "statement":
         String(
             format: "statement entries=%d page=50 calls=%d median_ms=%.2f p95_ms=%.2f", entries, calls,
             latencies[latencies.count / 2], latencies[latencies.count * 95 / 100]))
+case "accrue-file":
+    let lines = try String(contentsOfFile: arguments[2], encoding: .utf8).split(separator: "\n").prefix(Int(arguments[4])!)
+    let workers = Int(arguments[3])!
+    let counter = Counter()
+    let group = DispatchGroup()
+    let started = Date()
+    for worker in 0..<workers {
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            let db = database()
+            var done = 0, failed = 0
+            for index in stride(from: worker, to: lines.count, by: workers) {
+                let event = #"{"kind":"invoice","# + lines[lines.startIndex + index].dropFirst()
+                do {
+                    _ = try Accrue().handle(
+                        try EventDecoding.decode(AccrueEvent.self, from: Data(event.utf8)), context: context(db))
+                    done += 1
+                } catch { failed += 1 }
+            }
+            counter.add(done, failed)
+        }.start()
+    }
+    group.wait()
+    let seconds = Date().timeIntervalSince(started)
+    print(
+        String(
+            format: "accrue-file workers=%d invoices=%d seconds=%.2f rate=%.0f failures=%d", workers, counter.total, seconds,
+            Double(counter.total) / seconds, counter.failures))
 case "cards":
     let db = database()
     for _ in 0..<Int(arguments[2])! { print(try newCard(db)) }
 default:
-    print("usage: bench-ledger accrue WORKERS SECONDS | statement ENTRIES CALLS | cards COUNT")
+    print("usage: bench-ledger accrue WORKERS SECONDS | statement ENTRIES CALLS | cards COUNT | accrue-file FILE WORKERS LIMIT")
 }

@@ -1,5 +1,5 @@
-import FoundationEssentials
-import PuntosCore
+package import FoundationEssentials
+package import PuntosCore
 import PuntosPostgres
 package import PuntosRuntime
 
@@ -39,7 +39,7 @@ package struct Accrue: FunctionHandler {
     }
 
     /// A date the event says something happened: not in the future, not before 2000.
-    static func date(_ date: Date, field: String, now: Date) throws {
+    package static func date(_ date: Date, field: String, now: Date) throws {
         try Validate.notInFuture(date, field: field, now: now)
         guard date >= Date(timeIntervalSince1970: 946_684_800) else {
             throw FunctionError.badInput(.invalidValue, field: field, "\(field) must not be before 2000")
@@ -153,17 +153,17 @@ package struct Accrue: FunctionHandler {
     }
 }
 
-/// An invoice event's fields, validated before anything is read or written.
-struct ValidInvoice {
-    var number: String
-    var orderNumber: String?
-    var account: AccountReference
+/// An invoice event's fields, validated before anything is read or written (`accrue` and `puntos import`).
+package struct ValidInvoice {
+    package var number: String
+    package var orderNumber: String?
+    package var account: AccountReference
     /// online, offline, or mixed when its lines are in both (each line keeps its own).
-    var channel: String
-    var region: String?
-    var lines: [InvoiceLine]
+    package var channel: String
+    package var region: String?
+    package var lines: [InvoiceLine]
 
-    init(_ event: AccrueEvent.Invoice, now: Date) throws {
+    package init(_ event: AccrueEvent.Invoice, now: Date) throws {
         number = try Validate.text(event.number, field: "number", maxLength: 64)
         orderNumber = try Validate.optionalText(event.orderNumber, field: "order_number", maxLength: 64)
         account = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)

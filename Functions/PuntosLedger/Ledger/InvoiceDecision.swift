@@ -35,7 +35,7 @@ package struct InvoiceDecision: Sendable, Equatable {
 
     /// An invoice is in a channel the programme accrues in when any of its lines is (`lineChannels`,
     /// each line's); the lines in other channels earn nothing (`EarningRules.earn(_:segment:channels:)`).
-    init(
+    package init(
         settings: LedgerSettings, agreementFrom: Date?, invoicedAt: Date, region: String?, lineChannels: [String],
         moderation: Bool
     ) {

@@ -33,14 +33,7 @@ package struct LedgerStore {
     /// The earning rules in force at `date` for a customer in `segment`, with the promotions dated to
     /// cover it that the segment is offered.
     package func earningRules(at date: Date, segment: String? = nil) throws -> EarningRules {
-        guard settings.hasPromotions else {
-            return EarningRules(
-                pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding, roundingBasis: settings.roundingBasis)
-        }
-        let rules = settings.forSegment(segment)
-        return EarningRules(
-            pointsPerUnit: settings.pointsPerUnit, rounding: settings.rounding, roundingBasis: settings.roundingBasis,
-            promotions: try promotions.inForce(at: date).filter { rules.offers(promotion: $0.code) })
+        settings.earningRules(promotions: settings.hasPromotions ? try promotions.inForce(at: date) : [], segment: segment)
     }
 
     /// The limits on spending and the value of a point for this customer (its segment's, where set).

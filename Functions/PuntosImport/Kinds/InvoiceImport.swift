@@ -1,0 +1,147 @@
+import Foundation
+import PuntosCore
+import PuntosLedger
+import PuntosPostgres
+import PuntosRuntime
+
+/// `puntos import invoices`: each record is an `accrue` invoice event, checked by `ValidInvoice` and
+/// priced by the earning rules in force on its date (`PromotionCalendar`), decided by `InvoiceDecision`
+/// (the agreement as of its date, region, channel, moderation), with its lot dated from the invoice:
+/// pending until its return window closes (already closed: active), expiring by the programme's rule
+/// counted from then (already past: the lot arrives expired, with its expiry entry). The invoice number
+/// is the natural key: one recorded before is skipped.
+struct InvoiceImport: ImportKind {
+    struct Record {
+        var event: AccrueEvent.Invoice
+        var invoice: ValidInvoice
+    }
+
+    let eventKind = "invoice"
+
+    /// The rule each set of applied promotions records (`AccrualRule.json`), encoded once per set.
+    let rules = RuleCache()
+
+    func validate(_ json: Data, session: ImportSession) throws(FunctionError) -> Record {
+        guard case .invoice(let event) = try EventDecoding.decode(AccrueEvent.self, from: json) else {
+            throw .badInput(.unknownKind, field: "kind", "an invoices record is kind invoice")
+        }
+        if let programme = event.programme, programme != session.programme {
+            throw .badInput(
+                .invalidValue, field: "programme", "this run imports into programme \(session.programme), not \(programme)")
+        }
+        do {
+            let invoice = try ValidInvoice(event, now: session.now)
+            try LineValidation.currency(event.currency, programme: session.settings.programme)
+            return Record(event: event, invoice: invoice)
+        } catch let error as FunctionError {
+            throw error
+        } catch {
+            throw FunctionError(converting: error)
+        }
+    }
+
+    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
+        var outcomes: [Int: Outcome] = [:]
+        var seen: Set<String> = []
+        var fresh: [Numbered<Record>] = []
+        for item in batch {
+            if seen.insert(item.record.invoice.number).inserted { fresh.append(item) } else { outcomes[item.line] = .deferred }
+        }
+        let store = InvoiceImportStore(session: session)
+        let accounts = try store.accounts(
+            fresh.map {
+                ImportReference(line: $0.line, key: $0.record.invoice.number, reference: $0.record.invoice.account)
+            })
+        var priced: [PricedInvoice] = []
+        for item in fresh {
+            let found = accounts[item.line]
+            switch ImportAccount.check(found, reference: item.record.invoice.account) {
+            case .failure(let error): outcomes[item.line] = .rejected(error)
+            case .success(let account) where account.recorded: outcomes[item.line] = .skipped
+            case .success(let account): priced.append(try price(item, account, session))
+            }
+        }
+        let inserted = try store.insert(priced)
+        for invoice in priced where !inserted.contains(invoice.number) { outcomes[invoice.line] = .skipped }
+        return outcomes
+    }
+
+    /// The invoice priced and decided by the rules in force on its date, with its lot's dates.
+    private func price(_ item: Numbered<Record>, _ account: ImportAccount, _ session: ImportSession) throws -> PricedInvoice {
+        let (event, invoice) = (item.record.event, item.record.invoice)
+        let settings = session.settings
+        let rules = session.promotions.earningRules(at: event.date, segment: account.segment, settings)
+        let earning = rules.earn(invoice.lines, segment: account.segment, channels: settings.channels)
+        let earnings = earning.lines
+        let decision = InvoiceDecision(
+            settings: settings, agreementFrom: account.agreementFrom, invoicedAt: event.date, region: invoice.region,
+            lineChannels: invoice.lines.compactMap(\.channel), moderation: event.moderation == true)
+        let points = decision.status == .notEligible ? 0 : earning.points
+        let lot = ImportLot(from: event.date, settings: settings, now: session.now, pendingWindow: true)
+        return PricedInvoice(
+            line: item.line, number: invoice.number, orderNumber: invoice.orderNumber, customerId: account.customerId,
+            cardNumber: account.cardNumber, channel: invoice.channel, region: invoice.region, invoicedAt: event.date,
+            currency: event.currency, status: decision.status, points: points,
+            lines: try JSONCoding.string(zip(invoice.lines, earnings).map { StoredLine(line: $0, earning: $1) }),
+            rule: try self.rules.json(rules, applied: Set(earnings.flatMap(\.promotions)), settings), lot: lot,
+            origin: session.origin(item.line))
+    }
+}
+
+/// `AccrualRule.json` once per set of applied promotions: the rule an entry records holds the rate, the
+/// rounding, the window, the expiry and the promotions that applied, so equal sets give equal text.
+/// Used by the thread that applies batches only.
+final class RuleCache {
+    private var texts: [[String]: String] = [:]
+
+    func json(_ rules: EarningRules, applied: Set<String>, _ settings: LedgerSettings) throws -> String {
+        let key = applied.sorted()
+        if let text = texts[key] { return text }
+        let text = try AccrualRule.json(rules, applied: applied, settings).text
+        texts[key] = text
+        return text
+    }
+}
+
+/// A priced invoice, as staged for the set-based insert.
+struct PricedInvoice {
+    var line: Int
+    var number: String
+    var orderNumber: String?
+    var customerId: Int64
+    var cardNumber: String
+    var channel: String
+    var region: String?
+    var invoicedAt: Date
+    var currency: String
+    var status: InvoiceStatus
+    var points: Int64
+    var lines: String
+    var rule: String
+    var lot: ImportLot
+    var origin: String
+}
+
+/// A credit's lot dated from the moment it was earned, as `LedgerStore.credit` dates one from now:
+/// pending for the return window (when it has one), then active; expiring by the programme's rule from
+/// its activation. Seen from the run's now, a window already closed is active and an expiry already
+/// past is expired.
+struct ImportLot {
+    var activatesAt: Date
+    var active: Bool
+    var expiresAt: Date?
+    var expired: Bool
+
+    init(from date: Date, settings: LedgerSettings, now: Date, pendingWindow: Bool) {
+        activatesAt = pendingWindow ? settings.activation(from: date) : date
+        active = activatesAt <= now
+        expiresAt = settings.expiry(from: activatesAt)
+        expired = expiresAt.map { $0 <= now } ?? false
+    }
+}
+
+extension JSONCoding {
+    static func string(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONCoding.encode(value), as: UTF8.self)
+    }
+}

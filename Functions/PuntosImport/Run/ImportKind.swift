@@ -1,0 +1,49 @@
+import Foundation
+import PuntosRuntime
+
+/// A record with the line of the file it starts on.
+struct Numbered<Record> {
+    var line: Int
+    var record: Record
+}
+
+/// What became of one record.
+enum Outcome {
+    /// Applied now.
+    case accepted
+    /// Applied before (by an earlier run or by the functions): nothing changed.
+    case skipped
+    /// Refused, with the field and the reason; nothing of it was applied.
+    case rejected(FunctionError)
+    /// Shares a natural key with an earlier record of the same batch: applied in the next batch, after it.
+    case deferred
+}
+
+/// One kind of import: how a record is read and checked (by the functions' own rules), and how a batch
+/// of checked records is applied with set-based statements. `apply` answers an outcome for every line
+/// it was given; a record it rejects changes nothing.
+protocol ImportKind {
+    associatedtype Record
+    /// The `kind` a record's JSON is decoded as when it names none.
+    var eventKind: String { get }
+    func validate(_ json: Data, session: ImportSession) throws(FunctionError) -> Record
+    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome]
+}
+
+/// What a record may say besides its fields: its kind (the event's) and programme (the run's).
+struct RecordEnvelope: Decodable {
+    var kind: String?
+    var programme: String?
+
+    /// Refuses a record whose `programme` is not the run's: one run imports into one programme.
+    static func check(_ json: Data, kind: String, session: ImportSession) throws(FunctionError) {
+        let envelope = try EventDecoding.decode(RecordEnvelope.self, from: json)
+        if let given = envelope.kind, given != kind {
+            throw .badInput(.unknownKind, field: "kind", "a \(session.kindName) record is kind \(kind), not \(given)")
+        }
+        if let programme = envelope.programme, programme != session.programme {
+            throw .badInput(
+                .invalidValue, field: "programme", "this run imports into programme \(session.programme), not \(programme)")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import PuntosCore
+import PuntosLedger
+import PuntosPostgres
+import PuntosRuntime
+
+/// The statements of `puntos import invoices`: the batch's accounts in one query, then its invoices,
+/// lots and ledger entries in one transaction of set-based statements over the staged rows.
+struct InvoiceImportStore {
+    let session: ImportSession
+
+    /// The account of each line's card, and whether its invoice number is recorded already.
+    func accounts(_ references: [ImportReference]) throws -> [Int: ImportAccount] {
+        guard !references.isEmpty else { return [:] }
+        let connection = try session.database.connect()
+        let staging = StagingStore(connection: connection)
+        try staging.create()
+        try staging.empty("import_refs")
+        try connection.copyIn("COPY import_refs (line, number, card_number, external_id) FROM STDIN") {
+            try $0.references(references)
+        }
+        try staging.analyze("import_refs")
+        let rows = try connection.query(
+            """
+            SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
+                   (SELECT min(accepted_at) FROM agreements a WHERE a.customer_id = u.id) AS agreement_from,
+                   EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(session.programme) AND i.number = r.number) AS recorded
+            FROM import_refs r
+            JOIN LATERAL (
+                SELECT c.number, c.status, c.customer_id FROM cards c
+                WHERE c.programme_id = \(session.programme)
+                  AND c.number = coalesce(r.card_number,
+                      (SELECT puntos_current_card(x.id) FROM customers x
+                       WHERE x.programme_id = \(session.programme) AND x.external_id = r.external_id))
+                LIMIT 1) c ON true
+            JOIN customers u ON u.id = c.customer_id
+            """)
+        var accounts: [Int: ImportAccount] = [:]
+        for row in rows { accounts[try row.decode("line")] = try ImportAccount(row) }
+        return accounts
+    }
+
+    /// Records the invoices, their lots and accrual entries (and, for lots already expired, their expiry
+    /// entries and draws) in one transaction; answers the numbers it recorded (one recorded meanwhile
+    /// by someone else is left alone).
+    func insert(_ invoices: [PricedInvoice]) throws -> Set<String> {
+        guard !invoices.isEmpty else { return [] }
+        let programme = session.programme
+        return try session.database.withTransaction { connection in
+            let staging = StagingStore(connection: connection)
+            try staging.create()
+            try staging.empty("import_invoices")
+            try connection.copyIn(
+                """
+                COPY import_invoices (line, number, order_number, customer_id, card_number, channel, region, invoiced_at, currency,
+                                      status, points, lines, rule, activates_at, active, expires_at, expired, origin) FROM STDIN
+                """
+            ) { writer in
+                for i in invoices {
+                    try writer.row([
+                        String(i.line), i.number, i.orderNumber, String(i.customerId), i.cardNumber, i.channel, i.region,
+                        Timestamp.format(i.invoicedAt), i.currency, i.status.rawValue, String(i.points), i.lines, i.rule,
+                        Timestamp.format(i.lot.activatesAt), i.lot.active ? "t" : "f", i.lot.expiresAt.map(Timestamp.format),
+                        i.lot.expired ? "t" : "f", i.origin,
+                    ])
+                }
+            }
+            try staging.analyze("import_invoices")
+            try ImportLedgerStore(connection: connection, programme: programme).lockAccounts(table: .invoices)
+            let rows = try connection.query(
+                """
+                WITH inv AS (
+                    INSERT INTO invoices (programme_id, number, order_number, customer_id, card_number, channel, region,
+                                          invoiced_at, currency, status, points, lines)
+                    SELECT \(programme), number, order_number, customer_id, card_number, channel, region, invoiced_at, currency,
+                           status, points, lines
+                    FROM import_invoices ORDER BY line
+                    ON CONFLICT (programme_id, number) DO NOTHING RETURNING id, number),
+                lot AS (
+                    INSERT INTO lots (customer_id, invoice_id, points, remaining, activates_at, active, expires_at, created_at)
+                    SELECT s.customer_id, inv.id, s.points, CASE WHEN s.expired THEN 0 ELSE s.points END, s.activates_at,
+                           s.active, s.expires_at, s.invoiced_at
+                    FROM inv JOIN import_invoices s ON s.number = inv.number
+                    WHERE s.status = 'accrued' AND s.points > 0
+                    RETURNING id, invoice_id),
+                entry AS (
+                    INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, pending_delta,
+                                                invoice_number, order_number, lot_id, rule, source, request_id, at)
+                    SELECT \(programme), s.customer_id, s.card_number, 'accrual', CASE WHEN s.active THEN s.points ELSE 0 END,
+                           CASE WHEN s.active THEN 0 ELSE s.points END, s.number, s.order_number, lot.id, s.rule, 'import',
+                           s.origin, s.invoiced_at
+                    FROM lot JOIN inv ON inv.id = lot.invoice_id JOIN import_invoices s ON s.number = inv.number
+                    ORDER BY s.line)
+                SELECT inv.number, lot.id AS lot_id, s.expired
+                FROM inv JOIN import_invoices s ON s.number = inv.number LEFT JOIN lot ON lot.invoice_id = inv.id
+                """)
+            var inserted: Set<String> = []
+            var expired: [(lot: String, number: String)] = []
+            for row in rows {
+                let number: String = try row.decode("number")
+                inserted.insert(number)
+                if let lot: Int64 = try row.decodeIfPresent("lot_id"), try row.decode("expired") {
+                    expired.append((String(lot), number))
+                }
+            }
+            if !expired.isEmpty {
+                try connection.query(
+                    """
+                    WITH e AS (SELECT lot::bigint AS lot_id, num AS number
+                               FROM unnest(\(expired.map(\.lot))::text[], \(expired.map(\.number))::text[]) AS t(lot, num)),
+                    exp AS (
+                        INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, lot_id,
+                                                    reason, source, request_id, at)
+                        SELECT \(programme), s.customer_id, s.card_number, 'expiry', -s.points, e.lot_id, 'points expired', 'import',
+                               s.origin, s.expires_at
+                        FROM e JOIN import_invoices s ON s.number = e.number
+                        ORDER BY s.line
+                        RETURNING id, lot_id, available_delta)
+                    INSERT INTO lot_draws (entry_id, lot_id, points) SELECT id, lot_id, available_delta FROM exp
+                    """)
+            }
+            return inserted
+        }
+    }
+}
