@@ -17,6 +17,10 @@ package struct Accrue: FunctionHandler {
         "POST /adjustments": "adjust",
     ]
 
+    /// A queue batch of invoices commits once (a savepoint per message): every accrue transaction is
+    /// READ COMMITTED, and each message stays idempotent on its own key.
+    package static let commitsQueueBatchTogether = true
+
     package init() {}
 
     package func handle(_ event: AccrueEvent, context: FunctionContext) throws -> AccrueResult {

@@ -15,6 +15,8 @@ public final class Database: @unchecked Sendable {
     public let configuration: PostgresConfiguration
     private let logger: Logger
     private var connection: PostgresConnection?
+    /// The connection of the batch transaction `withBatch` holds open, if one is.
+    private var batch: PostgresConnection?
 
     /// How many times a transaction that hit a serialization failure or a deadlock is run in all.
     public var maxTransactionAttempts = 4
@@ -49,11 +51,18 @@ public final class Database: @unchecked Sendable {
     ///
     /// A serialization failure or deadlock runs the whole closure again, up to `maxTransactionAttempts`
     /// times, so the closure must have no effects outside the database.
+    ///
+    /// Inside `withBatch` the transaction is a savepoint of the batch's: it commits with the batch,
+    /// and a throw (or a retry) rolls back only what `body` wrote.
     @discardableResult
     public func withTransaction<T>(
         isolation: IsolationLevel = .readCommitted,
         _ body: (PostgresConnection) throws -> T
     ) throws -> T {
+        if let batch {
+            guard isolation == .readCommitted else { throw BatchError.isolationInsideBatch(isolation) }
+            return try withSavepoint(on: batch, retrying: true, body)
+        }
         var attempt = 1
         while true {
             let connection = try begin(isolation)
@@ -72,6 +81,63 @@ public final class Database: @unchecked Sendable {
                 backoff(attempt: attempt)
             } catch {
                 rollback(connection)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` in one READ COMMITTED transaction that every `withTransaction` inside it joins as a
+    /// savepoint, and commits once at the end: a batch of queue messages pays for one commit instead
+    /// of one per message. Each item should run in `withBatchItem`, so that one failing item rolls
+    /// back alone. A throw from `body`, or a failed commit, rolls back the whole batch; the caller
+    /// then reports every item as failed (they are redelivered, and idempotency makes that safe).
+    @discardableResult
+    public func withBatch<T>(_ body: () throws -> T) throws -> T {
+        guard batch == nil else { throw BatchError.nested }
+        let connection = try begin(.readCommitted)
+        batch = connection
+        defer { batch = nil }
+        do {
+            let value = try body()
+            try connection.runScript("COMMIT")
+            return value
+        } catch {
+            rollback(connection)
+            throw error
+        }
+    }
+
+    /// One item of a batch (`withBatch`): a savepoint that a throw rolls back, leaving the batch's
+    /// other items and its transaction usable. Outside a batch it simply runs `body`.
+    @discardableResult
+    public func withBatchItem<T>(_ body: () throws -> T) throws -> T {
+        guard let batch else { return try body() }
+        return try withSavepoint(on: batch, retrying: false) { _ in try body() }
+    }
+
+    /// Whether a `withBatch` transaction is open.
+    public var isInBatch: Bool { batch != nil }
+
+    private func withSavepoint<T>(
+        on connection: PostgresConnection, retrying: Bool, _ body: (PostgresConnection) throws -> T
+    ) throws -> T {
+        var attempt = 1
+        while true {
+            try connection.runScript("SAVEPOINT puntos_batch_item")
+            do {
+                let value = try body(connection)
+                try connection.runScript("RELEASE SAVEPOINT puntos_batch_item")
+                return value
+            } catch {
+                // Back to where this item began; if even that fails the batch is lost and says so.
+                try connection.runScript("ROLLBACK TO SAVEPOINT puntos_batch_item; RELEASE SAVEPOINT puntos_batch_item")
+                if retrying, let failure = error as? PostgresError,
+                    failure.sqlState?.isRetryableTransactionFailure == true, attempt < maxTransactionAttempts
+                {
+                    attempt += 1
+                    backoff(attempt: attempt)
+                    continue
+                }
                 throw error
             }
         }
@@ -111,6 +177,19 @@ public final class Database: @unchecked Sendable {
         // Short randomized pause so that two retried transactions do not collide again in lockstep.
         let microseconds = UInt32.random(in: 1_000...(5_000 * UInt32(attempt)))
         usleep(microseconds)
+    }
+}
+
+/// Misuse of `withBatch`: a programming error in the caller, never the data's fault.
+public enum BatchError: Error, CustomStringConvertible {
+    case nested
+    case isolationInsideBatch(IsolationLevel)
+
+    public var description: String {
+        switch self {
+        case .nested: "withBatch was called inside a batch"
+        case .isolationInsideBatch(let level): "a \(level) transaction was asked for inside a READ COMMITTED batch"
+        }
     }
 }
 

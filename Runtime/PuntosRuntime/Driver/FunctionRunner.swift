@@ -1,4 +1,5 @@
 public import FoundationEssentials
+import PuntosPostgres
 import Logging
 
 /// Runs one invocation of a handler, whatever envelope the event came in, and says what to answer.
@@ -81,11 +82,32 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
     }
 
     private func handle(_ batch: SQSEvent, context: FunctionContext) -> SQSBatchResponse {
+        guard Handler.commitsQueueBatchTogether, batch.records.count > 1 else {
+            return handleEach(batch.records, context: context)
+        }
+        do {
+            return try context.database.withBatch {
+                handleEach(batch.records, context: context) { body in try context.database.withBatchItem(body) }
+            }
+        } catch {
+            // The batch's commit failed: nothing of it was written, so every message is tried again.
+            context.logger.warning("sqs.batch_failed", metadata: ["error": "\(error)"])
+            return SQSBatchResponse(batchItemFailures: batch.records.map { .init(itemIdentifier: $0.messageId) })
+        }
+    }
+
+    /// Handles each message, each inside `isolate` (a savepoint of the batch, or nothing), and lists
+    /// the ones that failed.
+    private func handleEach(
+        _ records: [SQSEvent.Message], context: FunctionContext,
+        isolate: (() throws -> Void) throws -> Void = { try $0() }
+    ) -> SQSBatchResponse {
         var failures: [SQSBatchResponse.ItemFailure] = []
-        for message in batch.records {
+        for message in records {
             do {
-                _ = try handle(Data(message.body.utf8), context: context)
+                try isolate { _ = try handle(Data(message.body.utf8), context: context) }
             } catch {
+                let error = FunctionError(converting: error)
                 context.logger.warning(
                     "sqs.message_failed",
                     metadata: [

@@ -21,10 +21,16 @@ public protocol FunctionHandler: Sendable {
     /// The event a schedule fires when its `detail` is empty; nil if the function is not scheduled.
     static var scheduledEventKind: String? { get }
 
+    /// Whether a queue batch (an SQS event) runs in one transaction, a savepoint per message, and
+    /// commits once. Only for handlers whose transactions are all READ COMMITTED; a message that
+    /// fails rolls back alone and is reported in `batchItemFailures`.
+    static var commitsQueueBatchTogether: Bool { get }
+
     func handle(_ event: Event, context: FunctionContext) throws -> Output
 }
 
 extension FunctionHandler {
     public static var httpRoutes: [String: String] { [:] }
     public static var scheduledEventKind: String? { nil }
+    public static var commitsQueueBatchTogether: Bool { false }
 }
