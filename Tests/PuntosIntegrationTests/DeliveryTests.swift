@@ -264,7 +264,16 @@ import Testing
         #expect(detail == "daily_cap")
 
         // Restocks are counted apart, capped at 1 a day by this programme.
-        try f.execute("UPDATE programmes SET daily_caps = '{\"back_in_stock\": 1}' WHERE id = \(f.programme)")
+        // Set as a shop sets it, through configure; a cap on a points message is refused.
+        func configure(_ caps: String) throws -> ConfigureResult {
+            try Configure().handle(
+                try EventDecoding.decode(
+                    ConfigureEvent.self,
+                    from: Data(#"{"kind":"settings","programme":"\#(f.programme)","daily_caps":\#(caps)}"#.utf8)),
+                context: FunctionContext.make(database: f.database))
+        }
+        #expect(throws: FunctionError.self, performing: { try configure(#"{"points_earned": 1}"#) })
+        _ = try configure(#"{"back_in_stock": 1}"#)
         try alertNotice(f, customer: dee, kind: "back_in_stock", key: "restock-1")
         #expect(try f.deliver(configuration).sent == 1)
         try alertNotice(f, customer: dee, kind: "back_in_stock", key: "restock-2")

@@ -1,4 +1,5 @@
 import Foundation
+import PuntosCore
 import PuntosLedger
 import PuntosPostgres
 

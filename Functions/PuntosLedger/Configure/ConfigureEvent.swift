@@ -59,9 +59,12 @@ package enum ConfigureEvent: KindedEvent {
         package var agreementRequired: Bool?
         /// An invoice dated more than this many days before it is recorded sends no notice.
         package var noticeMaxAgeDays: Int?
+        /// The most marketing alerts of a kind one customer is sent a day (`{"price_drop": 5}`); it
+        /// replaces the map set before. Points messages are never capped.
+        package var dailyCaps: [String: Int]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, rounding, expiry, regions, channels, name, currency, locale
+            case kind, programme, rounding, expiry, regions, channels, name, currency, locale, dailyCaps = "daily_caps"
             case defaultCountryCode = "default_country_code", timeZone = "time_zone", cardPrefix = "card_prefix",
                 cardLength = "card_length"
             case idempotencyKey = "idempotency_key", pointsPerUnit = "points_per_unit", minRedemption = "min_redemption",

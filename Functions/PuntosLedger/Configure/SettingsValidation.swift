@@ -35,6 +35,18 @@ package enum SettingsValidation {
         if let v = e.noticeMaxAgeDays, !(0...3650).contains(v) {
             throw bad("notice_max_age_days", "notice_max_age_days must be 0 to 3650")
         }
+        if let caps = e.dailyCaps {
+            let marketing = NoticeKind.known.filter { $0.noticeClass == .marketing }.map(\.rawValue)
+            for (kind, cap) in caps.sorted(by: { $0.key < $1.key }) {
+                guard marketing.contains(kind) else {
+                    throw bad(
+                        "daily_caps.\(kind)",
+                        "daily_caps counts marketing alerts only: \(marketing.joined(separator: ", ")); points messages are never capped"
+                    )
+                }
+                guard (0...1_000).contains(cap) else { throw bad("daily_caps.\(kind)", "a daily cap must be 0 to 1000") }
+            }
+        }
         if let v = e.minRedemption { try Validate.pointsThreshold(v, field: "min_redemption") }
         if let v = e.pointValue, !(v > 0 && v <= 1_000) {
             throw bad("point_value", "point_value must be above 0 and at most 1000")

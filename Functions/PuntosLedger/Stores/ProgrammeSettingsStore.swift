@@ -56,12 +56,14 @@ package struct ProgrammeSettingsStore {
         let setRegions = regions != nil
         let regionList: [String]? = regions.flatMap { $0.isEmpty ? nil : $0 }
         let setExpiry = e.expiry != nil
+        let dailyCaps = try e.dailyCaps.map { JSONText(String(decoding: try JSONCoding.encode($0), as: UTF8.self)) }
         try connection.query(
             """
             UPDATE programmes SET
                 points_per_unit = coalesce(\(e.pointsPerUnit), points_per_unit), rounding = coalesce(\(e.rounding), rounding),
                 rounding_basis = coalesce(\(e.roundingBasis), rounding_basis),
                 notice_max_age_days = coalesce(\(e.noticeMaxAgeDays), notice_max_age_days),
+                daily_caps = coalesce(\(dailyCaps)::jsonb, daily_caps),
                 min_redemption = coalesce(\(e.minRedemption), min_redemption), point_value = coalesce(\(e.pointValue), point_value),
                 max_order_share = coalesce(\(e.maxOrderShare), max_order_share), pending_days = coalesce(\(e.pendingDays), pending_days),
                 expiry = coalesce(\(e.expiry), expiry),

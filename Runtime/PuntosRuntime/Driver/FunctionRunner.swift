@@ -1,6 +1,6 @@
 public import FoundationEssentials
-import PuntosPostgres
 import Logging
+import PuntosPostgres
 
 /// Runs one invocation of a handler, whatever envelope the event came in, and says what to answer.
 /// Every driver (one-shot, Lambda Runtime API) goes through here, so they behave the same.
