@@ -37,9 +37,7 @@ package struct AccountStore {
             """
             WITH c AS (
                 SELECT c.number, c.status, c.customer_id, u.segment,
-                       (SELECT date_trunc('day', m.first AT TIME ZONE p.time_zone) AT TIME ZONE p.time_zone
-                        FROM programmes p, (SELECT min(accepted_at) AS first FROM agreements WHERE customer_id = u.id) m
-                        WHERE p.id = u.programme_id) AS agreement_from
+                       puntos_agreement_from(u.id) AS agreement_from
                 FROM cards c JOIN customers u ON u.id = c.customer_id
                 WHERE c.programme_id = \(programmeId)
                   AND c.number = coalesce(\(reference.cardNumber)::text,

@@ -23,7 +23,7 @@ struct InvoiceImportStore {
         let rows = try connection.query(
             """
             SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
-                   (SELECT min(accepted_at) FROM agreements a WHERE a.customer_id = u.id) AS agreement_from,
+                   puntos_agreement_from(u.id) AS agreement_from,
                    EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(session.programme) AND i.number = r.number) AS recorded
             FROM import_refs r
             JOIN LATERAL (
