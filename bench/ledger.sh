@@ -25,7 +25,7 @@ if [ -x .build/debug/puntos ]; then puntos=.build/debug/puntos; else swift build
 pgbench="$(postgres_bindir)/pgbench"
 "$pgbench" -q -i -s 16 "$DATABASE_URL" >/dev/null 2>&1
 pg_tps() { "$pgbench" -N -n -c "$1" -j "$(( $1 < 2 ? 1 : 2 ))" -T "$seconds" "$DATABASE_URL" 2>/dev/null \
-    | awk '/^tps/ {print int($3); exit}'; }
+    | awk '/^tps/ && t == "" {t = int($3)} END {print t}'; }
 
 pg1=$(pg_tps 1)
 acc1=$("$bin/bench-ledger" accrue 1 "$seconds" | sed 's/.*tps=\([0-9]*\).*/\1/')
