@@ -10,6 +10,7 @@ let functions: [(name: String, modules: [String])] = [
     ("redeem", ["PuntosLedger"]),
     ("balance", ["PuntosLedger"]),
     ("expire", ["PuntosLedger"]),
+    ("earn-sweep", ["PuntosLedger"]),
     ("configure", ["PuntosLedger"]),
     ("subscribe", ["PuntosAlerts"]),
     ("notify-price-drop", ["PuntosAlerts"]),

@@ -100,7 +100,7 @@ import Yams
         for routes in [
             RegisterCard.httpRoutes, Accrue.httpRoutes, Redeem.httpRoutes, Balance.httpRoutes, Configure.httpRoutes,
             Expire.httpRoutes, Subscribe.httpRoutes, Unsubscribe.httpRoutes, NotifyPriceDrop.httpRoutes, NotifyStock.httpRoutes,
-            MemberData.httpRoutes, Rewards.httpRoutes,
+            MemberData.httpRoutes, Rewards.httpRoutes, EarnSweep.httpRoutes,
         ] {
             kinds.merge(routes) { first, _ in first }
         }

@@ -15,6 +15,7 @@ package struct Accrue: FunctionHandler {
         "POST /returns": "return",
         "POST /orders/{order_number}/cancel": "cancel",
         "POST /adjustments": "adjust",
+        "POST /actions": "action",
     ]
 
     /// A queue batch of invoices commits once (a savepoint per message): every accrue transaction is
@@ -31,6 +32,7 @@ package struct Accrue: FunctionHandler {
         case .return(let event): try returnInvoice(event, context)
         case .cancel(let event): try cancel(event, context)
         case .adjust(let event): try adjust(event, context)
+        case .action(let event): try action(event, context)
         }
     }
 

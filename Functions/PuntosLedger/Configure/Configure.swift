@@ -11,6 +11,7 @@ package struct Configure: FunctionHandler {
         "PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment",
         "PUT /programmes/{programme}": "programme", "PUT /segments/{segment}": "segment_rules",
         "PUT /programme/exclusions": "exclusions",
+        "PUT /programmes/{programme}/actions/{action}": "action", "PUT /programmes/{programme}/referrals": "referrals",
     ]
 
     package init() {}
@@ -23,6 +24,8 @@ package struct Configure: FunctionHandler {
         case .segment(let e): try segment(e, context)
         case .segmentRules(let e): try segmentRules(e, context)
         case .exclusions(let e): try exclusions(e, context)
+        case .action(let e): try action(e, context)
+        case .referrals(let e): try referrals(e, context)
         }
     }
 

@@ -38,6 +38,7 @@ extension FunctionError {
         case invalidWebhookSecrets = "invalid_webhook_secrets"
         case missingWebhookSecrets = "missing_webhook_secrets"
         case invalidCouponCode = "invalid_coupon_code"
+        case invalidReferralCode = "invalid_referral_code"
 
         // Not found (404).
         case cardNotFound = "card_not_found"
@@ -51,6 +52,8 @@ extension FunctionError {
         case memberNotFound = "member_not_found"
         case rewardNotFound = "reward_not_found"
         case couponNotFound = "coupon_not_found"
+        case referralCodeNotFound = "referral_code_not_found"
+        case actionNotConfigured = "action_not_configured"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"
