@@ -1,6 +1,7 @@
 import Foundation
 import PuntosCards
 import PuntosCore
+import PuntosData
 import PuntosLedger
 import PuntosPostgres
 import PuntosRuntime
@@ -101,5 +102,24 @@ import Testing
             try f.database.withConnection {
                 try $0.query("SELECT count(*)::int AS n FROM customers WHERE programme_id = \(f.programme)").one().decode("n")
             } == 1)
+    }
+
+    @Test func anErasedMemberLosesTheBirthDateAndNoLongerHasBirthdays() throws {
+        let f = try LedgerFixture()
+        _ = try f.configure(#"{"kind":"action","action":"birthday","points":300,"cap_period":"year"}"#)
+        let now = Date().addingTimeInterval(86_400)
+        let external = TestDatabase.unique("B")
+        let member = try f.member(#"{"external_id":"\#(external)","birth_date":"\#(Self.birthDate(on: now))"}"#)
+        _ = try MemberData().handle(
+            try EventDecoding.decode(
+                MemberDataEvent.self,
+                from: f.json(#"{"kind":"erase","card_number":"\#(member.card.number)","reason":"GDPR art. 17 request"}"#)),
+            context: f.context())
+        let birthDate: String? = try f.database.withConnection {
+            try $0.query("SELECT birth_date::text AS b FROM customers WHERE id = \(member.customer.id)").one().decodeIfPresent(
+                "b")
+        }
+        #expect(birthDate == nil)
+        #expect(try f.sweep("birthdays", now: now) == EarnSweepResult())
     }
 }
