@@ -8,7 +8,7 @@ package enum ReferralOutcome: Sendable, Equatable {
     /// Both credited: the points given in all.
     case credited(points: Int64)
     case refused(ReferralGuard.Refusal)
-    /// Decided meanwhile by another sweep: nothing to do.
+    /// Decided meanwhile by another sweep, or its purchase returned meanwhile: nothing to do now.
     case alreadyDecided
 }
 
@@ -22,7 +22,9 @@ extension LedgerStore {
         for customerId in Set([referral.referrerId, referral.referredId]).sorted() {
             accounts[customerId] = try self.accounts.lock(customerId: customerId)
         }
-        guard try sweep.lockPending(referral.id) else { return .alreadyDecided }
+        guard try sweep.lockPending(referral.id), try sweep.stillQualifies(invoiceNumber: referral.invoiceNumber) else {
+            return .alreadyDecided
+        }
         guard try sweep.credited(referrerId: referral.referrerId) < rule.capPerReferrer else {
             try sweep.decide(
                 referral.id, refusal: .referrerCapReached, invoiceNumber: referral.invoiceNumber, ruleVersion: rule.version,

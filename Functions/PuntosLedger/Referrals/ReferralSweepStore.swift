@@ -43,6 +43,18 @@ package struct ReferralSweepStore {
         }
     }
 
+    /// Whether the purchase still qualifies (accrued, not a line returned): read again under the
+    /// referred customer's account lock, which every return takes first.
+    package func stillQualifies(invoiceNumber: String) throws -> Bool {
+        try !connection.query(
+            """
+            SELECT 1 AS ok FROM invoices i
+            WHERE i.programme_id = \(programmeId) AND i.number = \(invoiceNumber) AND i.status = 'accrued'
+              AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.lines) l WHERE (l->>'returned')::int > 0)
+            """
+        ).isEmpty
+    }
+
     /// Whether the referral is still pending, locking it.
     package func lockPending(_ id: Int64) throws -> Bool {
         try !connection.query("SELECT id FROM referrals WHERE id = \(id) AND status = 'pending' FOR UPDATE").isEmpty
