@@ -109,6 +109,37 @@ import Testing
         #expect(try f.sweep("referrals", now: now.addingTimeInterval(16 * 86_400)) == EarnSweepResult())
     }
 
+    /// Four sweeps at once credit a referral once.
+    @Test func concurrentSweepsCreditOnce() throws {
+        let f = try programme()
+        let referrer = try f.member(#"{"email":"ana@example.com"}"#)
+        let friend = try referred(f, by: try f.referralCode(of: referrer.card.number))
+        let now = Date()
+        _ = try f.accrue(invoice(friend.card.number, "RACE-1", amount: "100.00", date: now))
+        let credited = LockedResults()
+        let threads = (0..<4).map { _ in
+            Thread {
+                do {
+                    let database = try TestDatabase.make()
+                    defer { database.close() }
+                    let result = try EarnSweep().handle(
+                        try EventDecoding.decode(EarnSweepEvent.self, from: f.json(#"{"kind":"referrals"}"#)),
+                        context: FunctionContext.make(
+                            database: database, logger: TestDatabase.logger, now: now.addingTimeInterval(15 * 86_400)))
+                    credited.add(Int64(result.credited))
+                } catch {
+                    credited.add(-1)
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while credited.count < 4 { usleep(10_000) }
+        #expect(credited.values.sorted() == [0, 0, 0, 1])
+        #expect(try f.balance(of: referrer.card.number).available == 500)
+        #expect(try f.balance(of: friend.card.number).available == 200)
+        try f.checkInvariants()
+    }
+
     @Test func eachFraudGuardRefusesWithItsReasonAndTheCardIsStillRegistered() throws {
         let f = try programme()
         let byEmail = try f.member(#"{"email":"jo.doe@gmail.com"}"#)
