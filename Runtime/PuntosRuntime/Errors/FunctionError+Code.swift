@@ -82,6 +82,7 @@ extension FunctionError {
         case couponUsed = "coupon_used"
         case couponExpired = "coupon_expired"
         case couponNotApplicable = "coupon_not_applicable"
+        case couponNotCombinable = "coupon_not_combinable"
         case couponNotUsed = "coupon_not_used"
         case excludedByOtherProgramme = "excluded_by_other_programme"
 
