@@ -400,6 +400,65 @@ import Testing
         }
     }
 
+    // MARK: A checkout during the merge
+
+    /// An invoice on the till card that found the absorbed customer before the merge committed, and
+    /// waited for its account, runs again after the merge (its entry is refused with 40001 on the absorbed
+    /// account) and credits the survivor.
+    @Test func anInvoiceWaitingOnTheMergeLandsOnTheSurvivor() throws {
+        let f = try LedgerFixture()
+        let till = try f.card()
+        let web = try f.card()
+        _ = try f.accrue(invoice(till, "RACE-0", amount: "100.00"))
+        _ = try f.accrue(invoice(web, "RACE-00", amount: "10.00"))
+        let (absorbed, survivor) = (try customer(f, card: till), try customer(f, card: web))
+        let results = LockedResults()
+        let merge = try EventDecoding.decode(
+            MemberDataEvent.self,
+            from: f.json(#"{"kind":"merge","absorbed":{"card_number":"\#(till)"},"survivor":{"card_number":"\#(web)"}}"#))
+        let accrual = try EventDecoding.decode(AccrueEvent.self, from: f.json(invoice(till, "RACE-1", amount: "50.00")))
+        /// The backend a session blocked by `pid` runs in, once there is one (10 s at most).
+        func waiter(blockedBy pid: Int32) throws -> Int32? {
+            for _ in 0..<1000 {
+                let rows = try f.database.withConnection {
+                    try $0.query("SELECT pid FROM pg_stat_activity WHERE \(Int64(pid))::int = ANY (pg_blocking_pids(pid))")
+                }
+                if let row = rows.first { return try row.decode("pid") }
+                usleep(10_000)
+            }
+            return nil
+        }
+        let blocker = try TestDatabase.make()
+        try blocker.withTransaction { connection in
+            // The survivor's account held: the merge locks the absorbed's account, then waits here.
+            let pid: Int32 = try connection.query("SELECT pg_backend_pid() AS pid").one().decode("pid")
+            try connection.query("SELECT customer_id FROM accounts WHERE customer_id = \(survivor) FOR UPDATE")
+            Thread {
+                do {
+                    let context = FunctionContext.make(
+                        database: try TestDatabase.make(), logger: TestDatabase.logger, now: Date())
+                    _ = try MemberData().handle(merge, context: context)
+                    results.add(1)
+                } catch { results.add(-1) }
+            }.start()
+            let merging = try #require(try waiter(blockedBy: pid))
+            Thread {
+                do {
+                    let context = FunctionContext.make(
+                        database: try TestDatabase.make(), logger: TestDatabase.logger, now: Date())
+                    _ = try Accrue().handle(accrual, context: context)
+                    results.add(2)
+                } catch { results.add(-2) }
+            }.start()
+            #expect(try waiter(blockedBy: merging) != nil)
+        }
+        for _ in 0..<1000 where results.count < 2 { usleep(10_000) }
+        #expect(results.values.sorted() == [1, 2])
+        #expect(try buckets(f, absorbed) == Buckets())
+        #expect(try buckets(f, survivor) == Buckets(available: 160))
+        try f.checkInvariants(notices: false)
+    }
+
     // MARK: Refusals
 
     @Test func refusalsNameTheSideAndChangeNothing() throws {
