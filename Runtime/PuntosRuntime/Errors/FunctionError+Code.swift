@@ -57,6 +57,11 @@ extension FunctionError {
         case invoiceExists = "invoice_exists"
         case promotionExists = "promotion_exists"
         case customerMismatch = "customer_mismatch"
+        case mergeIntoItself = "merge_into_itself"
+        case memberMerged = "member_merged"
+        case memberErased = "member_erased"
+        case mergeAcrossProgrammes = "merge_across_programmes"
+        case memberBalanceNegative = "member_balance_negative"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
