@@ -60,7 +60,7 @@ package struct Accrue: FunctionHandler {
             context
         ) { store in
             try LineValidation.currency(event.currency, programme: store.settings.programme)
-            var account = try store.accounts.lock(invoice.account)
+            var account = try store.accounts.lockEarning(invoice.account)
             let rules = try store.earningRules(at: event.date, segment: account.segment)
             let earning = rules.earn(invoice.lines, segment: account.segment, channels: store.settings.channels)
             let earnings = earning.lines

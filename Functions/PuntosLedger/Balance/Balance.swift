@@ -20,7 +20,7 @@ package struct Balance: FunctionHandler {
         case .balance(let event):
             let reference = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
             return try read(event.programme, context) { store in
-                BalanceResult(balance: try Self.account(reference, store))
+                BalanceResult(balance: store.balance(try store.accounts.readShown(reference)))
             }
         case .statement(let event): return try statement(event, context)
         case .forecast(let event): return try forecast(event, context)

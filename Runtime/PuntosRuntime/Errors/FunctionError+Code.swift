@@ -51,12 +51,14 @@ extension FunctionError {
         case memberNotFound = "member_not_found"
         case rewardNotFound = "reward_not_found"
         case couponNotFound = "coupon_not_found"
+        case organisationNotFound = "organisation_not_found"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"
         case invoiceExists = "invoice_exists"
         case promotionExists = "promotion_exists"
         case customerMismatch = "customer_mismatch"
+        case alreadyMember = "already_member"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
@@ -84,6 +86,8 @@ extension FunctionError {
         case couponNotApplicable = "coupon_not_applicable"
         case couponNotUsed = "coupon_not_used"
         case excludedByOtherProgramme = "excluded_by_other_programme"
+        case roleNotAllowed = "role_not_allowed"
+        case pointsModeFixed = "points_mode_fixed"
 
         // Try again later (503).
         case contention
