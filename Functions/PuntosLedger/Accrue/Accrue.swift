@@ -60,7 +60,7 @@ package struct Accrue: FunctionHandler {
             context
         ) { store in
             try LineValidation.currency(event.currency, programme: store.settings.programme)
-            var account = try store.accounts.lock(invoice.account)
+            var account = try store.accounts.lockEarning(invoice.account)
             var rules = try store.earningRules(at: event.date, segment: account.segment)
             // A claim earns at the base rate: its points are fixed before moderation (Tiers, README).
             rules.tier = try event.moderation == true ? nil : store.appliedTier(customerId: account.customerId)
