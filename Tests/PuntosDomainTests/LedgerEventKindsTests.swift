@@ -21,7 +21,7 @@ import Testing
         #expect(BalanceEvent.kinds == ["balance", "statement", "forecast", "liability"])
         #expect(
             ConfigureEvent.kinds == [
-                "programme", "settings", "promotion", "segment", "segment_rules", "exclusions", "action", "referrals",
+                "programme", "settings", "promotion", "segment", "segment_rules", "exclusions", "tiers", "action", "referrals",
             ])
         #expect(ExpireEvent.kinds == ["sweep"])
         #expect(EarnSweepEvent.kinds == ["birthdays", "referrals"])

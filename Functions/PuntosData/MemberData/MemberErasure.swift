@@ -29,7 +29,7 @@ struct MemberErasure {
         }
         // An identifier the member no longer has: known only by its digest in the log.
         let value = try identifier.stored(try Programme.load(programme, from: connection))
-        guard let first = try log.loggedSummary(programme: programme, field: identifier.field, value: value) else {
+        guard let first = try log.loggedSummary(programme: programme, field: identifier.kind, value: value) else {
             throw identifier.notFound
         }
         return first

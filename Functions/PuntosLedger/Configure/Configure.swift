@@ -10,7 +10,7 @@ package struct Configure: FunctionHandler {
     package static let httpRoutes = [
         "PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment",
         "PUT /programmes/{programme}": "programme", "PUT /segments/{segment}": "segment_rules",
-        "PUT /programme/exclusions": "exclusions",
+        "PUT /programme/exclusions": "exclusions", "PUT /programmes/{programme}/tiers": "tiers",
         "PUT /programmes/{programme}/actions/{action}": "action", "PUT /programmes/{programme}/referrals": "referrals",
     ]
 
@@ -24,6 +24,7 @@ package struct Configure: FunctionHandler {
         case .segment(let e): try segment(e, context)
         case .segmentRules(let e): try segmentRules(e, context)
         case .exclusions(let e): try exclusions(e, context)
+        case .tiers(let e): try tiers(e, context)
         case .action(let e): try action(e, context)
         case .referrals(let e): try referrals(e, context)
         }

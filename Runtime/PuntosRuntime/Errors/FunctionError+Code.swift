@@ -52,6 +52,7 @@ extension FunctionError {
         case memberNotFound = "member_not_found"
         case rewardNotFound = "reward_not_found"
         case couponNotFound = "coupon_not_found"
+        case organisationNotFound = "organisation_not_found"
         case referralCodeNotFound = "referral_code_not_found"
         case actionNotConfigured = "action_not_configured"
 
@@ -60,6 +61,12 @@ extension FunctionError {
         case invoiceExists = "invoice_exists"
         case promotionExists = "promotion_exists"
         case customerMismatch = "customer_mismatch"
+        case mergeIntoItself = "merge_into_itself"
+        case memberMerged = "member_merged"
+        case memberErased = "member_erased"
+        case mergeAcrossProgrammes = "merge_across_programmes"
+        case memberBalanceNegative = "member_balance_negative"
+        case alreadyMember = "already_member"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
@@ -85,8 +92,11 @@ extension FunctionError {
         case couponUsed = "coupon_used"
         case couponExpired = "coupon_expired"
         case couponNotApplicable = "coupon_not_applicable"
+        case couponNotCombinable = "coupon_not_combinable"
         case couponNotUsed = "coupon_not_used"
         case excludedByOtherProgramme = "excluded_by_other_programme"
+        case roleNotAllowed = "role_not_allowed"
+        case pointsModeFixed = "points_mode_fixed"
 
         // Try again later (503).
         case contention
