@@ -38,6 +38,7 @@ extension FunctionError {
         case invalidWebhookSecrets = "invalid_webhook_secrets"
         case missingWebhookSecrets = "missing_webhook_secrets"
         case invalidCouponCode = "invalid_coupon_code"
+        case cardNumberNotAllowed = "card_number_not_allowed"
 
         // Not found (404).
         case cardNotFound = "card_not_found"
@@ -51,12 +52,14 @@ extension FunctionError {
         case memberNotFound = "member_not_found"
         case rewardNotFound = "reward_not_found"
         case couponNotFound = "coupon_not_found"
+        case payoutNotFound = "payout_not_found"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"
         case invoiceExists = "invoice_exists"
         case promotionExists = "promotion_exists"
         case customerMismatch = "customer_mismatch"
+        case payoutSettled = "payout_settled"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
@@ -84,6 +87,8 @@ extension FunctionError {
         case couponNotApplicable = "coupon_not_applicable"
         case couponNotUsed = "coupon_not_used"
         case excludedByOtherProgramme = "excluded_by_other_programme"
+        case payoutNotApproved = "payout_not_approved"
+        case notPayoutProvider = "not_payout_provider"
 
         // Try again later (503).
         case contention
