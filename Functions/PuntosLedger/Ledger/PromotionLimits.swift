@@ -34,6 +34,13 @@ package struct PromotionGrant: Codable, Sendable, Equatable {
     /// `budget_exhausted` or `cap_reached` when `granted < extra`.
     package var limitedBy: String?
 
+    package init(promotion: String, extra: Int64, granted: Int64, limitedBy: String?) {
+        self.promotion = promotion
+        self.extra = extra
+        self.granted = granted
+        self.limitedBy = limitedBy
+    }
+
     enum CodingKeys: String, CodingKey { case promotion, extra, granted, limitedBy = "limited_by" }
 
     /// The accrual rule with the grants added as `limits` (the rule unchanged without grants).
