@@ -297,4 +297,37 @@ import Testing
         #expect(try f.count("ledger_entries") == count)
         try f.checkInvariants()
     }
+
+    /// Eight copies of the provider's callback at once: every one answers `succeeded`, the hold is
+    /// spent once.
+    @Test func concurrentCallbacksSpendTheHoldOnce() throws {
+        let f = try rebase()
+        let card = try member(f)
+        let number = try #require(try payout(f, card, points: 60).payout?.payoutId)
+        _ = try f.redeem(#"{"kind":"approve_payout","payout_id":"\#(number)"}"#)
+        let answers = LockedResults()
+        let threads = (0..<8).map { _ in
+            Thread {
+                do {
+                    let database = try TestDatabase.make()
+                    defer { database.close() }
+                    var context = FunctionContext.make(database: database, logger: TestDatabase.logger)
+                    context.caller = "payouts"
+                    let body =
+                        #"{"kind":"payout_result","payout_id":"\#(number)","status":"succeeded","provider_reference":"prv-1"}"#
+                    let result = try Redeem().handle(
+                        try EventDecoding.decode(RedeemEvent.self, from: f.json(body)), context: context)
+                    answers.add(result.status == "succeeded" && result.balance.held == 0 ? 1 : -1)
+                } catch {
+                    answers.add(-1)
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while answers.count < 8 { usleep(10_000) }
+        #expect(answers.values == Array(repeating: 1, count: 8))
+        #expect(try entries(f, number) == ["hold:-60:60 -60 -", "redemption:0:-60 prv-1"])
+        #expect(try f.balance(of: card).available == 240)
+        try f.checkInvariants()
+    }
 }
