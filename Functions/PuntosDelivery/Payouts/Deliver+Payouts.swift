@@ -15,8 +15,10 @@ package struct PayoutTally: Codable, Sendable, Equatable {
 extension Deliver {
     /// Sends the due payout requests of the outbox (after the notices), each recorded as it goes, so a
     /// run cut short loses nothing: a request claimed and not sent is claimed again when its lease lapses.
+    /// Without a provider configured nothing is claimed: the requests wait, their points held.
     func sendPayouts(programme: String?, limit: Int, context: FunctionContext) throws -> PayoutTally {
         var tally = PayoutTally()
+        guard configuration.payouts.isConfigured else { return tally }
         let store = PayoutRequestStore(database: context.database)
         let sender = PayoutSender(provider: configuration.payouts, retry: configuration.retry, random: random)
         let stopAt = context.deadline.addingTimeInterval(-5 - configuration.payouts.timeoutSeconds)

@@ -30,7 +30,7 @@ struct PayoutSender {
     func send(_ request: DuePayoutRequest, now: Date) -> PayoutRequestResult {
         var result = PayoutRequestResult(request: request, status: "dead", outcome: "permanent_failure")
         guard let url = provider.url, let secret = provider.secret else {
-            // Not configured: wait for it rather than lose the payout (its points stay held).
+            // Not configured (`sendPayouts` claims nothing then): wait for it rather than lose the payout.
             return retried(result, code: nil, detail: "payout_provider_not_configured", now: now)
         }
         let body = Data(request.body.utf8)
