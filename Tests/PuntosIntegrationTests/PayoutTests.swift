@@ -245,6 +245,16 @@ import Testing
         #expect(f.failure { try f.redeem(#"{"kind":"approve_payout","payout_id":"42"}"#) }?.field == "payout_id")
         #expect(try f.count("ledger_entries") == count + 1)
         try f.checkInvariants()
+
+        // A thousandth of a unit per point: 5 points are half a cent, which no provider pays.
+        var settings = LedgerFixture.Settings()
+        settings.currency = "RUB"
+        settings.pointValue = Decimal(string: "0.001")!
+        let tiny = try LedgerFixture(settings)
+        let member = try self.member(tiny)
+        let halfCent = tiny.failure { try payout(tiny, member, points: 5) }
+        #expect(halfCent?.code == .belowMinimum && halfCent?.field == "points")
+        #expect(try payout(tiny, member, points: 10).payout?.amount == Decimal(string: "0.01")!)
     }
 
     /// Through `puntos up`: the provider pays and calls back twice with the same signed request; the

@@ -30,6 +30,11 @@ extension Redeem {
             }
             let number = PayoutStore.number(), voucher = LedgerStore.voucherNumber()
             let amount = policy.value(event.points)
+            guard Self.isWholeCents(amount) else {
+                throw FunctionError.refused(
+                    .belowMinimum, field: "points",
+                    "\(event.points) points are worth \(amount): a payout is a whole number of cents, at least 0.01")
+            }
             let holdId = try store.payouts.placeHold(
                 account, number: number, voucher: voucher, points: event.points, amount: amount)
             try store.append(
@@ -133,6 +138,13 @@ extension Redeem {
             }
             return result(payout, account: account, store)
         }
+    }
+
+    /// Whether a money amount is positive with at most two decimals (what a provider can pay).
+    static func isWholeCents(_ amount: Decimal) -> Bool {
+        guard amount > 0 else { return false }
+        let parts = amount.description.split(separator: ".", maxSplits: 1)
+        return parts.count == 1 || parts[1].reversed().drop(while: { $0 == "0" }).count <= 2
     }
 
     private func result(_ payout: PayoutRow, account: LedgerAccount, _ store: LedgerStore) -> RedeemResult {
