@@ -31,7 +31,7 @@ let domainModules: [(name: String, dependencies: [String])] = [
     ("PuntosCards", ["PuntosCore"]),
     ("PuntosLedger", ["PuntosCore"]),
     ("PuntosAlerts", ["PuntosCore"]),
-    ("PuntosDelivery", ["PuntosCore"]),
+    ("PuntosDelivery", ["PuntosCore", "PuntosWebhooks"]),
     ("PuntosData", ["PuntosCore"]),
     ("PuntosRewards", ["PuntosCore"]),
     ("PuntosOrganisations", ["PuntosCore"]),

@@ -91,6 +91,8 @@ package struct Configure: FunctionHandler {
                     .promotionExists, field: "code",
                     "promotion \(e.code) exists; promotions are not edited, end one and add another")
             }
+            try PromotionLimitStore(connection: connection, programmeId: id, now: context.now).insert(
+                promotionCode: promotion.code, budget: e.budgetPoints, cap: e.capPoints, period: e.capPeriod)
             var result = ConfigureResult(try ProgrammeSettingsStore(connection: connection).load(id))
             result.promotion = promotion
             return result

@@ -95,10 +95,15 @@ package enum ConfigureEvent: KindedEvent {
         package var bonusPerUnit: Decimal?
         package var startsAt: Date
         package var endsAt: Date
+        /// The extra points the promotion may give in all, and per customer per `cap_period` (`PromotionLimits`).
+        package var budgetPoints: Int64?
+        package var capPoints: Int64?
+        package var capPeriod: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, code, target, value, multiplier
             case idempotencyKey = "idempotency_key", bonusPerUnit = "bonus_per_unit", startsAt = "starts_at", endsAt = "ends_at"
+            case budgetPoints = "budget_points", capPoints = "cap_points", capPeriod = "cap_period"
         }
     }
 

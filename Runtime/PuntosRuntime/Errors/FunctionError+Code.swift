@@ -39,6 +39,7 @@ extension FunctionError {
         case missingWebhookSecrets = "missing_webhook_secrets"
         case invalidCouponCode = "invalid_coupon_code"
         case invalidReferralCode = "invalid_referral_code"
+        case cardNumberNotAllowed = "card_number_not_allowed"
 
         // Not found (404).
         case cardNotFound = "card_not_found"
@@ -55,6 +56,7 @@ extension FunctionError {
         case organisationNotFound = "organisation_not_found"
         case referralCodeNotFound = "referral_code_not_found"
         case actionNotConfigured = "action_not_configured"
+        case payoutNotFound = "payout_not_found"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"
@@ -67,6 +69,7 @@ extension FunctionError {
         case mergeAcrossProgrammes = "merge_across_programmes"
         case memberBalanceNegative = "member_balance_negative"
         case alreadyMember = "already_member"
+        case payoutSettled = "payout_settled"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
@@ -97,6 +100,8 @@ extension FunctionError {
         case excludedByOtherProgramme = "excluded_by_other_programme"
         case roleNotAllowed = "role_not_allowed"
         case pointsModeFixed = "points_mode_fixed"
+        case payoutNotApproved = "payout_not_approved"
+        case notPayoutProvider = "not_payout_provider"
 
         // Try again later (503).
         case contention
