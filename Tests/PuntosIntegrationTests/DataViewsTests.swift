@@ -9,7 +9,7 @@ import Testing
 /// enough for `puntos_reader` without any grant on the tables.
 @Suite struct DataViewsTests {
     static let views = [
-        "ledger_entries", "customers", "invoices", "redemptions", "daily_points", "points_liability", "points_expiry",
+        "ledger_entries", "customers", "invoices", "redemptions", "daily_points", "points_liability", "points_expiry", "coupons",
     ]
 
     @Test func theApplicationRoleReadsEveryViewAndTheyShowTheLedger() throws {
