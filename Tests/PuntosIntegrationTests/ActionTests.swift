@@ -115,6 +115,21 @@ import Testing
         #expect(try f.balance(of: card).available == 50)
     }
 
+    /// Two records of one person merged are one person: an action earned once is not earned again.
+    @Test func aMergedCustomerEarnsAnActionOnce() throws {
+        let f = try LedgerFixture()
+        let web = try f.card()
+        let till = try f.card()
+        _ = try f.configure(#"{"kind":"action","action":"sign_up","points":100,"cap_period":"once"}"#)
+        #expect(try f.act(till, "sign_up").points == 100)
+        try f.merge(till, into: web)
+        let again = try f.act(web, "sign_up")
+        #expect(again.status == "capped")
+        #expect(again.balance.available == 100, "the absorbed record's 100 points moved to the survivor")
+        // A merge's own entries announce nothing (as in MemberMergeTests).
+        try f.checkInvariants(notices: false)
+    }
+
     /// Eight of the same action at once against a cap of one: exactly one is credited.
     @Test func concurrentActionsHoldTheCap() throws {
         let f = try LedgerFixture()

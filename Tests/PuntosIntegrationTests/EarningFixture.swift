@@ -1,6 +1,7 @@
 import Foundation
 import PuntosCards
 import PuntosCore
+import PuntosData
 import PuntosLedger
 import PuntosPostgres
 import PuntosRuntime
@@ -51,5 +52,17 @@ extension LedgerFixture {
                 (status: try $0.decode("status", as: String.self), reason: try $0.decodeIfPresent("reason", as: String.self))
             }
         }
+    }
+}
+
+extension LedgerFixture {
+    /// Merges the customer of card `absorbed` into the customer of card `survivor` (`member-data` kind `merge`).
+    func merge(_ absorbed: String, into survivor: String) throws {
+        _ = try MemberData().handle(
+            try EventDecoding.decode(
+                MemberDataEvent.self,
+                from: json(
+                    #"{"kind":"merge","absorbed":{"card_number":"\#(absorbed)"},"survivor":{"card_number":"\#(survivor)"}}"#)),
+            context: context())
     }
 }

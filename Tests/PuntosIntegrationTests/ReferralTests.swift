@@ -109,6 +109,20 @@ import Testing
         #expect(try f.sweep("referrals", now: now.addingTimeInterval(16 * 86_400)) == EarnSweepResult())
     }
 
+    /// A referred customer later merged into the referrer was the referrer all along: refused.
+    @Test func aReferralMergedIntoItsReferrerIsASelfReferral() throws {
+        let f = try programme()
+        let referrer = try f.member(#"{"email":"ana@example.com"}"#)
+        let friend = try referred(f, by: try f.referralCode(of: referrer.card.number))
+        let now = Date()
+        _ = try f.accrue(invoice(friend.card.number, "SELF-1", amount: "100.00", date: now))
+        try f.merge(friend.card.number, into: referrer.card.number)
+        #expect(
+            try f.sweep("referrals", now: now.addingTimeInterval(15 * 86_400)) == EarnSweepResult(refused: 1))
+        #expect(try f.referrals().map { "\($0.status) \($0.reason ?? "-")" } == ["refused self_referral"])
+        #expect(try f.balance(of: referrer.card.number).available == 0)
+    }
+
     /// Four sweeps at once credit a referral once.
     @Test func concurrentSweepsCreditOnce() throws {
         let f = try programme()

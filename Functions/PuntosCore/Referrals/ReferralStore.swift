@@ -47,8 +47,8 @@ package struct ReferralStore {
         throw FunctionError.temporary(.contention, "the referral code is being issued by another request; retry")
     }
 
-    /// The referrer holding `code` (with the cards it held before this transaction: one issued now is
-    /// the registration's), or a `referral_code_not_found` refusal naming `field`.
+    /// The referrer holding `code` (the customer it was merged into, if it was; with the cards it held
+    /// before this transaction: one issued now is the registration's), or `referral_code_not_found`.
     package func referrer(_ code: ReferralCode, field: String) throws -> ReferralGuard.Party {
         guard
             let row = try connection.query(
@@ -56,7 +56,7 @@ package struct ReferralStore {
                 SELECT u.id, u.email, u.phone,
                        array_to_json(ARRAY(SELECT number FROM cards WHERE customer_id = u.id AND issued_at < now()
                                            ORDER BY number))::text AS cards
-                FROM referral_codes r JOIN customers u ON u.id = r.customer_id
+                FROM referral_codes r JOIN customers u ON u.id = puntos_survivor(r.customer_id)
                 WHERE r.code = \(code.value) AND r.programme_id = \(programmeId)
                 """
             ).first

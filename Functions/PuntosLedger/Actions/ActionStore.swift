@@ -47,12 +47,14 @@ package struct ActionStore {
             .decode("day")
     }
 
-    /// How many times the customer's `action` was credited in the period `key`.
+    /// How many times the customer's `action` was credited in the period `key`, counting the customers
+    /// merged into it (one person earns an action's cap once).
     package func credits(customerId: Int64, action: String, periodKey key: String) throws -> Int {
         try connection.query(
             """
             SELECT count(*)::int AS n FROM action_credits
-            WHERE programme_id = \(programmeId) AND customer_id = \(customerId) AND action = \(action) AND period_key = \(key)
+            WHERE programme_id = \(programmeId) AND customer_id = ANY (puntos_merged_customers(\(customerId)::bigint))
+              AND action = \(action) AND period_key = \(key)
             """
         ).one().decode("n")
     }

@@ -15,7 +15,8 @@ package enum ReferralOutcome: Sendable, Equatable {
 extension LedgerStore {
     /// Credits the referrer and the referred customer for a qualified referral, once: both accounts
     /// locked (in customer order, as every write of two accounts), the referral still pending, and the
-    /// referrer under the programme's cap (else refused with `referrer_cap_reached`).
+    /// referrer under the programme's cap (else refused with `referrer_cap_reached`), and the two not
+    /// merged into one customer since (else refused with `self_referral`).
     func creditReferral(_ referral: QualifiedReferral, rule: ReferralRule, source: String) throws -> ReferralOutcome {
         let sweep = ReferralSweepStore(connection: connection, programmeId: programmeId)
         var accounts: [Int64: LedgerAccount] = [:]
@@ -24,6 +25,12 @@ extension LedgerStore {
         }
         guard try sweep.lockPending(referral.id), try sweep.stillQualifies(invoiceNumber: referral.invoiceNumber) else {
             return .alreadyDecided
+        }
+        // The two were merged into one customer since: one person referred themselves.
+        guard referral.referrerId != referral.referredId else {
+            try sweep.decide(
+                referral.id, refusal: .selfReferral, invoiceNumber: referral.invoiceNumber, ruleVersion: rule.version, now: now)
+            return .refused(.selfReferral)
         }
         guard try sweep.credited(referrerId: referral.referrerId) < rule.capPerReferrer else {
             try sweep.decide(

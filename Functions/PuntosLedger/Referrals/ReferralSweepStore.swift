@@ -16,17 +16,18 @@ package struct ReferralSweepStore {
     package let connection: PostgresConnection
     package let programmeId: String
 
-    /// Pending referrals (oldest first) whose referred customer's first purchase of at least
+    /// Pending referrals (oldest first; each side as the customer it now is, after any merge) whose
+    /// referred customer's first purchase of at least
     /// `minPurchase`, recorded after the referral and never returned (not a line), is past its
     /// return window (`pendingDays` after its date) at `now`.
     package func qualified(minPurchase: Decimal, pendingDays: Int, now: Date, limit: Int) throws -> [QualifiedReferral] {
         try connection.query(
             """
-            SELECT r.id, r.referrer_id, r.referred_id, q.number
+            SELECT r.id, puntos_survivor(r.referrer_id) AS referrer_id, puntos_survivor(r.referred_id) AS referred_id, q.number
             FROM referrals r
             JOIN LATERAL (
                 SELECT i.number FROM invoices i
-                WHERE i.programme_id = r.programme_id AND i.customer_id = r.referred_id AND i.status = 'accrued'
+                WHERE i.programme_id = r.programme_id AND i.customer_id = puntos_survivor(r.referred_id) AND i.status = 'accrued'
                   AND i.created_at >= r.created_at
                   AND i.invoiced_at + make_interval(days => \(pendingDays)) <= \(now)
                   AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.lines) l WHERE (l->>'returned')::int > 0)
@@ -60,10 +61,13 @@ package struct ReferralSweepStore {
         try !connection.query("SELECT id FROM referrals WHERE id = \(id) AND status = 'pending' FOR UPDATE").isEmpty
     }
 
-    /// Referrals credited to the referrer so far.
+    /// Referrals credited to the referrer so far (and to the customers merged into it).
     package func credited(referrerId: Int64) throws -> Int {
         try connection.query(
-            "SELECT count(*)::int AS n FROM referrals WHERE referrer_id = \(referrerId) AND status = 'credited'"
+            """
+            SELECT count(*)::int AS n FROM referrals
+            WHERE referrer_id = ANY (puntos_merged_customers(\(referrerId)::bigint)) AND status = 'credited'
+            """
         ).one().decode("n")
     }
 

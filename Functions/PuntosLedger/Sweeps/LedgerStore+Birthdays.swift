@@ -20,7 +20,8 @@ extension LedgerStore {
               AND EXISTS (SELECT 1 FROM cards c WHERE c.customer_id = u.id AND c.status = 'active')
               AND (NOT \(settings.programme.agreementRequired) OR puntos_agreement_from(u.id) IS NOT NULL)
               AND NOT EXISTS (SELECT 1 FROM action_credits a
-                              WHERE a.programme_id = \(programmeId) AND a.customer_id = u.id AND a.action = 'birthday'
+                              WHERE a.programme_id = \(programmeId) AND a.customer_id = ANY (puntos_merged_customers(u.id))
+                                AND a.action = 'birthday'
                                 AND a.period_key = \(String(year)))
             ORDER BY u.id LIMIT \(limit)
             """
