@@ -377,6 +377,16 @@ import Testing
         #expect(try buckets(f, survivor).pending == 0)
         _ = try f.accrue(#"{"kind":"cancel","order_number":"TR-1"}"#)
         #expect(try buckets(f, survivor).available == 390)
+        // A card linked later to the absorbed record (by its external id) earns for the survivor too.
+        let late = CardNumber.generate(prefix: "9", length: 16).digits
+        _ = try RegisterCard().handle(
+            try EventDecoding.decode(
+                RegisterCardEvent.self,
+                from: f.json(#"{"kind":"link","card_number":"\#(late)","customer":{"external_id":"\#(tillExternal)"}}"#)),
+            context: f.context())
+        _ = try f.accrue(invoice(late, "TILL-4", amount: "25.00", order: "TO-4", date: earlier))
+        #expect(try buckets(f, survivor).available == 415)
+        #expect(try f.balance(of: late).available == 415)
         #expect(try buckets(f, absorbed) == Buckets())
         try f.checkInvariants(notices: false)
 

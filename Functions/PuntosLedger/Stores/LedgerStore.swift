@@ -187,7 +187,7 @@ extension LedgerStore {
     package func entries(customerOf cardNumber: String, before: Int64?, limit: Int) throws -> [StatementEntry] {
         try connection.query(
             """
-            WITH owner AS (SELECT customer_id AS id FROM cards WHERE number = \(cardNumber))
+            WITH owner AS (SELECT puntos_survivor(customer_id) AS id FROM cards WHERE number = \(cardNumber))
             SELECT e.id, coalesce(e.business_at, e.at) AS at, e.at AS recorded_at, e.kind, e.available_delta, e.pending_delta,
                    e.held_delta, e.invoice_number, e.order_number, e.voucher_number, e.reason, e.source,
                    nullif(e.customer_id, owner.id) AS merged_from
