@@ -19,6 +19,7 @@ let functions: [(name: String, modules: [String])] = [
     ("webhook-authorizer", ["PuntosAuthorizer"]),
     ("member-data", ["PuntosData"]),
     ("rewards", ["PuntosRewards"]),
+    ("organisations", ["PuntosOrganisations"]),
 ]
 
 /// The domain, one module per concept, in `Functions/<name>`. Core holds what every function
@@ -32,6 +33,7 @@ let domainModules: [(name: String, dependencies: [String])] = [
     ("PuntosDelivery", ["PuntosCore"]),
     ("PuntosData", ["PuntosCore"]),
     ("PuntosRewards", ["PuntosCore"]),
+    ("PuntosOrganisations", ["PuntosCore"]),
 ]
 
 /// One set of compiler settings, applied to every target by the loop at the end of this file.
@@ -168,14 +170,15 @@ let package = Package(
             name: "PuntosIntegrationTests",
             dependencies: [
                 "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData", "PuntosRewards",
-                "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport", "PuntosImport",
+                "PuntosOrganisations", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport", "PuntosImport",
             ],
             path: "Tests/PuntosIntegrationTests"),
         .testTarget(
             name: "PuntosLocalRuntimeTests",
             dependencies: [
                 "puntos", "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData",
-                "PuntosRewards", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport", .product(name: "Yams", package: "Yams"),
+                "PuntosRewards", "PuntosOrganisations", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport",
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/PuntosLocalRuntimeTests"),
         .testTarget(

@@ -19,7 +19,8 @@ import Testing
         #expect(AccrueEvent.kinds == ["invoice", "approve", "reject", "return", "cancel", "adjust"])
         #expect(RedeemEvent.kinds == ["hold", "commit", "release", "redeem"])
         #expect(BalanceEvent.kinds == ["balance", "statement", "forecast", "liability"])
-        #expect(ConfigureEvent.kinds == ["programme", "settings", "promotion", "segment", "segment_rules", "exclusions"])
+        #expect(
+            ConfigureEvent.kinds == ["programme", "settings", "promotion", "segment", "segment_rules", "exclusions", "tiers"])
         #expect(ExpireEvent.kinds == ["sweep"])
     }
 

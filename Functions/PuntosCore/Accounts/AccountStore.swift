@@ -14,6 +14,14 @@ package struct LedgerAccount: Sendable, Equatable {
     /// on which the agreement was first accepted (ONe: an invoice at 09:00 on a day accepted at 15:00
     /// earns). Nil without an agreement.
     package var agreementFrom: Date?
+    /// The organisation whose pool this is, when a member's card acts on it (`lockEarning`,
+    /// `lockSpending`, `readShown`); nil for the customer's own account.
+    package var organisation: String? = nil
+    /// The member whose card acts on an organisation's pool: told of the pool's entries it makes.
+    package var memberId: Int64? = nil
+
+    /// Who an entry's notice goes to: the acting member for a pool, else the account's customer.
+    package var noticeCustomerId: Int64 { memberId ?? customerId }
 }
 
 /// The `accounts` table and the card that names one. Every write to a customer's points first locks

@@ -7,7 +7,8 @@ import PuntosRuntime
 /// their history, agreements, ledger entries (their own and those of every customer merged into them:
 /// both histories), the customers merged into them and the merges, lots, invoices, holds, alert subscriptions (their own and
 /// any a guest made with their e-mail), notices (to them, or to their e-mail or phone as a guest) with
-/// every delivery attempt, notification settings, unsubscribes, and the erasure if there was one.
+/// every delivery attempt, notification settings, unsubscribes, coupons with their history, and the
+/// erasure if there was one.
 enum MemberExportStore {
     static func document(_ customer: Int64, _ connection: PostgresConnection) throws -> JSONValue {
         let text: String = try connection.query(
@@ -35,6 +36,10 @@ enum MemberExportStore {
                 'invoices', coalesce((SELECT jsonb_agg(to_jsonb(i) ORDER BY i.id) FROM invoices i
                                       WHERE i.customer_id = \(customer)), '[]'),
                 'holds', coalesce((SELECT jsonb_agg(to_jsonb(h) ORDER BY h.id) FROM holds h WHERE h.customer_id = \(customer)), '[]'),
+                'coupons', coalesce((SELECT jsonb_agg(to_jsonb(c) || jsonb_build_object('events', coalesce(
+                                         (SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM coupon_events e WHERE e.coupon_id = c.id),
+                                         '[]')) ORDER BY c.id)
+                                     FROM coupons c WHERE c.customer_id = \(customer)), '[]'),
                 'subscriptions', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.id) FROM alert_subscriptions s, u
                                            WHERE s.customer_id = u.id
                                               OR (s.customer_id IS NULL AND s.programme_id = u.programme_id AND s.email = u.email)), '[]'),

@@ -60,8 +60,10 @@ package struct Accrue: FunctionHandler {
             context
         ) { store in
             try LineValidation.currency(event.currency, programme: store.settings.programme)
-            var account = try store.accounts.lock(invoice.account)
-            let rules = try store.earningRules(at: event.date, segment: account.segment)
+            var account = try store.accounts.lockEarning(invoice.account)
+            var rules = try store.earningRules(at: event.date, segment: account.segment)
+            // A claim earns at the base rate: its points are fixed before moderation (Tiers, README).
+            rules.tier = try event.moderation == true ? nil : store.appliedTier(customerId: account.customerId)
             let earning = rules.earn(invoice.lines, segment: account.segment, channels: store.settings.channels)
             let earnings = earning.lines
             let excluded = try store.exclusions.excluding(
@@ -90,6 +92,7 @@ package struct Accrue: FunctionHandler {
                 try store.credit(
                     &account, points: points, invoiceId: invoiceId, facts: facts, pendingWindow: true, notice: .pointsEarned,
                     businessDate: event.date)
+                try store.qualifyForTier(customerId: account.customerId, invoiceNumber: invoice.number, source: "accrue.invoice")
             }
             return AccrueResult(
                 invoiceNumber: invoice.number, orderNumber: invoice.orderNumber, status: decision.status.rawValue,
@@ -122,6 +125,7 @@ package struct Accrue: FunctionHandler {
                 try store.credit(
                     &account, points: invoice.points, invoiceId: invoice.id, facts: facts, pendingWindow: true,
                     notice: .pointsEarned, businessDate: invoice.invoicedAt)
+                try store.qualifyForTier(customerId: account.customerId, invoiceNumber: number, source: "accrue.approve")
             }
             return AccrueResult(
                 invoiceNumber: number, orderNumber: invoice.orderNumber, status: status.rawValue,

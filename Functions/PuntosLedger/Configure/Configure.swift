@@ -10,7 +10,7 @@ package struct Configure: FunctionHandler {
     package static let httpRoutes = [
         "PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment",
         "PUT /programmes/{programme}": "programme", "PUT /segments/{segment}": "segment_rules",
-        "PUT /programme/exclusions": "exclusions",
+        "PUT /programme/exclusions": "exclusions", "PUT /programmes/{programme}/tiers": "tiers",
     ]
 
     package init() {}
@@ -23,6 +23,7 @@ package struct Configure: FunctionHandler {
         case .segment(let e): try segment(e, context)
         case .segmentRules(let e): try segmentRules(e, context)
         case .exclusions(let e): try exclusions(e, context)
+        case .tiers(let e): try tiers(e, context)
         }
     }
 

@@ -14,6 +14,8 @@ package enum ConfigureEvent: KindedEvent {
     /// A segment's own rules over the programme's: a new version of them.
     case segmentRules(SegmentRules)
     case exclusions(Exclusions)
+    /// The programme's tiers (Tiers/ConfigureTiers.swift): a new version of them.
+    case tiers(Tiers)
 
     package static let kindTable = EventKinds<ConfigureEvent>(
         "a configure event",
@@ -22,7 +24,8 @@ package enum ConfigureEvent: KindedEvent {
         .kind("promotion", PromotionInput.CodingKeys.self) { .promotion(try PromotionInput(from: $0)) },
         .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) },
         .kind("segment_rules", SegmentRules.CodingKeys.self) { .segmentRules(try SegmentRules(from: $0)) },
-        .kind("exclusions", Exclusions.CodingKeys.self) { .exclusions(try Exclusions(from: $0)) })
+        .kind("exclusions", Exclusions.CodingKeys.self) { .exclusions(try Exclusions(from: $0)) },
+        .kind("tiers", Tiers.CodingKeys.self) { .tiers(try Tiers(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -178,9 +181,11 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var segmentRules: SegmentRule?
     /// The other programmes that exclude ours on an order (kind `exclusions`).
     package var excludedBy: [String]?
+    /// The tiers now in force (kind `tiers`).
+    package var tiers: TierScheme?
 
     enum CodingKeys: String, CodingKey {
-        case programme, currency, rounding, expiry, regions, channels, promotion, segment, excludedBy = "excluded_by"
+        case programme, currency, rounding, expiry, regions, channels, promotion, segment, excludedBy = "excluded_by", tiers
         case name, locale, version, created, defaultCountryCode = "default_country_code", timeZone = "time_zone",
             cardPrefix = "card_prefix", cardLength = "card_length", agreementRequired = "agreement_required",
             expiryNoticeDays = "expiry_notice_days", holdMinutes = "hold_minutes", segmentRules = "segment_rules"

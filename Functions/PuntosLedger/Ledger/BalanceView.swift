@@ -10,9 +10,11 @@ package struct BalanceView: Codable, Sendable, Equatable {
     package var currency: String
     /// The money value of the available points.
     package var value: Decimal
+    /// The organisation whose pooled points these are, for a member of a pooled organisation.
+    package var organisation: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case available, pending, held, currency, value, cardNumber = "card_number"
+        case available, pending, held, currency, value, organisation, cardNumber = "card_number"
     }
 }
 

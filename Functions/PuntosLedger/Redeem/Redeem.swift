@@ -48,7 +48,7 @@ package struct Redeem: FunctionHandler {
         let scope = hold ? "hold" : "redeem"
         return try write(scope, programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             try RegionSwitch.requireOn(region, regions: store.settings.regions)
-            var account = try store.accounts.lock(reference)
+            var account = try store.accounts.lockSpending(reference)
             try store.releaseTimedOutHolds(&account)
             if let excluding = try store.exclusions.excluding(order: order, other: other) {
                 throw FunctionError.refused(

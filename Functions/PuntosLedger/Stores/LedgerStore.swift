@@ -42,7 +42,8 @@ package struct LedgerStore {
     package func balance(_ account: LedgerAccount) -> BalanceView {
         BalanceView(
             cardNumber: account.cardNumber, available: account.available, pending: account.pending, held: account.held,
-            currency: settings.programme.currency, value: policy(account).value(max(account.available, 0)))
+            currency: settings.programme.currency, value: policy(account).value(max(account.available, 0)),
+            organisation: account.organisation)
     }
 
     /// A fresh voucher number: V and 12 digits.
@@ -123,7 +124,7 @@ extension LedgerStore {
                                           'held', \(after.held)::bigint, 'invoice_number', \(facts.invoiceNumber)::text,
                                           'order_number', \(facts.orderNumber)::text, 'voucher_number', \(facts.voucherNumber)::text),
                        u.locale, \(facts.noticeWithheld == nil ? "pending" : "suppressed"), \(facts.noticeWithheld)
-                FROM e, customers u WHERE u.id = \(account.customerId)
+                FROM e, customers u WHERE u.id = \(account.noticeCustomerId)
                 ON CONFLICT (dedupe_key) DO NOTHING)
             SELECT id FROM e
             """

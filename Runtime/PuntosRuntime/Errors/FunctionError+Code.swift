@@ -51,6 +51,7 @@ extension FunctionError {
         case memberNotFound = "member_not_found"
         case rewardNotFound = "reward_not_found"
         case couponNotFound = "coupon_not_found"
+        case organisationNotFound = "organisation_not_found"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"
@@ -62,6 +63,7 @@ extension FunctionError {
         case memberErased = "member_erased"
         case mergeAcrossProgrammes = "merge_across_programmes"
         case memberBalanceNegative = "member_balance_negative"
+        case alreadyMember = "already_member"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
@@ -87,8 +89,11 @@ extension FunctionError {
         case couponUsed = "coupon_used"
         case couponExpired = "coupon_expired"
         case couponNotApplicable = "coupon_not_applicable"
+        case couponNotCombinable = "coupon_not_combinable"
         case couponNotUsed = "coupon_not_used"
         case excludedByOtherProgramme = "excluded_by_other_programme"
+        case roleNotAllowed = "role_not_allowed"
+        case pointsModeFixed = "points_mode_fixed"
 
         // Try again later (503).
         case contention
