@@ -63,6 +63,7 @@ extension FunctionError {
         case memberErased = "member_erased"
         case mergeAcrossProgrammes = "merge_across_programmes"
         case memberBalanceNegative = "member_balance_negative"
+        case mergeOrganisationAccount = "merge_organisation_account"
         case alreadyMember = "already_member"
 
         // Refused by a business rule (422).
