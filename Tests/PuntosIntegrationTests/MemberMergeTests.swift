@@ -377,6 +377,16 @@ import Testing
         #expect(try buckets(f, survivor).pending == 0)
         _ = try f.accrue(#"{"kind":"cancel","order_number":"TR-1"}"#)
         #expect(try buckets(f, survivor).available == 390)
+        // A card linked later to the absorbed record (by its external id) earns for the survivor too.
+        let late = CardNumber.generate(prefix: "9", length: 16).digits
+        _ = try RegisterCard().handle(
+            try EventDecoding.decode(
+                RegisterCardEvent.self,
+                from: f.json(#"{"kind":"link","card_number":"\#(late)","customer":{"external_id":"\#(tillExternal)"}}"#)),
+            context: f.context())
+        _ = try f.accrue(invoice(late, "TILL-4", amount: "25.00", order: "TO-4", date: earlier))
+        #expect(try buckets(f, survivor).available == 415)
+        #expect(try f.balance(of: late).available == 415)
         #expect(try buckets(f, absorbed) == Buckets())
         try f.checkInvariants(notices: false)
 
@@ -521,11 +531,36 @@ import Testing
         let intoAbsorbed = refusal(#"{"kind":"merge","absorbed":{"card_number":"\#(a)"},"survivor":{"customer_id":\#(idd)}}"#)
         #expect(intoAbsorbed?.code == .memberMerged)
         #expect(intoAbsorbed?.field == "survivor.customer_id")
+        // An organisation's pooled account is not a person; a person's membership follows the merge.
+        let (e, g) = (try f.card(), try f.card())
+        let (ide, idg) = (try customer(f, card: e), try customer(f, card: g))
+        try f.database.withConnection { connection in
+            try connection.query(
+                """
+                WITH o AS (
+                    INSERT INTO organisations (programme_id, code, name, type, points, moderated, pool_customer_id, created_at, updated_at)
+                    VALUES (\(f.programme), 'POOL-1', 'Pool', 'company', 'pooled', false, \(ide), now(), now()),
+                           (\(f.programme), 'OWN-1', 'Own', 'partner', 'personal', false, NULL, now(), now())
+                    RETURNING id, code)
+                INSERT INTO organisation_members (organisation_id, customer_id, role, status, requested_at, decided_at)
+                SELECT id, \(idg), 'buyer', 'approved', now(), now() FROM o WHERE code = 'OWN-1'
+                """)
+        }
+        let pool = refusal(#"{"kind":"merge","absorbed":{"customer_id":\#(ide)},"survivor":{"card_number":"\#(b)"}}"#)
+        #expect(pool?.code == .mergeOrganisationAccount)
+        #expect(pool?.field == "absorbed.customer_id")
+        let moved = try merge(f, #"{"kind":"merge","absorbed":{"card_number":"\#(g)"},"survivor":{"card_number":"\#(b)"}}"#)
+        #expect(moved.organisationMembershipMoved == true)
         let unknown = refusal(#"{"kind":"merge","absorbed":{"email":"nobody@example.com"},"survivor":{"card_number":"\#(b)"}}"#)
         #expect(unknown?.kind == .notFound)
         #expect(unknown?.field == "absorbed.email")
         #expect(try customer(f, card: a) == ida)
         #expect(try f.count("ledger_entries") == entriesNow)
+        let member: Int64 = try f.database.withConnection {
+            try $0.query("SELECT customer_id FROM organisation_members WHERE customer_id IN (\(idg), \(idb))").one()
+                .decode("customer_id")
+        }
+        #expect(member == idb)
     }
 
     /// Forged or malformed merges: 65, the field named, nothing written.

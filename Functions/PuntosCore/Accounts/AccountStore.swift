@@ -41,14 +41,15 @@ package struct AccountStore {
     /// Resolves the card (or the customer's current card) and locks the customer's account, in one
     /// statement: the upsert takes the account's row lock. A blocked or replaced card is refused, but for
     /// a card a merge replaced, and an external id of a merged customer: they act on the survivor's
-    /// current card (`puntos_account_card`, migration 0175).
+    /// current card (`puntos_account_card`, migration 0175); any other card of a merged customer acts on
+    /// the survivor's account (`puntos_survivor`).
     package func lock(_ reference: AccountReference) throws -> LedgerAccount {
         let rows = try connection.query(
             """
             WITH c AS (
-                SELECT c.number, c.status, c.customer_id, u.segment,
+                SELECT c.number, c.status, u.id AS customer_id, u.segment,
                        puntos_agreement_from(u.id) AS agreement_from
-                FROM cards c JOIN customers u ON u.id = c.customer_id
+                FROM cards c JOIN customers u ON u.id = puntos_survivor(c.customer_id)
                 WHERE c.programme_id = \(programmeId)
                   AND c.number = puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)),
             a AS (
@@ -107,9 +108,10 @@ package struct AccountStore {
     package func read(_ reference: AccountReference) throws -> LedgerAccount {
         let row = try connection.query(
             """
-            SELECT c.number, c.customer_id, coalesce(a.available, 0) AS available, coalesce(a.pending, 0) AS pending,
-                   coalesce(a.held, 0) AS held, (SELECT segment FROM customers WHERE id = c.customer_id) AS segment
-            FROM cards c LEFT JOIN accounts a ON a.customer_id = c.customer_id
+            SELECT c.number, s.id AS customer_id, coalesce(a.available, 0) AS available, coalesce(a.pending, 0) AS pending,
+                   coalesce(a.held, 0) AS held, (SELECT segment FROM customers WHERE id = s.id) AS segment
+            FROM cards c CROSS JOIN LATERAL (SELECT puntos_survivor(c.customer_id) AS id) s
+            LEFT JOIN accounts a ON a.customer_id = s.id
             WHERE c.programme_id = \(programmeId)
               AND c.number = puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)
             """

@@ -17,11 +17,12 @@ import PuntosRuntime
 ///   customer's external id, e-mail and phone stay on its record and resolve to the survivor
 ///   (`puntos_survivor`, `puntos_account_card`, migration 0175);
 /// - alert subscriptions move (a duplicate of one the survivor has is removed), notification settings
-///   move when the survivor has none, agreement versions and stops (`unsubscribes`) are copied;
+///   and a live organisation membership move when the survivor has none, agreement versions and stops
+///   (`unsubscribes`) are copied;
 /// - idempotency keys are the programme's, not the customer's: a replay of any request the absorbed
 ///   customer made answers its first answer and moves nothing.
 /// Refused (409): into itself, when either is erased, when the absorbed was merged into another or the
-/// survivor was merged away, across programmes, and while either account owes points (a negative
+/// survivor was merged away, across programmes, for an organisation's pooled account, and while either account owes points (a negative
 /// balance cannot move without drawing the survivor's lots: settle it first). The merge is recorded in
 /// `member_merges` (append-only); a repeat answers the first summary and changes nothing.
 struct MemberMerge {
@@ -64,6 +65,11 @@ struct MemberMerge {
                 if try store.isErased(id) {
                     throw FunctionError.conflict(.memberErased, field: identifier.field, "customer \(id) was erased")
                 }
+                if try store.isOrganisationAccount(id) {
+                    throw FunctionError.conflict(
+                        .mergeOrganisationAccount, field: identifier.field,
+                        "customer \(id) is an organisation's pooled account, not a person")
+                }
                 if try store.available(id) < 0 {
                     throw FunctionError.conflict(
                         .memberBalanceNegative, field: identifier.field,
@@ -102,7 +108,8 @@ struct MemberMerge {
             holdsMoved: holds.holds, invoicesMoved: owned.invoices, couponsMoved: owned.coupons, cardsMoved: cards.moved,
             cardReplaced: cards.replaced, subscriptionsMoved: subscriptions.moved,
             subscriptionsRemoved: subscriptions.removed, agreementsCopied: try store.copyAgreements(o),
-            notificationSettingsMoved: try store.moveNotificationSettings(o), unsubscribesCopied: try store.copyUnsubscribes(o))
+            notificationSettingsMoved: try store.moveNotificationSettings(o), unsubscribesCopied: try store.copyUnsubscribes(o),
+            organisationMembershipMoved: try store.moveOrganisationMembership(o))
         let encoded = try JSONCoding.encode(summary)
         try store.log(JSONText(String(decoding: encoded, as: UTF8.self)), o, cards: cards.moved, reason: reason)
         // The summary as logged (times at the log's precision), so a repeat answers exactly the same.

@@ -67,6 +67,8 @@ package struct MergeSummary: Codable, Sendable, Equatable {
     package var agreementsCopied: Int
     package var notificationSettingsMoved: Bool
     package var unsubscribesCopied: Int
+    /// The absorbed customer's live organisation membership moved (the survivor had none).
+    package var organisationMembershipMoved: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
         case programme, available, pending, held
@@ -76,5 +78,6 @@ package struct MergeSummary: Codable, Sendable, Equatable {
         case cardReplaced = "card_replaced", subscriptionsMoved = "subscriptions_moved"
         case subscriptionsRemoved = "subscriptions_removed", agreementsCopied = "agreements_copied"
         case notificationSettingsMoved = "notification_settings_moved", unsubscribesCopied = "unsubscribes_copied"
+        case organisationMembershipMoved = "organisation_membership_moved"
     }
 }

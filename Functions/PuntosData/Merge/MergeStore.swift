@@ -87,6 +87,11 @@ struct MergeStore {
         try !connection.query("SELECT 1 FROM member_erasures WHERE customer_id = \(customer)").isEmpty
     }
 
+    /// Whether the customer is an organisation's pooled account (migration 0180), not a person.
+    func isOrganisationAccount(_ customer: Int64) throws -> Bool {
+        try !connection.query("SELECT 1 FROM organisations WHERE pool_customer_id = \(customer)").isEmpty
+    }
+
     /// The account's available points (below zero: a debt).
     func available(_ customer: Int64) throws -> Int64 {
         try connection.query("SELECT available FROM accounts WHERE customer_id = \(customer)").one().decode("available")
@@ -246,6 +251,18 @@ struct MergeStore {
             UPDATE notification_settings SET customer_id = \(o.survivor)
             WHERE customer_id = \(o.absorbed)
               AND NOT EXISTS (SELECT 1 FROM notification_settings WHERE customer_id = \(o.survivor))
+            """
+        ).affectedRows == 1
+    }
+
+    /// The absorbed customer's live (pending or approved) organisation membership, when the survivor has none.
+    func moveOrganisationMembership(_ o: Origin) throws -> Bool {
+        try connection.query(
+            """
+            UPDATE organisation_members SET customer_id = \(o.survivor)
+            WHERE customer_id = \(o.absorbed) AND status IN ('pending', 'approved')
+              AND NOT EXISTS (SELECT 1 FROM organisation_members
+                              WHERE customer_id = \(o.survivor) AND status IN ('pending', 'approved'))
             """
         ).affectedRows == 1
     }

@@ -188,13 +188,15 @@ extension LedgerStore {
     package func entries(customerOf cardNumber: String, before: Int64?, limit: Int) throws -> [StatementEntry] {
         try connection.query(
             """
-            WITH owner AS (SELECT customer_id AS id FROM cards WHERE number = \(cardNumber))
+            WITH owner AS (SELECT puntos_survivor(customer_id) AS id FROM cards WHERE number = \(cardNumber))
             SELECT e.id, coalesce(e.business_at, e.at) AS at, e.at AS recorded_at, e.kind, e.available_delta, e.pending_delta,
                    e.held_delta, e.invoice_number, e.order_number, e.voucher_number, e.reason, e.source,
                    nullif(e.customer_id, owner.id) AS merged_from
-            FROM ledger_entries e, owner
-            WHERE e.customer_id = ANY (puntos_merged_customers(owner.id))
-              AND (\(before)::bigint IS NULL OR e.id < \(before)::bigint)
+            FROM owner CROSS JOIN LATERAL unnest(puntos_merged_customers(owner.id)) AS m (customer_id)
+            CROSS JOIN LATERAL (
+                SELECT * FROM ledger_entries x
+                WHERE x.customer_id = m.customer_id AND (\(before)::bigint IS NULL OR x.id < \(before)::bigint)
+                ORDER BY x.id DESC LIMIT \(limit)) e
             ORDER BY e.id DESC LIMIT \(limit)
             """
         ).map(StatementEntry.init)

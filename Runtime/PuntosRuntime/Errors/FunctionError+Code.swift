@@ -68,6 +68,7 @@ extension FunctionError {
         case memberErased = "member_erased"
         case mergeAcrossProgrammes = "merge_across_programmes"
         case memberBalanceNegative = "member_balance_negative"
+        case mergeOrganisationAccount = "merge_organisation_account"
         case alreadyMember = "already_member"
         case payoutSettled = "payout_settled"
 
