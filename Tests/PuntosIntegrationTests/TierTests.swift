@@ -192,6 +192,35 @@ import Testing
         try h.checkInvariants()
     }
 
+    @Test func spendQualifiesByTheMoneyPaidLessReturns() throws {
+        let f = try LedgerFixture()
+        _ = try configure(
+            f,
+            #"{"kind":"tiers","basis":"spend","window":"calendar_year","downgrade":"recompute","tiers":[{"code":"silver","name":"Silver","threshold":500},{"code":"gold","name":"Gold","threshold":1000.50,"multiplier":2}]}"#
+        )
+        let card = try f.card()
+        let date = Timestamp.format(Date())
+        // 600.00 of which 100.00 paid with points: 500.00 spent, Silver.
+        _ = try f.accrue(
+            #"{"kind":"invoice","card_number":"\#(card)","number":"S-1","date":"\#(date)","currency":"USD","lines":[{"sku":"A","quantity":2,"amount":600,"paid_with_points":100}]}"#
+        )
+        // 600.50 more: 1100.50 crosses Gold's 1000.50; this invoice earns at Silver (600 points).
+        let crossing = try f.accrue(
+            #"{"kind":"invoice","card_number":"\#(card)","number":"S-2","date":"\#(date)","currency":"USD","lines":[{"sku":"B","quantity":2,"amount":600.50}]}"#
+        )
+        #expect(crossing.points == 600)
+        #expect(try changes(f) == ["->silver qualified", "silver>gold qualified"])
+        // One of S-2's two units back: 300.25 less spent (800.25), below Gold: recompute, at once, to Silver.
+        _ = try f.accrue(
+            #"{"kind":"return","return_number":"SR-1","invoice_number":"S-2","lines":[{"line":0,"quantity":1}]}"#)
+        #expect(try changes(f) == ["->silver qualified", "silver>gold qualified", "gold>silver return"])
+        let status = try f.balance(#"{"kind":"balance","card_number":"\#(card)"}"#).tier
+        #expect(status?.basis == "spend")
+        #expect(status?.qualifying == Decimal(string: "800.25"))
+        #expect(status?.next?.needed == Decimal(string: "200.25"))
+        try f.checkInvariants()
+    }
+
     @Test func everyTierNoticeHasItsMessageInEveryLocale() throws {
         let (f, _) = try platinum("one_down")
         _ = try f.expire(now: Self.january(2, yearsAhead: 2))
