@@ -106,6 +106,11 @@ import Testing
         let forecast = try f.balance(
             #"{"kind":"forecast","card_number":"\#(card)","lines":[{"sku":"SKU-1","quantity":1,"amount":10.00}]}"#)
         #expect(forecast.forecast?.points == 15)
+        // The liability by tier: the one member, Gold, with 2350 points worth 23.50.
+        let tiers = try f.balance(#"{"kind":"liability"}"#).liability?.tiers
+        #expect(tiers?.map(\.tier) == ["gold"])
+        #expect(tiers?.first?.available == 2350)
+        #expect(tiers?.first?.availableValue == Decimal(string: "23.5"))
         try f.checkInvariants()
     }
 
