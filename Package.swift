@@ -10,6 +10,7 @@ let functions: [(name: String, modules: [String])] = [
     ("redeem", ["PuntosLedger"]),
     ("balance", ["PuntosLedger"]),
     ("expire", ["PuntosLedger"]),
+    ("earn-sweep", ["PuntosLedger"]),
     ("configure", ["PuntosLedger"]),
     ("subscribe", ["PuntosAlerts"]),
     ("notify-price-drop", ["PuntosAlerts"]),
@@ -19,6 +20,7 @@ let functions: [(name: String, modules: [String])] = [
     ("webhook-authorizer", ["PuntosAuthorizer"]),
     ("member-data", ["PuntosData"]),
     ("rewards", ["PuntosRewards"]),
+    ("organisations", ["PuntosOrganisations"]),
 ]
 
 /// The domain, one module per concept, in `Functions/<name>`. Core holds what every function
@@ -29,9 +31,10 @@ let domainModules: [(name: String, dependencies: [String])] = [
     ("PuntosCards", ["PuntosCore"]),
     ("PuntosLedger", ["PuntosCore"]),
     ("PuntosAlerts", ["PuntosCore"]),
-    ("PuntosDelivery", ["PuntosCore"]),
+    ("PuntosDelivery", ["PuntosCore", "PuntosWebhooks"]),
     ("PuntosData", ["PuntosCore"]),
     ("PuntosRewards", ["PuntosCore"]),
+    ("PuntosOrganisations", ["PuntosCore"]),
 ]
 
 /// One set of compiler settings, applied to every target by the loop at the end of this file.
@@ -168,14 +171,15 @@ let package = Package(
             name: "PuntosIntegrationTests",
             dependencies: [
                 "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData", "PuntosRewards",
-                "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport", "PuntosImport",
+                "PuntosOrganisations", "PuntosRuntime", "PuntosPostgres", "PuntosTestSupport", "PuntosImport",
             ],
             path: "Tests/PuntosIntegrationTests"),
         .testTarget(
             name: "PuntosLocalRuntimeTests",
             dependencies: [
                 "puntos", "PuntosCore", "PuntosCards", "PuntosLedger", "PuntosAlerts", "PuntosDelivery", "PuntosData",
-                "PuntosRewards", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport", .product(name: "Yams", package: "Yams"),
+                "PuntosRewards", "PuntosOrganisations", "PuntosPostgres", "PuntosRuntime", "PuntosTestSupport",
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/PuntosLocalRuntimeTests"),
         .testTarget(

@@ -5,6 +5,7 @@ import PuntosCore
 import PuntosData
 import PuntosDelivery
 import PuntosLedger
+import PuntosOrganisations
 import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
@@ -118,6 +119,7 @@ enum PackageManifest {
             (Subscribe.name, Subscribe.httpRoutes), (Unsubscribe.name, Unsubscribe.httpRoutes),
             (NotifyPriceDrop.name, NotifyPriceDrop.httpRoutes), (NotifyStock.name, NotifyStock.httpRoutes),
             (MemberData.name, MemberData.httpRoutes), (Rewards.name, Rewards.httpRoutes),
+            (Organisations.name, Organisations.httpRoutes), (EarnSweep.name, EarnSweep.httpRoutes),
         ]
         for (name, routes) in handlers {
             let function = try #require(template.function(named: name), "\(name) is not in deploy.yaml")

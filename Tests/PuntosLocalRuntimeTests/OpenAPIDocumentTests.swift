@@ -4,6 +4,7 @@ import PuntosCards
 import PuntosData
 import PuntosDelivery
 import PuntosLedger
+import PuntosOrganisations
 import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
@@ -100,7 +101,7 @@ import Yams
         for routes in [
             RegisterCard.httpRoutes, Accrue.httpRoutes, Redeem.httpRoutes, Balance.httpRoutes, Configure.httpRoutes,
             Expire.httpRoutes, Subscribe.httpRoutes, Unsubscribe.httpRoutes, NotifyPriceDrop.httpRoutes, NotifyStock.httpRoutes,
-            MemberData.httpRoutes, Rewards.httpRoutes,
+            MemberData.httpRoutes, Rewards.httpRoutes, Organisations.httpRoutes, EarnSweep.httpRoutes,
         ] {
             kinds.merge(routes) { first, _ in first }
         }

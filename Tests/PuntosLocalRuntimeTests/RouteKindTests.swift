@@ -4,6 +4,7 @@ import PuntosCards
 import PuntosData
 import PuntosDelivery
 import PuntosLedger
+import PuntosOrganisations
 import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
@@ -22,13 +23,16 @@ import Testing
         Subscribe.name: Subscribe.httpRoutes, Unsubscribe.name: Unsubscribe.httpRoutes,
         NotifyPriceDrop.name: NotifyPriceDrop.httpRoutes, NotifyStock.name: NotifyStock.httpRoutes,
         Deliver.name: Deliver.httpRoutes, MemberData.name: MemberData.httpRoutes, Rewards.name: Rewards.httpRoutes,
+        Organisations.name: Organisations.httpRoutes,
+        EarnSweep.name: EarnSweep.httpRoutes,
     ]
 
     /// Every kind any function understands: a body may try any of them on any route.
     static var everyKind: Set<String> {
         Set(routeTables.values.flatMap(\.values)).union(
             RegisterCardEvent.kinds + AccrueEvent.kinds + RedeemEvent.kinds + BalanceEvent.kinds + ConfigureEvent.kinds
-                + SubscribeEvent.kinds + NotifyStockEvent.kinds + MemberDataEvent.kinds + RewardsEvent.kinds + [
+                + SubscribeEvent.kinds + NotifyStockEvent.kinds + MemberDataEvent.kinds + RewardsEvent.kinds
+                + OrganisationsEvent.kinds + EarnSweepEvent.kinds + [
                     "sweep", "run", "show", "unsubscribe", "price", "nope",
                 ])
     }

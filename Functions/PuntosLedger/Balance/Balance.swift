@@ -20,7 +20,7 @@ package struct Balance: FunctionHandler {
         case .balance(let event):
             let reference = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
             return try read(event.programme, context) { store in
-                let account = try store.accounts.read(reference)
+                let account = try store.accounts.readShown(reference)
                 return BalanceResult(balance: store.balance(account), tier: try store.tierStatus(customerId: account.customerId))
             }
         case .statement(let event): return try statement(event, context)

@@ -10,9 +10,11 @@ package struct BalanceView: Codable, Sendable, Equatable {
     package var currency: String
     /// The money value of the available points.
     package var value: Decimal
+    /// The organisation whose pooled points these are, for a member of a pooled organisation.
+    package var organisation: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case available, pending, held, currency, value, cardNumber = "card_number"
+        case available, pending, held, currency, value, organisation, cardNumber = "card_number"
     }
 }
 
@@ -33,10 +35,12 @@ package struct StatementEntry: Codable, Sendable, Equatable {
     package var voucherNumber: String?
     package var reason: String?
     package var source: String
+    /// The customer whose account the line is on, when that is a customer merged into this one.
+    package var mergedFrom: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, at, kind, points, available, pending, held, reason, source
-        case recordedAt = "recorded_at"
+        case recordedAt = "recorded_at", mergedFrom = "merged_from"
         case invoiceNumber = "invoice_number", orderNumber = "order_number", voucherNumber = "voucher_number"
     }
 }

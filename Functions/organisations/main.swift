@@ -1,0 +1,4 @@
+import PuntosOrganisations
+import PuntosRuntime
+
+FunctionMain.run(Organisations())
