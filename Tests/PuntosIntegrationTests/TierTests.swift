@@ -106,6 +106,11 @@ import Testing
         let forecast = try f.balance(
             #"{"kind":"forecast","card_number":"\#(card)","lines":[{"sku":"SKU-1","quantity":1,"amount":10.00}]}"#)
         #expect(forecast.forecast?.points == 15)
+        // The liability by tier: the one member, Gold, with 2350 points worth 23.50.
+        let tiers = try f.balance(#"{"kind":"liability"}"#).liability?.tiers
+        #expect(tiers?.map(\.tier) == ["gold"])
+        #expect(tiers?.first?.available == 2350)
+        #expect(tiers?.first?.availableValue == Decimal(string: "23.5"))
         try f.checkInvariants()
     }
 
@@ -190,6 +195,35 @@ import Testing
         #expect(try h.expire(now: Date().addingTimeInterval(31 * 86_400)).tierChanges == 1)
         #expect(try changes(h) == ["->silver qualified", "silver>gold qualified", "gold>- return"])
         try h.checkInvariants()
+    }
+
+    @Test func spendQualifiesByTheMoneyPaidLessReturns() throws {
+        let f = try LedgerFixture()
+        _ = try configure(
+            f,
+            #"{"kind":"tiers","basis":"spend","window":"calendar_year","downgrade":"recompute","tiers":[{"code":"silver","name":"Silver","threshold":500},{"code":"gold","name":"Gold","threshold":1000.50,"multiplier":2}]}"#
+        )
+        let card = try f.card()
+        let date = Timestamp.format(Date())
+        // 600.00 of which 100.00 paid with points: 500.00 spent, Silver.
+        _ = try f.accrue(
+            #"{"kind":"invoice","card_number":"\#(card)","number":"S-1","date":"\#(date)","currency":"USD","lines":[{"sku":"A","quantity":2,"amount":600,"paid_with_points":100}]}"#
+        )
+        // 600.50 more: 1100.50 crosses Gold's 1000.50; this invoice earns at Silver (600 points).
+        let crossing = try f.accrue(
+            #"{"kind":"invoice","card_number":"\#(card)","number":"S-2","date":"\#(date)","currency":"USD","lines":[{"sku":"B","quantity":2,"amount":600.50}]}"#
+        )
+        #expect(crossing.points == 600)
+        #expect(try changes(f) == ["->silver qualified", "silver>gold qualified"])
+        // One of S-2's two units back: 300.25 less spent (800.25), below Gold: recompute, at once, to Silver.
+        _ = try f.accrue(
+            #"{"kind":"return","return_number":"SR-1","invoice_number":"S-2","lines":[{"line":0,"quantity":1}]}"#)
+        #expect(try changes(f) == ["->silver qualified", "silver>gold qualified", "gold>silver return"])
+        let status = try f.balance(#"{"kind":"balance","card_number":"\#(card)"}"#).tier
+        #expect(status?.basis == "spend")
+        #expect(status?.qualifying == Decimal(string: "800.25"))
+        #expect(status?.next?.needed == Decimal(string: "200.25"))
+        try f.checkInvariants()
     }
 
     @Test func everyTierNoticeHasItsMessageInEveryLocale() throws {

@@ -25,13 +25,18 @@ package struct LiabilityReport: Codable, Sendable, Equatable {
     package var pointValue: Decimal
     package var asOf: Date
     package var totals: Figures
-    /// One row per customer segment (`segment` null: customers without one). Not split by tier (yet).
+    /// One row per customer segment (`segment` null: customers without one).
     package var segments: [Figures]
+    /// One row per tier held at `as_of` (`tier` null: members without one), for a programme with tiers
+    /// (LiabilityStore+Tiers, migration 0171); `segment` and `negative` are not set in these rows.
+    package var tiers: [Figures]?
     /// Points left in lots per expiry month (`month` null: points that never expire); held points are in no lot.
     package var expiry: [ExpiryMonth]
 
     package struct Figures: Codable, Sendable, Equatable {
         package var segment: String?
+        /// A tier's code, in `tiers` rows only.
+        package var tier: String? = nil
         package var customers: Int64
         package var available: Int64
         package var pending: Int64
@@ -43,7 +48,7 @@ package struct LiabilityReport: Codable, Sendable, Equatable {
         package var heldValue: Decimal
 
         enum CodingKeys: String, CodingKey {
-            case segment, customers, available, pending, held, negative
+            case segment, tier, customers, available, pending, held, negative
             case availableValue = "available_value", pendingValue = "pending_value", heldValue = "held_value"
         }
     }
@@ -64,7 +69,7 @@ package struct LiabilityReport: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case programme, currency, totals, segments, expiry
+        case programme, currency, totals, segments, expiry, tiers
         case pointValue = "point_value", asOf = "as_of"
     }
 }
@@ -84,6 +89,9 @@ extension Balance {
 extension LiabilityReport {
     /// Reads the report of one programme; an unknown programme is `programme_not_found`.
     package static func read(_ programme: String, asOf: Date, _ connection: PostgresConnection) throws -> LiabilityReport {
-        try LiabilityStore(connection: connection).report(programme, asOf: asOf)
+        let store = LiabilityStore(connection: connection)
+        var report = try store.report(programme, asOf: asOf)
+        report.tiers = try store.byTier(programme, asOf: asOf)
+        return report
     }
 }
