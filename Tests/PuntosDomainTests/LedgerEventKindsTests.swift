@@ -16,11 +16,15 @@ import Testing
     }
 
     @Test func eachEventListsItsKindsInTheOrderDeclared() {
-        #expect(AccrueEvent.kinds == ["invoice", "approve", "reject", "return", "cancel", "adjust"])
+        #expect(AccrueEvent.kinds == ["invoice", "approve", "reject", "return", "cancel", "adjust", "action"])
         #expect(RedeemEvent.kinds == ["hold", "commit", "release", "redeem"])
         #expect(BalanceEvent.kinds == ["balance", "statement", "forecast", "liability"])
-        #expect(ConfigureEvent.kinds == ["programme", "settings", "promotion", "segment", "segment_rules", "exclusions"])
+        #expect(
+            ConfigureEvent.kinds == [
+                "programme", "settings", "promotion", "segment", "segment_rules", "exclusions", "tiers", "action", "referrals",
+            ])
         #expect(ExpireEvent.kinds == ["sweep"])
+        #expect(EarnSweepEvent.kinds == ["birthdays", "referrals"])
     }
 
     @Test func anUnknownKindNamesTheKindsThereAre() {
@@ -29,7 +33,8 @@ import Testing
         #expect(accrue?.field == "kind")
         #expect(
             accrue?.message
-                == #"kind "refund" is not an accrue event; expected one of: invoice, approve, reject, return, cancel, adjust"#)
+                == #"kind "refund" is not an accrue event; expected one of: invoice, approve, reject, return, cancel, adjust, action"#
+        )
         let redeem = error(RedeemEvent.self, #"{"kind":"spend"}"#)
         #expect(redeem?.message == #"kind "spend" is not a redeem event; expected one of: hold, commit, release, redeem"#)
         let expire = error(ExpireEvent.self, #"{"kind":"purge"}"#)

@@ -145,6 +145,13 @@ final class FixtureServer {
         try FixtureServer(script: "http_sink.py", arguments: ["--secret", secret], folder: try makeFolder())
     }
 
+    /// A payout provider (Tests/Fixtures/payout_provider.py): it keeps what it was sent in `requests/`,
+    /// what it paid in `payments/` and the answers to its callbacks in `callbacks/` (see `received(_:)`).
+    static func payoutProvider(secret: String, arguments: [String] = []) throws -> FixtureServer {
+        try FixtureServer(
+            script: "payout_provider.py", arguments: ["--secret", secret] + arguments, folder: try makeFolder())
+    }
+
     private static func makeFolder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("puntos-fixture-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -161,8 +168,9 @@ final class FixtureServer {
     deinit { stop() }
 
     /// Everything received so far, as the fixture parsed it.
-    func received() throws -> [[String: Any]] {
-        try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+    func received(_ subfolder: String? = nil) throws -> [[String: Any]] {
+        let folder = subfolder.map { self.folder.appendingPathComponent($0) } ?? folder
+        return try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "json" }
             .map { try JSONSerialization.jsonObject(with: Data(contentsOf: $0)) as! [String: Any] }
     }

@@ -32,6 +32,8 @@ import Testing
     static let appendOnly = [
         ("ledger_entries", "kind"), ("lot_draws", "points"), ("card_events", "kind"), ("agreements", "version"),
         ("delivery_attempts", "attempt"), ("programme_versions", "settings"), ("segment_rules", "segment"),
+        ("member_merges", "summary"),
+        ("payout_events", "kind"), ("payout_attempts", "outcome"), ("promotion_grants", "granted"),
     ]
 
     @Test(arguments: appendOnly)

@@ -1,11 +1,12 @@
 import Foundation
 import PuntosLedger
 import PuntosPostgres
+import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
 import Testing
 
-/// `puntos export ledger|customers`: what comes out is the ledger's rows, in CSV and JSON lines.
+/// `puntos export ledger|customers|coupons`: what comes out is the ledger's rows, in CSV and JSON lines.
 @Suite struct ExportTests {
     /// A known history over three days: invoices with order numbers, a spend with a voucher, an
     /// adjustment whose reason needs quoting and escaping.
@@ -121,6 +122,39 @@ import Testing
         #expect(row[header.firstIndex(of: "available")!] == "77")
         #expect(row[header.firstIndex(of: "programme_id")!] == f.programme)
         #expect(!row[header.firstIndex(of: "active_card")!].isEmpty)
+    }
+
+    /// Coupons come with their reward, price and status; never with their codes, which are bearer secrets.
+    @Test func couponsComeWithTheirRewardAndStatusButNotTheirCodes() throws {
+        let f = try LedgerFixture()
+        _ = try f.rewards(tenOff)
+        let card = try f.card(points: 300)
+        let (used, kept) = (try f.buy(card, "TEN-OFF"), try f.buy(card, "TEN-OFF"))
+        _ = try f.rewards(
+            #"{"kind":"use_coupon","coupon_code":"\#(used.couponCode)","order_number":"EXP-1","order_amount":"40.00"}"#)
+        let csv = try FunctionProcess.run("puntos", arguments: ["export", "coupons", "--programme", f.programme])
+        #expect(csv.exitCode == 0, "\(csv.stderrText)")
+        let table = CSV.parse(csv.stdoutText)
+        #expect(table.count == 3)
+        let header = table[0]
+        let column = { (name: String) in table.dropFirst().map { $0[header.firstIndex(of: name)!] } }
+        #expect(column("reward") == ["TEN-OFF", "TEN-OFF"])
+        #expect(column("points") == ["100", "100"])
+        #expect(column("status") == ["used", "active"])
+        #expect(column("order_number") == ["EXP-1", ""])
+        #expect(column("voucher_number") == [used.voucherNumber, kept.voucherNumber])
+        for code in [used.couponCode, kept.couponCode] {
+            let bare = code.filter { $0.isLetter || $0.isNumber }
+            #expect(!csv.stdoutText.contains(code) && !csv.stdoutText.contains(bare))
+        }
+        let lines = try FunctionProcess.run(
+            "puntos", arguments: ["export", "coupons", "--programme", f.programme, "--format", "jsonl"])
+        #expect(lines.exitCode == 0, "\(lines.stderrText)")
+        let objects = try lines.stdoutText.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.map { $0["discount"] as? Double } == [10, nil])
+        #expect(objects.allSatisfy { $0["code"] == nil && $0["partner_code"] == nil })
     }
 }
 

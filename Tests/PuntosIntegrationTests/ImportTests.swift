@@ -265,6 +265,85 @@ import Testing
         #expect(try f.ledger.balance(of: card).available == 70)
     }
 
+    /// A card below zero (a programme that lets balances go negative) has its debt paid first by the
+    /// credits an import brings, exactly as `accrue` pays it: the same lots, draws and expiry entries.
+    @Test func creditsOnANegativeBalancePayTheDebtFirstAsAccrueDoes() throws {
+        var settings = LedgerFixture.Settings()
+        settings.allowNegative = true
+        settings.expiry = "rolling"
+        settings.expiryDays = 60
+        let imported = try ImportFixture(settings)
+        let accrued = try LedgerFixture(settings)
+        let (importCard, accrueCard) = (try imported.ledger.card(agreementDaysAgo: 400), try accrued.card(agreementDaysAgo: 400))
+        let key = TestDatabase.unique("debt")
+        let debit = try imported.file(
+            "debit.csv",
+            [
+                "idempotency_key,card_number,points,reason,date",
+                "\(key)-d,\(importCard),-30,correction,\(Timestamp.format(.daysAgo(200)))",
+            ])
+        #expect(try imported.run("adjustments", debit).accepted == 1)
+        _ = try accrued.accrue(
+            #"{"kind":"adjust","idempotency_key":"\#(key)-d","card_number":"\#(accrueCard)","points":-30,"reason":"correction"}"#)
+        // 40 points that arrive expired pay the 30 owed and expire 10; the next credits are whole.
+        let history = { (card: String) in
+            [
+                ImportFixture.invoice(card: card, number: "OLD", date: .daysAgo(100), lines: [("A", "B", 1, "40.00")]),
+                ImportFixture.invoice(card: card, number: "NEW", date: .daysAgo(10), lines: [("A", "B", 1, "25.00")]),
+            ]
+        }
+        #expect(try imported.run("invoices", try imported.file("history.jsonl", history(importCard))).accepted == 2)
+        for record in history(accrueCard) { _ = try accrued.accrue(record) }
+        #expect(try imported.ledger.balance(of: importCard).available == 25)
+        #expect(try accrued.balance(of: accrueCard).available == 25)
+
+        // A second debt, paid by an imported credit adjustment: 20 owed, 50 credited, 30 left on the lot.
+        let second = try imported.file(
+            "second.csv",
+            [
+                "idempotency_key,card_number,points,reason,date",
+                "\(key)-d2,\(importCard),-45,correction,\(Timestamp.format(.daysAgo(2)))",
+            ])
+        #expect(try imported.run("adjustments", second).accepted == 1)
+        let credit = try imported.file(
+            "credit.csv",
+            [
+                "idempotency_key,card_number,points,reason,date",
+                "\(key)-c,\(importCard),50,goodwill,\(Timestamp.format(.daysAgo(1)))",
+            ])
+        #expect(try imported.run("adjustments", credit).accepted == 1)
+        #expect(try imported.ledger.balance(of: importCard).available == 30)
+
+        let lots: SQL = """
+            SELECT coalesce(i.number, 'adjustment') || ' ' || l.points || '/' || l.remaining AS row
+            FROM lots l LEFT JOIN invoices i ON i.id = l.invoice_id JOIN customers c ON c.id = l.customer_id
+            WHERE c.programme_id = current_setting('puntos.test_programme') ORDER BY l.id
+            """
+        let entries: SQL = """
+            SELECT e.kind || ' ' || e.available_delta || ' ' || coalesce(e.invoice_number, '-') || ' draws '
+                   || coalesce((SELECT string_agg(d.points::text, ',' ORDER BY d.points) FROM lot_draws d WHERE d.entry_id = e.id), '-') AS row
+            FROM ledger_entries e WHERE e.programme_id = current_setting('puntos.test_programme') ORDER BY e.id
+            """
+        func rows(_ fixture: LedgerFixture, _ sql: SQL) throws -> [String] {
+            try fixture.database.withTransaction { connection in
+                try connection.query("SELECT set_config('puntos.test_programme', \(fixture.programme), true)")
+                return try connection.query(sql).map { try $0.decode("row") }
+            }
+        }
+        let (importedLots, accruedLots) = (try rows(imported.ledger, lots), try rows(accrued, lots))
+        let (importedEntries, accruedEntries) = (try rows(imported.ledger, entries), try rows(accrued, entries))
+        #expect(importedLots == ["OLD 40/0", "NEW 25/0", "adjustment 50/30"])
+        #expect(accruedLots == ["OLD 40/0", "NEW 25/25"])
+        #expect(
+            importedEntries == [
+                "adjustment -30 - draws -", "accrual 40 OLD draws -30", "accrual 25 NEW draws -", "expiry -10 OLD draws -10",
+                "adjustment -45 - draws -25", "adjustment 50 - draws -20",
+            ])
+        #expect(accruedEntries.sorted() == Array(importedEntries.prefix(4)).sorted())
+        try imported.ledger.checkInvariants(notices: false)
+        try accrued.checkInvariants(notices: false)
+    }
+
     @Test func puntosImportRunsTheImporterAndSaysWhatItDid() throws {
         let f = try ImportFixture()
         let card = try f.ledger.card()

@@ -5,6 +5,7 @@ import PuntosCore
 import PuntosData
 import PuntosLedger
 import PuntosPostgres
+import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
 import Testing
@@ -170,6 +171,29 @@ import Testing
         let two = m.f.failure { try m.call(#"{"kind":"export","email":"\#(m.email)","phone":"\#(m.phone)"}"#) }
         #expect(two?.code == .invalidLookup)
         #expect(two?.exitCode == 65)
+    }
+
+    /// A member's coupons are theirs too: the export lists each with its terms' reward and its history.
+    @Test func exportListsTheMembersCouponsWithTheirHistory() throws {
+        let f = try LedgerFixture()
+        _ = try f.rewards(tenOff)
+        let card = try f.card(points: 300)
+        let bought = try f.buy(card, "TEN-OFF")
+        _ = try f.rewards(
+            #"{"kind":"use_coupon","coupon_code":"\#(bought.couponCode)","order_number":"EX-1","order_amount":"40.00"}"#)
+        let result = try MemberData().handle(
+            try EventDecoding.decode(MemberDataEvent.self, from: f.json(#"{"kind":"export","card_number":"\#(card)"}"#)),
+            context: f.context())
+        guard case .object(let document) = try #require(result.member),
+            case .array(let coupons) = try #require(document["coupons"]), coupons.count == 1,
+            case .object(let coupon) = coupons[0], case .array(let events) = try #require(coupon["events"])
+        else {
+            Issue.record("the export has no coupons array with one coupon and its events")
+            return
+        }
+        #expect(coupon["status"] == .string("used"))
+        #expect(coupon["order_number"] == .string("EX-1"))
+        #expect(events.count == 2)
     }
 
     @Test func erasureLeavesNoPersonalValueAndKeepsTheLedgersSums() throws {

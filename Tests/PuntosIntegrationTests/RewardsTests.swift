@@ -126,6 +126,63 @@ let tenOff =
         #expect(try f.rewardCount("coupon_events") == 2)
     }
 
+    /// Two coupons share an order only when both may be combined; under a race of eight
+    /// non-combinable coupons on one order, exactly one is used.
+    @Test func couponsThatMayNotBeCombinedShareNoOrder() throws {
+        let f = try LedgerFixture()
+        _ = try f.rewards(tenOff)
+        _ = try f.rewards(
+            #"{"kind":"reward","code":"FIVE-OFF","name":"$5 off","type":"amount_off","amount":"5.00","price_points":50,"valid_days":30,"combinable":true}"#
+        )
+        let card = try f.card(points: 2000)
+        let (a, b) = (try f.buy(card, "FIVE-OFF").couponCode, try f.buy(card, "FIVE-OFF").couponCode)
+        let solo = try f.buy(card, "TEN-OFF").couponCode
+        let use: @Sendable (String, String) -> String = { coupon, order in
+            #"{"kind":"use_coupon","coupon_code":"\#(coupon)","order_number":"\#(order)","order_amount":"40.00"}"#
+        }
+        // Two combinable coupons on one order: both apply.
+        #expect(try f.rewards(use(a, "M-1")).coupon?.discount == 5)
+        #expect(try f.rewards(use(b, "M-1")).coupon?.discount == 5)
+        // A non-combinable one on that order: validate says why, use refuses and changes nothing.
+        let validate = try f.rewards(
+            #"{"kind":"validate_coupon","coupon_code":"\#(solo)","order_number":"M-1","order_amount":"40.00"}"#)
+        #expect(validate.coupon?.applies == false)
+        #expect(validate.coupon?.reason == "not_combinable")
+        let refusal = f.failure { try f.rewards(use(solo, "M-1")) }
+        #expect(refusal?.code == .couponNotCombinable)
+        #expect(refusal?.field == "order_number")
+        // Without an order number, validate cannot know the order's other coupons: it applies.
+        #expect(
+            try f.rewards(#"{"kind":"validate_coupon","coupon_code":"\#(solo)","order_amount":"40.00"}"#).coupon?.applies == true)
+        // A combinable coupon is refused beside a non-combinable one already used.
+        #expect(try f.rewards(use(solo, "M-2")).coupon?.discount == 10)
+        _ = try f.rewards(#"{"kind":"restore_coupon","coupon_code":"\#(a)","order_number":"M-1"}"#)
+        #expect(f.failure { try f.rewards(use(a, "M-2")) }?.code == .couponNotCombinable)
+        #expect(try f.rewards(use(a, "M-3")).coupon?.orderNumber == "M-3")
+
+        // Eight non-combinable coupons raced onto one order: one is used, seven refused.
+        let racers = try (0..<8).map { _ in try f.buy(card, "TEN-OFF").couponCode }
+        let used = LockedResults()
+        let refused = LockedResults()
+        let threads = racers.map { coupon in
+            Thread {
+                do {
+                    let database = try TestDatabase.make()
+                    defer { database.close() }
+                    used.add(try f.rewards(use(coupon, "RACE"), on: database).coupon?.discount == 10 ? 1 : -1)
+                } catch let error as FunctionError where error.code == .couponNotCombinable {
+                    refused.add(1)
+                } catch {
+                    refused.add(-1)
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while used.count + refused.count < 8 { usleep(10_000) }
+        #expect(used.values == [1])
+        #expect(refused.values == Array(repeating: 1, count: 7))
+    }
+
     @Test func aReplayedPurchaseChangesNothing() throws {
         let f = try LedgerFixture()
         _ = try f.rewards(tenOff)

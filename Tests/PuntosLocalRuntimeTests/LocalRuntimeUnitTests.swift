@@ -119,7 +119,7 @@ enum PackageManifest {
             (Subscribe.name, Subscribe.httpRoutes), (Unsubscribe.name, Unsubscribe.httpRoutes),
             (NotifyPriceDrop.name, NotifyPriceDrop.httpRoutes), (NotifyStock.name, NotifyStock.httpRoutes),
             (MemberData.name, MemberData.httpRoutes), (Rewards.name, Rewards.httpRoutes),
-            (Organisations.name, Organisations.httpRoutes),
+            (Organisations.name, Organisations.httpRoutes), (EarnSweep.name, EarnSweep.httpRoutes),
         ]
         for (name, routes) in handlers {
             let function = try #require(template.function(named: name), "\(name) is not in deploy.yaml")

@@ -101,7 +101,7 @@ import Yams
         for routes in [
             RegisterCard.httpRoutes, Accrue.httpRoutes, Redeem.httpRoutes, Balance.httpRoutes, Configure.httpRoutes,
             Expire.httpRoutes, Subscribe.httpRoutes, Unsubscribe.httpRoutes, NotifyPriceDrop.httpRoutes, NotifyStock.httpRoutes,
-            MemberData.httpRoutes, Rewards.httpRoutes, Organisations.httpRoutes,
+            MemberData.httpRoutes, Rewards.httpRoutes, Organisations.httpRoutes, EarnSweep.httpRoutes,
         ] {
             kinds.merge(routes) { first, _ in first }
         }

@@ -24,6 +24,7 @@ import Testing
         NotifyPriceDrop.name: NotifyPriceDrop.httpRoutes, NotifyStock.name: NotifyStock.httpRoutes,
         Deliver.name: Deliver.httpRoutes, MemberData.name: MemberData.httpRoutes, Rewards.name: Rewards.httpRoutes,
         Organisations.name: Organisations.httpRoutes,
+        EarnSweep.name: EarnSweep.httpRoutes,
     ]
 
     /// Every kind any function understands: a body may try any of them on any route.
@@ -31,7 +32,7 @@ import Testing
         Set(routeTables.values.flatMap(\.values)).union(
             RegisterCardEvent.kinds + AccrueEvent.kinds + RedeemEvent.kinds + BalanceEvent.kinds + ConfigureEvent.kinds
                 + SubscribeEvent.kinds + NotifyStockEvent.kinds + MemberDataEvent.kinds + RewardsEvent.kinds
-                + OrganisationsEvent.kinds + [
+                + OrganisationsEvent.kinds + EarnSweepEvent.kinds + [
                     "sweep", "run", "show", "unsubscribe", "price", "nope",
                 ])
     }

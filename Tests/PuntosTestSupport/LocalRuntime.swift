@@ -12,7 +12,10 @@ public final class LocalRuntime: Sendable {
     public var base: String { "http://127.0.0.1:\(port)" }
 
     /// `environment` is added to this process's own (a `DATABASE_URL` there points it elsewhere).
-    public init(arguments: [String] = [], environment extra: [String: String] = [:]) throws {
+    public init(
+        arguments: [String] = [], environment extra: [String: String] = [:],
+        template: String = "Tests/Fixtures/deploy.test.yaml"
+    ) throws {
         _ = try TestDatabase.url()  // without it puntos up would start an embedded PostgreSQL of its own
         port = try Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("puntos-up-\(port).log")
@@ -21,7 +24,7 @@ public final class LocalRuntime: Sendable {
         process.executableURL = FunctionProcess.binDirectory.appendingPathComponent("puntos")
         process.arguments =
             [
-                "up", "--template", "Tests/Fixtures/deploy.test.yaml", "--port", String(port), "--no-migrate",
+                "up", "--template", template, "--port", String(port), "--no-migrate",
                 "--queue-backoff-ms", "50", "--worker-wait-ms", "3000",
             ] + arguments
         process.currentDirectoryURL = FunctionProcess.projectRoot

@@ -21,6 +21,7 @@ struct CardStore {
             """
             SELECT c.number, c.programme_id, c.status, c.origin, c.status_reason, c.replaced_by, c.issued_at,
                    u.id AS customer_id, u.external_id, u.email, u.phone, u.name, u.locale,
+                   u.birth_date::text AS birth_date,
                    latest.version AS agreement_version, latest.accepted_at AS agreement_accepted_at,
                    first.accepted_at AS agreement_first_accepted_at
             FROM cards c
@@ -46,7 +47,8 @@ struct CardStore {
             customer: .init(
                 id: try row.decode("customer_id"), externalId: try row.decodeIfPresent("external_id"),
                 email: try row.decodeIfPresent("email"), phone: try row.decodeIfPresent("phone"),
-                name: try row.decodeIfPresent("name"), locale: try row.decodeIfPresent("locale")),
+                name: try row.decodeIfPresent("name"), locale: try row.decodeIfPresent("locale"),
+                birthDate: try row.decodeIfPresent("birth_date")),
             agreement: agreement)
     }
 
@@ -84,7 +86,7 @@ struct CardStore {
         for _ in 0..<3 {
             let rows = try connection.query(
                 """
-                SELECT id, external_id, email, phone FROM customers
+                SELECT id, external_id, email, phone, birth_date::text AS birth_date FROM customers
                 WHERE programme_id = \(programme.id)
                   AND (external_id = \(identity.externalId) OR email = \(identity.email?.value) OR phone = \(identity.phone?.e164))
                 ORDER BY id FOR UPDATE
@@ -99,10 +101,12 @@ struct CardStore {
                 try checkSame(row, "external_id", identity.externalId, field: field)
                 try checkSame(row, "email", identity.email?.value, field: field)
                 try checkSame(row, "phone", identity.phone?.e164, field: field)
+                try checkSame(row, "birth_date", identity.birthDate?.description, field: field)
                 try connection.query(
                     """
                     UPDATE customers SET external_id = coalesce(external_id, \(identity.externalId)),
                         email = coalesce(email, \(identity.email?.value)), phone = coalesce(phone, \(identity.phone?.e164)),
+                        birth_date = coalesce(birth_date, \(identity.birthDate?.description)::date),
                         name = coalesce(\(identity.name), name), locale = coalesce(\(identity.locale), locale)
                     WHERE id = \(id)
                     """)
@@ -110,9 +114,9 @@ struct CardStore {
             }
             let inserted = try connection.query(
                 """
-                INSERT INTO customers (programme_id, external_id, email, phone, name, locale)
+                INSERT INTO customers (programme_id, external_id, email, phone, name, locale, birth_date)
                 VALUES (\(programme.id), \(identity.externalId), \(identity.email?.value), \(identity.phone?.e164),
-                        \(identity.name), \(identity.locale))
+                        \(identity.name), \(identity.locale), \(identity.birthDate?.description)::date)
                 ON CONFLICT DO NOTHING RETURNING id
                 """)
             if let row = inserted.first { return try row.decode("id") }

@@ -1,5 +1,5 @@
 package import FoundationEssentials
-import PuntosCore
+package import PuntosCore
 
 /// What `register-card` answers: the card, its customer and the agreement they accepted.
 package struct CardView: Codable, Sendable, Equatable {
@@ -25,9 +25,11 @@ package struct CardView: Codable, Sendable, Equatable {
         package var phone: String?
         package var name: String?
         package var locale: String?
+        /// `YYYY-MM-DD`, when known.
+        package var birthDate: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, email, phone, name, locale, externalId = "external_id"
+            case id, email, phone, name, locale, externalId = "external_id", birthDate = "birth_date"
         }
     }
 
@@ -47,4 +49,12 @@ package struct CardView: Codable, Sendable, Equatable {
     package var customer: Customer
     /// Nil until the customer accepts the programme agreement.
     package var agreement: Agreement?
+    /// The customer's referral code (kind `referral_code`), grouped for people.
+    package var referralCode: String?
+    /// The referral this registration recorded (a `referral_code` was given).
+    package var referral: ReferralView?
+
+    enum CodingKeys: String, CodingKey {
+        case card, customer, agreement, referral, referralCode = "referral_code"
+    }
 }

@@ -15,6 +15,7 @@ package struct RegisterCard: FunctionHandler {
         "POST /cards/{card_number}/agreement": "accept_agreement",
         "POST /cards/{card_number}/block": "block",
         "POST /cards/{card_number}/replace": "replace",
+        "POST /cards/{card_number}/referral-code": "referral_code",
     ]
 
     package init() {}
@@ -27,11 +28,12 @@ package struct RegisterCard: FunctionHandler {
         case .acceptAgreement(let event): try acceptAgreement(event, context)
         case .block(let event): try block(event, context)
         case .replace(let event): try replace(event, context)
+        case .referralCode(let event): try referralCode(event, context)
         }
     }
 
     /// Runs a write once per idempotency key, with the programme loaded and a card store at hand.
-    private func write<Request: Encodable>(
+    func write<Request: Encodable>(
         _ scope: String, programme id: String?, key: String?, request: Request, _ context: FunctionContext,
         _ body: (CardStore) throws -> CardView
     ) throws -> CardView {
@@ -45,7 +47,8 @@ package struct RegisterCard: FunctionHandler {
     }
 
     private func issue(_ event: RegisterCardEvent.Issue, _ context: FunctionContext) throws -> CardView {
-        try write("issue", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
+        let referralCode = try event.referralCode.map { try ReferralCode.parse($0, field: "referral_code") }
+        return try write("issue", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             let identity = try CustomerIdentity.validate(
                 event.customer, field: "customer",
                 defaultCountryCode: store.programme.defaultCountryCode)
@@ -55,12 +58,13 @@ package struct RegisterCard: FunctionHandler {
                 try store.activeCardNumber(customerId: customerId)
                 ?? store.issueVirtualCard(customerId: customerId, source: "register-card.issue", requestId: context.requestId)
                 .digits
-            return try store.requireView(number: number)
+            return try referred(store.requireView(number: number), by: referralCode, identity, store, context)
         }
     }
 
     private func link(_ event: RegisterCardEvent.Link, _ context: FunctionContext) throws -> CardView {
         let number = try Validate.cardNumber(event.cardNumber, field: "card_number")
+        let referralCode = try event.referralCode.map { try ReferralCode.parse($0, field: "referral_code") }
         return try write("link", programme: event.programme, key: event.idempotencyKey, request: event, context) { store in
             let identity = try CustomerIdentity.validate(
                 event.customer, field: "customer",
@@ -71,7 +75,8 @@ package struct RegisterCard: FunctionHandler {
                     throw FunctionError.refused(
                         .cardTaken, field: "card_number", "this card number is linked to another customer")
                 }
-                return existing  // linked already: the same answer again
+                // Linked already: the same answer again.
+                return try referred(existing, by: referralCode, identity, store, context)
             }
             if try store.activeCardNumber(customerId: customerId) != nil {
                 throw FunctionError.refused(
@@ -85,7 +90,7 @@ package struct RegisterCard: FunctionHandler {
             else {
                 throw FunctionError.refused(.cardTaken, field: "card_number", "this card number is linked to another customer")
             }
-            return try store.requireView(number: number.digits)
+            return try referred(store.requireView(number: number.digits), by: referralCode, identity, store, context)
         }
     }
 

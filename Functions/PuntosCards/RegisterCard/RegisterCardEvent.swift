@@ -16,6 +16,8 @@ package enum RegisterCardEvent: KindedEvent {
     case block(Block)
     /// Replace a lost or damaged card with a new number for the same customer.
     case replace(Replace)
+    /// The card's customer's referral code, issued on first ask.
+    case referralCode(ReferralCodeRequest)
 
     package static let kindTable = EventKinds<RegisterCardEvent>(
         "a register-card event",
@@ -24,7 +26,8 @@ package enum RegisterCardEvent: KindedEvent {
         .kind("lookup", Lookup.CodingKeys.self) { .lookup(try Lookup(from: $0)) },
         .kind("accept_agreement", AcceptAgreement.CodingKeys.self) { .acceptAgreement(try AcceptAgreement(from: $0)) },
         .kind("block", Block.CodingKeys.self) { .block(try Block(from: $0)) },
-        .kind("replace", Replace.CodingKeys.self) { .replace(try Replace(from: $0)) })
+        .kind("replace", Replace.CodingKeys.self) { .replace(try Replace(from: $0)) },
+        .kind("referral_code", ReferralCodeRequest.CodingKeys.self) { .referralCode(try ReferralCodeRequest(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -33,9 +36,11 @@ package enum RegisterCardEvent: KindedEvent {
         package var programme: String?
         package var idempotencyKey: String?
         package var customer: CustomerInput
+        /// A member's referral code: the customer, new to the programme, was referred by them.
+        package var referralCode: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, customer, idempotencyKey = "idempotency_key"
+            case kind, programme, customer, idempotencyKey = "idempotency_key", referralCode = "referral_code"
         }
     }
 
@@ -45,9 +50,12 @@ package enum RegisterCardEvent: KindedEvent {
         package var idempotencyKey: String?
         package var cardNumber: String
         package var customer: CustomerInput
+        /// A member's referral code: the customer, new to the programme, was referred by them.
+        package var referralCode: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case kind, programme, customer, idempotencyKey = "idempotency_key", cardNumber = "card_number"
+            case kind, programme, customer, idempotencyKey = "idempotency_key", cardNumber = "card_number",
+                referralCode = "referral_code"
         }
     }
 
@@ -103,6 +111,17 @@ package enum RegisterCardEvent: KindedEvent {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, reason, idempotencyKey = "idempotency_key", cardNumber = "card_number",
                 newCardNumber = "new_card_number"
+        }
+    }
+
+    package struct ReferralCodeRequest: Codable, Sendable, Equatable {
+        package var kind = "referral_code"
+        package var programme: String?
+        package var idempotencyKey: String?
+        package var cardNumber: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, programme, idempotencyKey = "idempotency_key", cardNumber = "card_number"
         }
     }
 }

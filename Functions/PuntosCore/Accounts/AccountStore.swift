@@ -39,7 +39,9 @@ package struct AccountStore {
     }
 
     /// Resolves the card (or the customer's current card) and locks the customer's account, in one
-    /// statement: the upsert takes the account's row lock. A blocked or replaced card is refused.
+    /// statement: the upsert takes the account's row lock. A blocked or replaced card is refused, but for
+    /// a card a merge replaced, and an external id of a merged customer: they act on the survivor's
+    /// current card (`puntos_account_card`, migration 0175).
     package func lock(_ reference: AccountReference) throws -> LedgerAccount {
         let rows = try connection.query(
             """
@@ -48,9 +50,7 @@ package struct AccountStore {
                        puntos_agreement_from(u.id) AS agreement_from
                 FROM cards c JOIN customers u ON u.id = c.customer_id
                 WHERE c.programme_id = \(programmeId)
-                  AND c.number = coalesce(\(reference.cardNumber)::text,
-                      (SELECT puntos_current_card(x.id) FROM customers x
-                       WHERE x.programme_id = \(programmeId) AND x.external_id = \(reference.externalId)))),
+                  AND c.number = puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)),
             a AS (
                 INSERT INTO accounts AS a (customer_id, programme_id, may_go_negative)
                 SELECT customer_id, \(programmeId), \(allowNegative) FROM c WHERE c.status = 'active'
@@ -72,16 +72,17 @@ package struct AccountStore {
             segment: try row.decodeIfPresent("segment"), agreementFrom: try row.decodeIfPresent("agreement_from"))
     }
 
-    /// Locks the account of a known customer (a return or cancellation, whatever the card's status now).
+    /// Locks the account of a known customer (a return or cancellation, whatever the card's status now);
+    /// of the survivor when the customer was merged into another (`puntos_survivor`, migration 0175).
     package func lock(customerId: Int64) throws -> LedgerAccount {
         let row = try connection.query(
             """
-            SELECT puntos_current_card(u.id) AS number, u.segment
-            FROM customers u WHERE u.id = \(customerId)
+            SELECT u.id, puntos_current_card(u.id) AS number, u.segment
+            FROM customers u WHERE u.id = puntos_survivor(\(customerId))
             """
         ).one()
         var account = LedgerAccount(
-            customerId: customerId, cardNumber: try row.decode("number"), available: 0, pending: 0, held: 0,
+            customerId: try row.decode("id"), cardNumber: try row.decode("number"), available: 0, pending: 0, held: 0,
             segment: try row.decodeIfPresent("segment"), agreementFrom: nil)
         try loadBalances(&account)
         return account
@@ -110,9 +111,7 @@ package struct AccountStore {
                    coalesce(a.held, 0) AS held, (SELECT segment FROM customers WHERE id = c.customer_id) AS segment
             FROM cards c LEFT JOIN accounts a ON a.customer_id = c.customer_id
             WHERE c.programme_id = \(programmeId)
-              AND c.number = coalesce(\(reference.cardNumber)::text,
-                  (SELECT puntos_current_card(u.id) FROM customers u
-                   WHERE u.programme_id = \(programmeId) AND u.external_id = \(reference.externalId)))
+              AND c.number = puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)
             """
         ).first
         guard let row else {

@@ -7,11 +7,13 @@ package struct CustomerIdentity: Sendable, Equatable {
     package var phone: PhoneNumber?
     package var name: String?
     package var locale: String?
+    package var birthDate: BirthDate?
 
     package init(
         externalId: String? = nil, email: EmailAddress? = nil, phone: PhoneNumber? = nil,
-        name: String? = nil, locale: String? = nil
+        name: String? = nil, locale: String? = nil, birthDate: BirthDate? = nil
     ) {
+        self.birthDate = birthDate
         self.externalId = externalId
         self.email = email
         self.phone = phone
@@ -31,12 +33,23 @@ package struct CustomerIdentity: Sendable, Equatable {
                 try Validate.phone($0, field: "\(field).phone", defaultCountryCode: defaultCountryCode)
             },
             name: try Validate.optionalText(input.name, field: "\(field).name", maxLength: 200),
-            locale: try Validate.locale(input.locale, field: "\(field).locale"))
+            locale: try Validate.locale(input.locale, field: "\(field).locale"),
+            birthDate: try input.birthDate.map { try BirthDate.parse($0, field: "\(field).birth_date") })
         guard identity.externalId != nil || identity.email != nil || identity.phone != nil else {
             throw FunctionError.badInput(
                 .missingField, field: field,
                 "\(field) needs at least one of external_id, email and phone")
         }
         return identity
+    }
+
+    /// For a writer that does not store a birth date (`puntos import`): one given is refused naming
+    /// the field, never silently dropped.
+    package func withoutBirthDate(field: String) throws -> CustomerIdentity {
+        guard birthDate == nil else {
+            throw FunctionError.badInput(
+                .unknownField, field: "\(field).birth_date", "\(field).birth_date is not imported; register-card takes it")
+        }
+        return self
     }
 }

@@ -21,12 +21,14 @@ package struct NoticeKind: StoredVocabulary, Hashable {
     package static let pointsExpired = NoticeKind(rawValue: "points_expired")
     package static let rewardBought = NoticeKind(rawValue: "reward_bought")
     package static let couponExpiring = NoticeKind(rawValue: "coupon_expiring")
+    /// A member's tier went up or down (payload `direction`).
+    package static let tierChanged = NoticeKind(rawValue: "tier_changed")
 
     /// Every kind the engine writes.
     package static let known: [NoticeKind] = [
         .priceDrop, .backInStock, .alertConfirm, .pointsEarned, .pointsSpent, .pointsReturned, .pointsExpiring,
         .pointsHeld, .pointsReleased, .pointsRestored, .pointsAdjusted, .pointsActivated, .pointsExpired,
-        .rewardBought, .couponExpiring,
+        .rewardBought, .couponExpiring, .tierChanged,
     ]
 
     /// Marketing (the alerts a customer asked for: price drops, restocks) or transactional (anything

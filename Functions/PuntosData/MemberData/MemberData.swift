@@ -3,14 +3,16 @@ import PuntosCore
 package import PuntosPostgres
 package import PuntosRuntime
 
-/// `member-data`: a member's data exported (one JSON document of everything Puntos holds on them) or
-/// erased (personal data removed, the ledger's sums kept). For an administrator: signed routes only.
+/// `member-data`: a member's data exported (one JSON document of everything Puntos holds on them),
+/// erased (personal data removed, the ledger's sums kept), or two records of one person merged
+/// (`MemberMerge`). For an administrator: signed routes only.
 package struct MemberData: FunctionHandler {
     package static let name = "member-data"
 
     package static let httpRoutes = [
         "POST /members/export": "export",
         "POST /members/erase": "erase",
+        "POST /members/merge": "merge",
     ]
 
     package init() {}
@@ -26,7 +28,9 @@ package struct MemberData: FunctionHandler {
             return try context.database.withTransaction(isolation: .repeatableRead) { connection in
                 let customer = try identifier.resolve(programme, connection)
                 guard let customer else { throw identifier.notFound }
-                return MemberDataResult(member: try MemberExportStore.document(customer, connection))
+                // A customer merged into another is that one now: the survivor's document has both histories.
+                let survivor = try MergeStore(connection: connection).survivor(of: customer)
+                return MemberDataResult(member: try MemberExportStore.document(survivor, connection))
             }
         case .erase(let member):
             let identifier = try MemberIdentifier(member)
@@ -37,6 +41,8 @@ package struct MemberData: FunctionHandler {
                     erasure: try MemberErasure(connection: connection, context: context)
                         .erase(identifier, programme: programme, reason: reason))
             }
+        case .merge(let merge):
+            return MemberDataResult(merge: try MemberMerge(context: context).merge(merge))
         }
     }
 }
@@ -48,36 +54,53 @@ struct MemberIdentifier {
     }
 
     let value: Value
+    /// Where the identifier sits in the event: "" at the top, "absorbed." or "survivor." in a merge.
+    let prefix: String
     /// The phone as given: its E.164 form depends on the programme's default country code.
     private let rawPhone: String?
 
     init(_ member: MemberDataEvent.Member) throws {
+        try self.init(
+            customerId: member.customerId, cardNumber: member.cardNumber, externalId: member.externalId, email: member.email,
+            phone: member.phone, prefix: "")
+    }
+
+    init(_ member: MemberReference, prefix: String) throws {
+        try self.init(
+            customerId: member.customerId, cardNumber: member.cardNumber, externalId: member.externalId, email: member.email,
+            phone: member.phone, prefix: prefix)
+    }
+
+    init(customerId: Int64?, cardNumber: String?, externalId: String?, email: String?, phone: String?, prefix: String) throws {
+        self.prefix = prefix
         let given = [
-            member.customerId.map { _ in "customer_id" }, member.cardNumber.map { _ in "card_number" },
-            member.externalId.map { _ in "external_id" }, member.email.map { _ in "email" }, member.phone.map { _ in "phone" },
+            customerId.map { _ in "customer_id" }, cardNumber.map { _ in "card_number" },
+            externalId.map { _ in "external_id" }, email.map { _ in "email" }, phone.map { _ in "phone" },
         ].compactMap { $0 }
         guard given.count == 1 else {
             throw FunctionError.badInput(
-                .invalidLookup, field: "$", "give exactly one of customer_id, card_number, external_id, email and phone")
+                .invalidLookup, field: prefix.isEmpty ? "$" : String(prefix.dropLast()),
+                "give exactly one of customer_id, card_number, external_id, email and phone")
         }
-        rawPhone = member.phone
-        if let id = member.customerId {
+        rawPhone = phone
+        if let id = customerId {
             guard id > 0 else {
-                throw FunctionError.badInput(.invalidValue, field: "customer_id", "customer_id must be positive")
+                throw FunctionError.badInput(.invalidValue, field: prefix + "customer_id", "customer_id must be positive")
             }
             value = .customerId(id)
-        } else if let card = member.cardNumber {
-            value = .cardNumber(try Validate.cardNumber(card, field: "card_number").digits)
-        } else if let external = member.externalId {
-            value = .externalId(try Validate.text(external, field: "external_id", maxLength: 128))
-        } else if let email = member.email {
-            value = .email(try Validate.email(email, field: "email").value)
+        } else if let card = cardNumber {
+            value = .cardNumber(try Validate.cardNumber(card, field: prefix + "card_number").digits)
+        } else if let external = externalId {
+            value = .externalId(try Validate.text(external, field: prefix + "external_id", maxLength: 128))
+        } else if let email {
+            value = .email(try Validate.email(email, field: prefix + "email").value)
         } else {
-            value = .phone(member.phone ?? "")
+            value = .phone(phone ?? "")
         }
     }
 
-    var field: String {
+    /// The identifier's kind, as a column and an erasure digest name it.
+    var kind: String {
         switch value {
         case .customerId: "customer_id"
         case .cardNumber: "card_number"
@@ -86,6 +109,9 @@ struct MemberIdentifier {
         case .phone: "phone"
         }
     }
+
+    /// The field a refusal names.
+    var field: String { prefix + kind }
 
     var notFound: FunctionError {
         FunctionError.notFound(.memberNotFound, field: field, "there is no such member in this programme")
@@ -97,7 +123,7 @@ struct MemberIdentifier {
         case .customerId(let id): String(id)
         case .cardNumber(let text), .externalId(let text), .email(let text): text
         case .phone:
-            try Validate.phone(rawPhone ?? "", field: "phone", defaultCountryCode: programme.defaultCountryCode).e164
+            try Validate.phone(rawPhone ?? "", field: field, defaultCountryCode: programme.defaultCountryCode).e164
         }
     }
 

@@ -2,21 +2,27 @@ package import FoundationEssentials
 package import PuntosRuntime
 
 /// Every event `member-data` understands, told apart by `kind`: `export` (everything Puntos holds on
-/// one customer, as one JSON document) and `erase` (the customer's personal data removed).
+/// one customer, as one JSON document), `erase` (the customer's personal data removed) and `merge` (two
+/// records of one person made one, `MergeEvent`).
 package enum MemberDataEvent: Sendable, Decodable {
     case export(Member)
     case erase(Member)
+    case merge(MergeEvent)
 
-    package static let kinds = ["export", "erase"]
+    package static let kinds = ["export", "erase", "merge"]
 
     private enum KindKey: String, CodingKey { case kind }
 
     package init(from decoder: any Decoder) throws {
         let kind = try decoder.container(keyedBy: KindKey.self).decode(String.self, forKey: .kind)
-        try decoder.rejectUnknownKeys(Member.CodingKeys.self)
         switch kind {
-        case "export": self = .export(try Member(from: decoder))
-        case "erase": self = .erase(try Member(from: decoder))
+        case "export", "erase":
+            try decoder.rejectUnknownKeys(Member.CodingKeys.self)
+            let member = try Member(from: decoder)
+            self = kind == "export" ? .export(member) : .erase(member)
+        case "merge":
+            try decoder.rejectUnknownKeys(MergeEvent.CodingKeys.self)
+            self = .merge(try MergeEvent(from: decoder))
         default:
             throw FunctionError.badInput(
                 .unknownKind, field: "kind",
@@ -43,10 +49,12 @@ package enum MemberDataEvent: Sendable, Decodable {
     }
 }
 
-/// What `member-data` answers: the document (export) or what the erasure did (erase).
+/// What `member-data` answers: the document (export), what the erasure did (erase) or what the merge
+/// did (merge).
 package struct MemberDataResult: Codable, Sendable, Equatable {
     package var member: JSONValue?
     package var erasure: ErasureSummary?
+    package var merge: MergeSummary?
 }
 
 /// What an erasure did; a repeated erasure answers the first one's summary.

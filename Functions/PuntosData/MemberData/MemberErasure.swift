@@ -4,7 +4,7 @@ import PuntosPostgres
 import PuntosRuntime
 
 /// Erases a member's personal data in one transaction, under the customer's row lock:
-/// - the customer keeps its id (and segment) but loses its e-mail, phone, name and locale, and its
+/// - the customer keeps its id (and segment) but loses its e-mail, phone, name, locale and birth date, and its
 ///   external id becomes the tombstone `erased:<id>`;
 /// - its cards are blocked (with a `blocked` card event); card numbers stay, as the ledger names them;
 /// - its alert subscriptions (and a guest's under its e-mail) are removed, its notification settings
@@ -29,7 +29,7 @@ struct MemberErasure {
         }
         // An identifier the member no longer has: known only by its digest in the log.
         let value = try identifier.stored(try Programme.load(programme, from: connection))
-        guard let first = try log.loggedSummary(programme: programme, field: identifier.field, value: value) else {
+        guard let first = try log.loggedSummary(programme: programme, field: identifier.kind, value: value) else {
             throw identifier.notFound
         }
         return first

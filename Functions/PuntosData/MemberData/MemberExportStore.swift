@@ -4,9 +4,11 @@ import PuntosRuntime
 
 /// Everything Puntos holds on one customer, as one JSON document built by PostgreSQL in one statement
 /// (each table's rows as they are stored, column names as keys): the customer, account, cards and
-/// their history, agreements, ledger entries, lots, invoices, holds, alert subscriptions (their own and
+/// their history, agreements, ledger entries (their own and those of every customer merged into them:
+/// both histories), the customers merged into them and the merges, lots, invoices, holds, alert subscriptions (their own and
 /// any a guest made with their e-mail), notices (to them, or to their e-mail or phone as a guest) with
-/// every delivery attempt, notification settings, unsubscribes, and the erasure if there was one.
+/// every delivery attempt, notification settings, unsubscribes, coupons with their history, and the
+/// erasure if there was one.
 enum MemberExportStore {
     static func document(_ customer: Int64, _ connection: PostgresConnection) throws -> JSONValue {
         let text: String = try connection.query(
@@ -25,11 +27,19 @@ enum MemberExportStore {
                 'agreements', coalesce((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM agreements a
                                         WHERE a.customer_id = \(customer)), '[]'),
                 'ledger_entries', coalesce((SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM ledger_entries e
-                                            WHERE e.customer_id = \(customer)), '[]'),
+                                            WHERE e.customer_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
+                'merged_customers', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.id) FROM customers x
+                                              WHERE x.id = ANY (puntos_merged_customers(\(customer))) AND x.id <> \(customer)), '[]'),
+                'merges', coalesce((SELECT jsonb_agg(to_jsonb(m) ORDER BY m.id) FROM member_merges m
+                                    WHERE m.survivor_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
                 'lots', coalesce((SELECT jsonb_agg(to_jsonb(l) ORDER BY l.id) FROM lots l WHERE l.customer_id = \(customer)), '[]'),
                 'invoices', coalesce((SELECT jsonb_agg(to_jsonb(i) ORDER BY i.id) FROM invoices i
                                       WHERE i.customer_id = \(customer)), '[]'),
                 'holds', coalesce((SELECT jsonb_agg(to_jsonb(h) ORDER BY h.id) FROM holds h WHERE h.customer_id = \(customer)), '[]'),
+                'coupons', coalesce((SELECT jsonb_agg(to_jsonb(c) || jsonb_build_object('events', coalesce(
+                                         (SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM coupon_events e WHERE e.coupon_id = c.id),
+                                         '[]')) ORDER BY c.id)
+                                     FROM coupons c WHERE c.customer_id = \(customer)), '[]'),
                 'subscriptions', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.id) FROM alert_subscriptions s, u
                                            WHERE s.customer_id = u.id
                                               OR (s.customer_id IS NULL AND s.programme_id = u.programme_id AND s.email = u.email)), '[]'),

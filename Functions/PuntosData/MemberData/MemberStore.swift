@@ -47,7 +47,8 @@ struct MemberStore {
     func makeTombstone(_ customer: Int64) throws {
         try connection.query(
             """
-            UPDATE customers SET external_id = 'erased:' || id::text, email = NULL, phone = NULL, name = NULL, locale = NULL
+            UPDATE customers SET external_id = 'erased:' || id::text, email = NULL, phone = NULL, name = NULL, locale = NULL,
+                                 birth_date = NULL
             WHERE id = \(customer)
             """)
     }

@@ -16,7 +16,7 @@ package import PuntosRuntime
 ///   else `PUNTOS_DEFAULT_TIME_ZONE` (IANA name, `UTC`).
 /// - `PUNTOS_RETRY_BASE_S` (60), `PUNTOS_RETRY_MAX_S` (21600), `PUNTOS_RETRY_ATTEMPTS` (8): the retry policy.
 /// - `PUNTOS_DELIVER_BATCH` (Int, 200): notices claimed at once; `PUNTOS_DELIVER_MAX` (Int, 5000) per run.
-/// Links use `AlertsConfiguration` (`PUNTOS_PUBLIC_URL`, `PUNTOS_SIGNING_SECRET`).
+/// Links use `AlertsConfiguration` (`PUNTOS_PUBLIC_URL`, `PUNTOS_SIGNING_SECRET`); payouts `PayoutProvider` (`PUNTOS_PAYOUT_*`).
 package struct DeliveryConfiguration: Sendable {
     package var smtp: SMTPConfiguration?
     package var mailFrom = "Puntos <noreply@puntos.invalid>"
@@ -32,6 +32,8 @@ package struct DeliveryConfiguration: Sendable {
     package var batchSize = 200
     package var maxPerRun = 5000
     package var links = AlertsConfiguration()
+    /// The payout provider (`PUNTOS_PAYOUT_*`, see `PayoutProvider`).
+    package var payouts = PayoutProvider()
 
     package init() {}
 
@@ -64,6 +66,7 @@ package struct DeliveryConfiguration: Sendable {
         if let batch = value("PUNTOS_DELIVER_BATCH").flatMap(Int.init), batch > 0 { configuration.batchSize = min(batch, 5000) }
         if let max = value("PUNTOS_DELIVER_MAX").flatMap(Int.init), max > 0 { configuration.maxPerRun = max }
         configuration.links = .fromEnvironment(environment)
+        configuration.payouts = .fromEnvironment(environment)
         return configuration
     }
 

@@ -44,6 +44,7 @@ package struct Deliver: FunctionHandler {
             let results = routed.unsent + Self.groups(routed.notices).flatMap { run.deliver($0, window: batch.window) }
             try store.record(results, now: context.now)
         }
+        run.output.payouts = try sendPayouts(programme: programme, limit: limit, context: context)
         return run.output
     }
 

@@ -40,6 +40,8 @@ package struct DeliverOutput: Codable, Sendable, Equatable {
     package var dead = 0
     package var deferred = 0
     package var suppressed = 0
+    /// The payout requests sent to the provider in this run (`PayoutSender`).
+    package var payouts = PayoutTally()
 
     package init() {}
 }

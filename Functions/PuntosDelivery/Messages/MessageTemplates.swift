@@ -59,6 +59,7 @@ package enum MessageTemplates {
             return phrasing.pointsMoved(NoticeKind(rawValue: facts.kind))
         case .rewardBought: return phrasing.rewardBought
         case .couponExpiring: return phrasing.couponExpiring
+        case .tierChanged: return phrasing.tierChanged
         default: return phrasing.generic
         }
     }

@@ -15,6 +15,7 @@ package enum PayloadKeys {
         case .pointsAdjusted: pointsShown.union(["direction"])
         case .rewardBought: ["points", "available", "reward_name", "coupon_code", "valid_until"]
         case .couponExpiring: ["coupon_code", "reward_name", "valid_until"]
+        case .tierChanged: ["from_tier", "to_tier", "multiplier"]
         default: kind.rawValue.hasPrefix("points_") ? pointsShown : []
         }
     }
@@ -37,6 +38,11 @@ package enum PayloadKeys {
             [
                 "card_last4": "the coupon's code identifies it",
                 "points": "what the coupon cost, for the shop: the message is about its date",
+            ]
+        case .tierChanged:
+            [
+                "tier_change_id": identifier, "direction": "the message's words say up or down",
+                "reason": "why the tier changed, for the shop (qualified, period_end, grace_ended, return)",
             ]
         default:
             kind.rawValue.hasPrefix("points_")

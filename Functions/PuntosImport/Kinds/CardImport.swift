@@ -50,7 +50,8 @@ struct CardImport: ImportKind {
         do {
             let number = try Validate.cardNumber(fields.cardNumber, field: "card_number")
             let identity = try CustomerIdentity.validate(
-                fields.customer, field: "customer", defaultCountryCode: session.settings.programme.defaultCountryCode)
+                fields.customer, field: "customer", defaultCountryCode: session.settings.programme.defaultCountryCode
+            ).withoutBirthDate(field: "customer")
             let version = try Validate.optionalText(fields.version, field: "version", maxLength: 64)
             if let issuedAt = fields.issuedAt { try Validate.notInFuture(issuedAt, field: "issued_at", now: session.now) }
             if let acceptedAt = fields.acceptedAt {

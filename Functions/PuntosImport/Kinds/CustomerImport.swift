@@ -31,7 +31,8 @@ struct CustomerImport: ImportKind {
         do {
             return Record(
                 identity: try CustomerIdentity.validate(
-                    fields.customer, field: "customer", defaultCountryCode: session.settings.programme.defaultCountryCode))
+                    fields.customer, field: "customer", defaultCountryCode: session.settings.programme.defaultCountryCode
+                ).withoutBirthDate(field: "customer"))
         } catch let error as FunctionError {
             throw error
         } catch {

@@ -68,7 +68,7 @@ struct AdjustmentImportStore {
             }
             try staging.analyze("import_credits")
             let ledger = ImportLedgerStore(connection: connection, programme: programme)
-            try ledger.lockAccounts(table: .credits)
+            let debts = try ledger.lockAccounts(table: .credits)
             let credited = try connection.query(
                 """
                 WITH k AS (
@@ -88,14 +88,17 @@ struct AdjustmentImportStore {
                     INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, lot_id, reason,
                                                 source, request_id, at)
                     SELECT \(programme), customer_id, card_number, 'adjustment', points, lot_id, reason, 'import', origin, at
-                    FROM s ORDER BY line)
-                SELECT key, line, lot_id, expired FROM s
+                    FROM s ORDER BY line
+                    RETURNING id, lot_id)
+                SELECT s.key, s.line, s.lot_id, s.customer_id, s.points, true AS active, s.expired, entry.id AS entry_id
+                FROM s JOIN entry ON entry.lot_id = s.lot_id
                 """)
             let keys = Set(try credited.map { try $0.decode("key") as String })
+            let paid = try ledger.payDebts(debts, from: try credited.map(CreditedLot.init))
             let expired: [(lot: Int64, line: Int)] = try credited.filter { try $0.decode("expired") }.map {
                 (try $0.decode("lot_id"), try $0.decode("line"))
             }
-            try ledger.expire(credits: expired)
+            try ledger.expire(credits: expired, paid: paid)
             for a in adjustments where a.item.record.points > 0 && !keys.contains(a.item.record.key) {
                 outcomes[a.item.line] = .skipped
             }

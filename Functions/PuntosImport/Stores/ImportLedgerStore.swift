@@ -12,42 +12,86 @@ struct ImportLedgerStore {
 
     enum Staged { case invoices, credits }
 
-    func lockAccounts(table: Staged) throws {
+    /// Locks the staged customers' accounts; answers, for those below zero, the points they owe (what
+    /// their next available credits pay back first, as `accrue`'s do).
+    func lockAccounts(table: Staged) throws -> [Int64: Int64] {
+        let rows: PostgresRows
         switch table {
         case .invoices:
-            try connection.query(
+            rows = try connection.query(
                 """
                 WITH c AS (SELECT DISTINCT customer_id FROM import_invoices),
                 ins AS (INSERT INTO accounts (customer_id, programme_id, may_go_negative)
                         SELECT c.customer_id, p.id, p.allow_negative FROM c, programmes p WHERE p.id = \(programme)
-                        ORDER BY c.customer_id ON CONFLICT (customer_id) DO NOTHING)
-                SELECT 1 FROM accounts a JOIN c ON c.customer_id = a.customer_id ORDER BY a.customer_id FOR UPDATE OF a
+                        ORDER BY c.customer_id ON CONFLICT (customer_id) DO NOTHING),
+                locked AS MATERIALIZED (
+                    SELECT a.customer_id, a.available FROM accounts a JOIN c ON c.customer_id = a.customer_id
+                    ORDER BY a.customer_id FOR UPDATE OF a)
+                SELECT customer_id, -available AS debt FROM locked WHERE available < 0
                 """)
         case .credits:
-            try connection.query(
+            rows = try connection.query(
                 """
                 WITH c AS (SELECT DISTINCT customer_id FROM import_credits),
                 ins AS (INSERT INTO accounts (customer_id, programme_id, may_go_negative)
                         SELECT c.customer_id, p.id, p.allow_negative FROM c, programmes p WHERE p.id = \(programme)
-                        ORDER BY c.customer_id ON CONFLICT (customer_id) DO NOTHING)
-                SELECT 1 FROM accounts a JOIN c ON c.customer_id = a.customer_id ORDER BY a.customer_id FOR UPDATE OF a
+                        ORDER BY c.customer_id ON CONFLICT (customer_id) DO NOTHING),
+                locked AS MATERIALIZED (
+                    SELECT a.customer_id, a.available FROM accounts a JOIN c ON c.customer_id = a.customer_id
+                    ORDER BY a.customer_id FOR UPDATE OF a)
+                SELECT customer_id, -available AS debt FROM locked WHERE available < 0
                 """)
         }
+        var debts: [Int64: Int64] = [:]
+        for row in rows { debts[try row.decode("customer_id")] = try row.decode("debt") }
+        return debts
     }
 
-    /// The expiry entries (and draws) of credited lots already past their expiry, staged in `import_credits`.
-    func expire(credits: [(lot: Int64, line: Int)]) throws {
+    /// Pays `debts` back from the batch's credited lots, as `accrue` pays a negative balance from a
+    /// credit: each debtor's available lots in the file's order, each paying what is still owed, with a
+    /// draw on the lot recorded against its own credit entry. A lot that arrives expired pays first and
+    /// expires only the rest. Answers what each lot paid, by lot.
+    func payDebts(_ debts: [Int64: Int64], from lots: [CreditedLot]) throws -> [Int64: Int64] {
+        guard !debts.isEmpty else { return [:] }
+        var owed = debts
+        var paid: [CreditedLot] = []
+        var amounts: [Int64: Int64] = [:]
+        for lot in lots.sorted(by: { $0.line < $1.line }) where lot.active {
+            guard let debt = owed[lot.customerId], debt > 0 else { continue }
+            let pays = min(debt, lot.points)
+            owed[lot.customerId] = debt - pays
+            amounts[lot.lotId] = pays
+            paid.append(lot)
+        }
+        guard !paid.isEmpty else { return [:] }
+        try connection.query(
+            """
+            WITH d AS (SELECT entry::bigint AS entry_id, lot::bigint AS lot_id, -pts::bigint AS points, exp::boolean AS expired
+                       FROM unnest(\(paid.map { String($0.entryId) })::text[], \(paid.map { String($0.lotId) })::text[],
+                                   \(paid.map { String(amounts[$0.lotId]!) })::text[], \(paid.map { $0.expired ? "t" : "f" })::text[])
+                            AS t(entry, lot, pts, exp)),
+            ins AS (INSERT INTO lot_draws (entry_id, lot_id, points) SELECT entry_id, lot_id, points FROM d)
+            UPDATE lots SET remaining = lots.remaining + d.points FROM d WHERE lots.id = d.lot_id AND NOT d.expired
+            """)
+        return amounts
+    }
+
+    /// The expiry entries (and draws) of credited lots already past their expiry, staged in
+    /// `import_credits`: each expires its points less what it paid of a debt (`paid`, by lot).
+    func expire(credits: [(lot: Int64, line: Int)], paid: [Int64: Int64]) throws {
         guard !credits.isEmpty else { return }
         try connection.query(
             """
-            WITH e AS (SELECT lot::bigint AS lot_id, line::int AS line
-                       FROM unnest(\(credits.map { String($0.lot) })::text[], \(credits.map { String($0.line) })::text[]) AS t(lot, line)),
+            WITH e AS (SELECT lot::bigint AS lot_id, line::int AS line, paid::bigint AS paid
+                       FROM unnest(\(credits.map { String($0.lot) })::text[], \(credits.map { String($0.line) })::text[],
+                                   \(credits.map { String(paid[$0.lot, default: 0]) })::text[]) AS t(lot, line, paid)),
             exp AS (
                 INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, lot_id, reason,
                                             source, request_id, at)
-                SELECT \(programme), l.customer_id, s.card_number, 'expiry', -l.points, l.id, 'points expired', 'import',
+                SELECT \(programme), l.customer_id, s.card_number, 'expiry', e.paid - l.points, l.id, 'points expired', 'import',
                        s.origin, l.expires_at
                 FROM e JOIN lots l ON l.id = e.lot_id JOIN import_credits s ON s.line = e.line
+                WHERE l.points > e.paid
                 ORDER BY e.line
                 RETURNING id, lot_id, available_delta)
             INSERT INTO lot_draws (entry_id, lot_id, points) SELECT id, lot_id, available_delta FROM exp
@@ -88,5 +132,26 @@ struct ImportLedgerStore {
             ins AS (INSERT INTO lot_draws (entry_id, lot_id, points) SELECT e.id, d.lot_id, d.points FROM e, d)
             UPDATE lots SET remaining = lots.remaining + d.points FROM d WHERE lots.id = d.lot_id
             """)
+    }
+}
+
+/// A lot one import batch credited, with its credit entry, as `ImportLedgerStore.payDebts` reads it.
+struct CreditedLot {
+    let line: Int
+    let customerId: Int64
+    let entryId: Int64
+    let lotId: Int64
+    let points: Int64
+    let active: Bool
+    let expired: Bool
+
+    init(_ row: PostgresRow) throws {
+        line = try row.decode("line")
+        customerId = try row.decode("customer_id")
+        entryId = try row.decode("entry_id")
+        lotId = try row.decode("lot_id")
+        points = try row.decode("points")
+        active = try row.decode("active")
+        expired = try row.decode("expired")
     }
 }

@@ -66,7 +66,8 @@ struct InvoiceImportStore {
                 }
             }
             try staging.analyze("import_invoices")
-            try ImportLedgerStore(connection: connection, programme: programme).lockAccounts(table: .invoices)
+            let ledger = ImportLedgerStore(connection: connection, programme: programme)
+            let debts = try ledger.lockAccounts(table: .invoices)
             let rows = try connection.query(
                 """
                 WITH inv AS (
@@ -90,30 +91,33 @@ struct InvoiceImportStore {
                            CASE WHEN s.active THEN 0 ELSE s.points END, s.number, s.order_number, lot.id, s.rule, 'import',
                            s.origin, s.invoiced_at
                     FROM lot JOIN inv ON inv.id = lot.invoice_id JOIN import_invoices s ON s.number = inv.number
-                    ORDER BY s.line)
-                SELECT inv.number, lot.id AS lot_id, s.expired
-                FROM inv JOIN import_invoices s ON s.number = inv.number LEFT JOIN lot ON lot.invoice_id = inv.id
+                    ORDER BY s.line
+                    RETURNING id, lot_id)
+                SELECT inv.number, lot.id AS lot_id, entry.id AS entry_id, s.line, s.customer_id, s.points, s.active, s.expired
+                FROM inv JOIN import_invoices s ON s.number = inv.number
+                LEFT JOIN lot ON lot.invoice_id = inv.id LEFT JOIN entry ON entry.lot_id = lot.id
                 """)
             var inserted: Set<String> = []
-            var expired: [(lot: String, number: String)] = []
+            var credited: [CreditedLot] = []
             for row in rows {
-                let number: String = try row.decode("number")
-                inserted.insert(number)
-                if let lot: Int64 = try row.decodeIfPresent("lot_id"), try row.decode("expired") {
-                    expired.append((String(lot), number))
-                }
+                inserted.insert(try row.decode("number"))
+                if try row.decodeIfPresent("lot_id", as: Int64.self) != nil { credited.append(try CreditedLot(row)) }
             }
+            let paid = try ledger.payDebts(debts, from: credited)
+            let expired = credited.filter(\.expired).filter { $0.points > paid[$0.lotId, default: 0] }
             if !expired.isEmpty {
                 try connection.query(
                     """
-                    WITH e AS (SELECT lot::bigint AS lot_id, num AS number
-                               FROM unnest(\(expired.map(\.lot))::text[], \(expired.map(\.number))::text[]) AS t(lot, num)),
+                    WITH e AS (SELECT lot::bigint AS lot_id, line::int AS line, pts::bigint AS points
+                               FROM unnest(\(expired.map { String($0.lotId) })::text[], \(expired.map { String($0.line) })::text[],
+                                           \(expired.map { String($0.points - paid[$0.lotId, default: 0]) })::text[])
+                                    AS t(lot, line, pts)),
                     exp AS (
                         INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, lot_id,
-                                                    reason, source, request_id, at)
-                        SELECT \(programme), s.customer_id, s.card_number, 'expiry', -s.points, e.lot_id, 'points expired', 'import',
-                               s.origin, s.expires_at
-                        FROM e JOIN import_invoices s ON s.number = e.number
+                                                    invoice_number, order_number, reason, source, request_id, at)
+                        SELECT \(programme), s.customer_id, s.card_number, 'expiry', -e.points, e.lot_id, s.number, s.order_number,
+                               'points expired', 'import', s.origin, s.expires_at
+                        FROM e JOIN import_invoices s ON s.line = e.line
                         ORDER BY s.line
                         RETURNING id, lot_id, available_delta)
                     INSERT INTO lot_draws (entry_id, lot_id, points) SELECT id, lot_id, available_delta FROM exp

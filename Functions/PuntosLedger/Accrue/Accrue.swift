@@ -15,6 +15,7 @@ package struct Accrue: FunctionHandler {
         "POST /returns": "return",
         "POST /orders/{order_number}/cancel": "cancel",
         "POST /adjustments": "adjust",
+        "POST /actions": "action",
     ]
 
     /// A queue batch of invoices commits once (a savepoint per message): every accrue transaction is
@@ -31,6 +32,7 @@ package struct Accrue: FunctionHandler {
         case .return(let event): try returnInvoice(event, context)
         case .cancel(let event): try cancel(event, context)
         case .adjust(let event): try adjust(event, context)
+        case .action(let event): try action(event, context)
         }
     }
 
@@ -61,9 +63,10 @@ package struct Accrue: FunctionHandler {
         ) { store in
             try LineValidation.currency(event.currency, programme: store.settings.programme)
             var account = try store.accounts.lockEarning(invoice.account)
-            let rules = try store.earningRules(at: event.date, segment: account.segment)
-            let earning = rules.earn(invoice.lines, segment: account.segment, channels: store.settings.channels)
-            let earnings = earning.lines
+            var rules = try store.earningRules(at: event.date, segment: account.segment)
+            // A claim earns at the base rate: its points are fixed before moderation (Tiers, README).
+            rules.tier = try event.moderation == true ? nil : store.appliedTier(customerId: account.customerId)
+            var earning = rules.earn(invoice.lines, segment: account.segment, channels: store.settings.channels)
             let excluded = try store.exclusions.excluding(
                 order: invoice.orderNumber, other: other, record: ("accrue.invoice", context.requestId, context.now))
             let decision =
@@ -73,6 +76,14 @@ package struct Accrue: FunctionHandler {
                     settings: store.settings, agreementFrom: account.agreementFrom, invoicedAt: event.date,
                     region: invoice.region, lineChannels: invoice.lines.compactMap(\.channel),
                     moderation: event.moderation == true)
+            // Promotions with a budget or a per-customer cap give only what it leaves (`PromotionLimits`).
+            let grants =
+                decision.status == .notEligible
+                ? []
+                : try store.promotionLimits.take(
+                    &earning, rules: rules, lines: invoice.lines, segment: account.segment,
+                    channels: store.settings.channels, customerId: account.customerId, invoiceNumber: invoice.number)
+            let earnings = earning.lines
             let points = decision.status == .notEligible ? 0 : earning.points
             let new = NewInvoice(
                 number: invoice.number, orderNumber: invoice.orderNumber, account: account, channel: invoice.channel,
@@ -85,11 +96,13 @@ package struct Accrue: FunctionHandler {
             if decision.status == .accrued {
                 let facts = EntryFacts(
                     kind: .accrual, invoiceNumber: invoice.number, orderNumber: invoice.orderNumber,
-                    rule: try AccrualRule.json(rules, applied: Set(earnings.flatMap(\.promotions)), store.settings),
+                    rule: try PromotionGrant.rule(
+                        AccrualRule.json(rules, applied: Set(earnings.flatMap(\.promotions)), store.settings), grants),
                     source: "accrue.invoice")
                 try store.credit(
                     &account, points: points, invoiceId: invoiceId, facts: facts, pendingWindow: true, notice: .pointsEarned,
                     businessDate: event.date)
+                try store.qualifyForTier(customerId: account.customerId, invoiceNumber: invoice.number, source: "accrue.invoice")
             }
             return AccrueResult(
                 invoiceNumber: invoice.number, orderNumber: invoice.orderNumber, status: decision.status.rawValue,
@@ -122,6 +135,7 @@ package struct Accrue: FunctionHandler {
                 try store.credit(
                     &account, points: invoice.points, invoiceId: invoice.id, facts: facts, pendingWindow: true,
                     notice: .pointsEarned, businessDate: invoice.invoicedAt)
+                try store.qualifyForTier(customerId: account.customerId, invoiceNumber: number, source: "accrue.approve")
             }
             return AccrueResult(
                 invoiceNumber: number, orderNumber: invoice.orderNumber, status: status.rawValue,

@@ -16,6 +16,8 @@ package enum AccrueEvent: KindedEvent {
     case cancel(Cancel)
     /// A manual correction with a reason.
     case adjust(Adjust)
+    /// A customer did something the programme rewards (Actions/Accrue+Action.swift).
+    case action(Action)
 
     package static let kindTable = EventKinds<AccrueEvent>(
         "an accrue event",
@@ -24,7 +26,8 @@ package enum AccrueEvent: KindedEvent {
         .kind("reject", Moderation.CodingKeys.self) { .reject(try Moderation(from: $0)) },
         .kind("return", Return.CodingKeys.self) { .return(try Return(from: $0)) },
         .kind("cancel", Cancel.CodingKeys.self) { .cancel(try Cancel(from: $0)) },
-        .kind("adjust", Adjust.CodingKeys.self) { .adjust(try Adjust(from: $0)) })
+        .kind("adjust", Adjust.CodingKeys.self) { .adjust(try Adjust(from: $0)) },
+        .kind("action", Action.CodingKeys.self) { .action(try Action(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -128,7 +131,7 @@ package enum AccrueEvent: KindedEvent {
 package struct AccrueResult: Codable, Sendable, Equatable {
     package var invoiceNumber: String?
     package var orderNumber: String?
-    /// accrued, pending_moderation, rejected, not_eligible, returned, cancelled, adjusted
+    /// accrued, pending_moderation, rejected, not_eligible, returned, cancelled, adjusted, capped (an action over its cap)
     package var status: String
     /// Points this event moved: earned (positive) or taken back (negative).
     package var points: Int64

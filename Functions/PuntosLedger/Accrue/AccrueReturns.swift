@@ -20,6 +20,7 @@ extension Accrue {
             let (points, uncollected) = try takeBack(
                 invoice, lines: event.lines?.map { ($0.line, $0.quantity) }, reason: reason ?? "return \(returnNumber)",
                 store: store, account: &account)
+            try store.reviewTierAfterReturn(customerId: account.customerId, invoiceNumber: number, source: "accrue.return")
             return AccrueResult(
                 invoiceNumber: number, orderNumber: invoice.orderNumber, status: "returned", points: -points,
                 reason: reason, lines: nil, uncollected: uncollected, balance: store.balance(account))
@@ -83,6 +84,7 @@ extension Accrue {
                 points -= taken
                 uncollected += left
             }
+            try store.reviewTierAfterReturn(customerId: account.customerId, invoiceNumber: nil, source: "accrue.cancel")
             return AccrueResult(
                 invoiceNumber: nil, orderNumber: order, status: "cancelled", points: points, reason: reason,
                 lines: nil, uncollected: uncollected, balance: store.balance(account))

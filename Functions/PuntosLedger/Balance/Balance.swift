@@ -20,7 +20,8 @@ package struct Balance: FunctionHandler {
         case .balance(let event):
             let reference = try AccountReference(cardNumber: event.cardNumber, externalId: event.externalId)
             return try read(event.programme, context) { store in
-                BalanceResult(balance: store.balance(try store.accounts.readShown(reference)))
+                let account = try store.accounts.readShown(reference)
+                return BalanceResult(balance: store.balance(account), tier: try store.tierStatus(customerId: account.customerId))
             }
         case .statement(let event): return try statement(event, context)
         case .forecast(let event): return try forecast(event, context)
@@ -82,7 +83,8 @@ package struct Balance: FunctionHandler {
                 return BalanceResult(
                     forecast: .init(points: 0, value: 0, lines: [], reason: ProgrammeExclusionStore.reason))
             }
-            let rules = try store.earningRules(at: date, segment: segment)
+            var rules = try store.earningRules(at: date, segment: segment)
+            rules.tier = try store.appliedTier(customerId: try card.flatMap { try store.tiers.customer(cardNumber: $0) })
             let earning = rules.earn(lines, segment: segment, channels: store.settings.channels)
             return BalanceResult(
                 forecast: .init(

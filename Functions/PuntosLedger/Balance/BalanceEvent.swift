@@ -92,6 +92,8 @@ package struct BalanceResult: Codable, Sendable, Equatable {
     package var nextCursor: String?
     package var forecast: Forecast?
     package var liability: LiabilityReport?
+    /// The member's tier and progress to the next (kind `balance`, when the programme has tiers).
+    package var tier: TierStatus?
 
     package struct Forecast: Codable, Sendable, Equatable {
         package var points: Int64
@@ -102,6 +104,6 @@ package struct BalanceResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case balance, entries, forecast, liability, nextCursor = "next_cursor"
+        case balance, entries, forecast, liability, tier, nextCursor = "next_cursor"
     }
 }

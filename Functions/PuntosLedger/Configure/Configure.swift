@@ -10,7 +10,8 @@ package struct Configure: FunctionHandler {
     package static let httpRoutes = [
         "PUT /programme": "settings", "POST /promotions": "promotion", "PUT /cards/{card_number}/segment": "segment",
         "PUT /programmes/{programme}": "programme", "PUT /segments/{segment}": "segment_rules",
-        "PUT /programme/exclusions": "exclusions",
+        "PUT /programme/exclusions": "exclusions", "PUT /programmes/{programme}/tiers": "tiers",
+        "PUT /programmes/{programme}/actions/{action}": "action", "PUT /programmes/{programme}/referrals": "referrals",
     ]
 
     package init() {}
@@ -23,6 +24,9 @@ package struct Configure: FunctionHandler {
         case .segment(let e): try segment(e, context)
         case .segmentRules(let e): try segmentRules(e, context)
         case .exclusions(let e): try exclusions(e, context)
+        case .tiers(let e): try tiers(e, context)
+        case .action(let e): try action(e, context)
+        case .referrals(let e): try referrals(e, context)
         }
     }
 
@@ -87,6 +91,8 @@ package struct Configure: FunctionHandler {
                     .promotionExists, field: "code",
                     "promotion \(e.code) exists; promotions are not edited, end one and add another")
             }
+            try PromotionLimitStore(connection: connection, programmeId: id, now: context.now).insert(
+                promotionCode: promotion.code, budget: e.budgetPoints, cap: e.capPoints, period: e.capPeriod)
             var result = ConfigureResult(try ProgrammeSettingsStore(connection: connection).load(id))
             result.promotion = promotion
             return result

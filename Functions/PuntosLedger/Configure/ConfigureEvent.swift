@@ -14,6 +14,12 @@ package enum ConfigureEvent: KindedEvent {
     /// A segment's own rules over the programme's: a new version of them.
     case segmentRules(SegmentRules)
     case exclusions(Exclusions)
+    /// The programme's tiers (Tiers/ConfigureTiers.swift): a new version of them.
+    case tiers(Tiers)
+    /// An action the programme rewards, as its next version (Actions/Configure+Actions.swift).
+    case action(ActionInput)
+    /// What a referral earns, as its next version (Referrals/Configure+Referrals.swift).
+    case referrals(ReferralsInput)
 
     package static let kindTable = EventKinds<ConfigureEvent>(
         "a configure event",
@@ -22,7 +28,10 @@ package enum ConfigureEvent: KindedEvent {
         .kind("promotion", PromotionInput.CodingKeys.self) { .promotion(try PromotionInput(from: $0)) },
         .kind("segment", Segment.CodingKeys.self) { .segment(try Segment(from: $0)) },
         .kind("segment_rules", SegmentRules.CodingKeys.self) { .segmentRules(try SegmentRules(from: $0)) },
-        .kind("exclusions", Exclusions.CodingKeys.self) { .exclusions(try Exclusions(from: $0)) })
+        .kind("exclusions", Exclusions.CodingKeys.self) { .exclusions(try Exclusions(from: $0)) },
+        .kind("tiers", Tiers.CodingKeys.self) { .tiers(try Tiers(from: $0)) },
+        .kind("action", ActionInput.CodingKeys.self) { .action(try ActionInput(from: $0)) },
+        .kind("referrals", ReferralsInput.CodingKeys.self) { .referrals(try ReferralsInput(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -86,10 +95,15 @@ package enum ConfigureEvent: KindedEvent {
         package var bonusPerUnit: Decimal?
         package var startsAt: Date
         package var endsAt: Date
+        /// The extra points the promotion may give in all, and per customer per `cap_period` (`PromotionLimits`).
+        package var budgetPoints: Int64?
+        package var capPoints: Int64?
+        package var capPeriod: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case kind, programme, code, target, value, multiplier
             case idempotencyKey = "idempotency_key", bonusPerUnit = "bonus_per_unit", startsAt = "starts_at", endsAt = "ends_at"
+            case budgetPoints = "budget_points", capPoints = "cap_points", capPeriod = "cap_period"
         }
     }
 
@@ -178,9 +192,16 @@ package struct ConfigureResult: Codable, Sendable, Equatable {
     package var segmentRules: SegmentRule?
     /// The other programmes that exclude ours on an order (kind `exclusions`).
     package var excludedBy: [String]?
+    /// The tiers now in force (kind `tiers`).
+    package var tiers: TierScheme?
+    /// The action's rule now in force (kind `action`).
+    package var action: ActionRule?
+    /// The referral rule now in force (kind `referrals`).
+    package var referrals: ReferralRule?
 
     enum CodingKeys: String, CodingKey {
-        case programme, currency, rounding, expiry, regions, channels, promotion, segment, excludedBy = "excluded_by"
+        case programme, currency, rounding, expiry, regions, channels, promotion, segment, excludedBy = "excluded_by", tiers
+        case action, referrals
         case name, locale, version, created, defaultCountryCode = "default_country_code", timeZone = "time_zone",
             cardPrefix = "card_prefix", cardLength = "card_length", agreementRequired = "agreement_required",
             expiryNoticeDays = "expiry_notice_days", holdMinutes = "hold_minutes", segmentRules = "segment_rules"

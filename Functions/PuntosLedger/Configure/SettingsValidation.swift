@@ -98,7 +98,21 @@ package enum SettingsValidation {
         guard multiplier >= 0 && multiplier <= 100 else { throw bad("multiplier", "multiplier must be 0 to 100") }
         guard bonus >= 0 && bonus <= 1_000_000 else { throw bad("bonus_per_unit", "bonus_per_unit must be 0 to 1000000") }
         guard e.startsAt < e.endsAt else { throw bad("ends_at", "ends_at must be after starts_at") }
+        try promotionLimits(e)
         return Promotion(code: e.code, target: e.target, value: value, multiplier: multiplier, bonusPerUnit: bonus)
+    }
+
+    /// A promotion's budget and per-customer cap: positive points; a period (day, week, month,
+    /// campaign; campaign without it) only with a cap.
+    static func promotionLimits(_ e: ConfigureEvent.PromotionInput) throws {
+        if let budget = e.budgetPoints, budget < 1 { throw bad("budget_points", "budget_points must be at least 1") }
+        if let cap = e.capPoints, cap < 1 { throw bad("cap_points", "cap_points must be at least 1") }
+        if let period = e.capPeriod {
+            guard ["day", "week", "month", "campaign"].contains(period) else {
+                throw bad("cap_period", "cap_period must be day, week, month or campaign")
+            }
+            guard e.capPoints != nil else { throw bad("cap_period", "cap_period needs cap_points") }
+        }
     }
 
     /// A segment: 1 to 64 lower-case letters, digits, _ or - (nil clears it).

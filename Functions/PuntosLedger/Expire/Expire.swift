@@ -43,13 +43,17 @@ package struct ExpireResult: Codable, Sendable, Equatable {
     /// "Points expire in N days" notices written.
     package var noticesWritten: Int = 0
     package var customers: Int = 0
+    /// Tier downgrades the review applied (Tiers/TierSweep).
+    package var tierChanges: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case activated, expired, customers, holdsReleased = "holds_released", noticesWritten = "notices_written"
+        case tierChanges = "tier_changes"
     }
 }
 
-/// `expire`: activates pending lots, expires lots, releases timed-out holds and writes expiry notices.
+/// `expire`: activates pending lots, expires lots, releases timed-out holds, writes expiry notices and
+/// reviews tiers (downgrades at the end of a period).
 /// Each customer is handled in its own short transaction under its account lock, so two sweeps at
 /// once never touch the same points twice: the second finds nothing left to do.
 package struct Expire: FunctionHandler {
@@ -89,6 +93,7 @@ package struct Expire: FunctionHandler {
             }
         }
         result.customers = due.count
+        result.tierChanges = try TierSweep.run(programme, limit: limit, context)
         result.noticesWritten = try context.database.withConnection { connection in
             let settings = try ProgrammeSettingsStore(connection: connection).load(programme)
             return try NoticeStore(connection: connection, programmeId: programme, now: context.now)

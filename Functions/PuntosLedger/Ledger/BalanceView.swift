@@ -35,10 +35,12 @@ package struct StatementEntry: Codable, Sendable, Equatable {
     package var voucherNumber: String?
     package var reason: String?
     package var source: String
+    /// The customer whose account the line is on, when that is a customer merged into this one.
+    package var mergedFrom: Int64? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, at, kind, points, available, pending, held, reason, source
-        case recordedAt = "recorded_at"
+        case recordedAt = "recorded_at", mergedFrom = "merged_from"
         case invoiceNumber = "invoice_number", orderNumber = "order_number", voucherNumber = "voucher_number"
     }
 }

@@ -66,6 +66,9 @@ package struct EarningRules: Codable, Sendable, Equatable {
     /// Whether an invoice rounds once (the sum of its lines' exact points) or each line.
     package var roundingBasis: RoundingBasis
     package var promotions: [Promotion]
+    /// The member's tier when it multiplies accrual (Tiers/TierPolicy): it multiplies each line's exact
+    /// points, before rounding. Recorded on the entry's rule as `earning.tier`.
+    package var tier: AppliedTier? = nil
 
     package init(
         pointsPerUnit: Decimal, rounding: Rounding, roundingBasis: RoundingBasis = .invoice, promotions: [Promotion] = []
@@ -77,7 +80,7 @@ package struct EarningRules: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case rounding, promotions, pointsPerUnit = "points_per_unit", roundingBasis = "rounding_basis"
+        case rounding, promotions, tier, pointsPerUnit = "points_per_unit", roundingBasis = "rounding_basis"
     }
 
     /// Points for a line on its own: its exact points (`exactPoints`) rounded.
@@ -86,7 +89,7 @@ package struct EarningRules: Codable, Sendable, Equatable {
         return LineEarning(points: rounding.points(exact.points), promotions: exact.promotions)
     }
 
-    /// A line's exact points, not rounded: (amount − paid with points) × rate × multipliers + bonus × quantity.
+    /// A line's exact points, not rounded: ((amount − paid with points) × rate × multipliers + bonus × quantity) × tier.
     func exactPoints(_ line: InvoiceLine, segment: String?, channel: String) -> (points: Decimal, promotions: [String]) {
         let earning = line.earningAmount
         var multiplier: Decimal = 1
@@ -99,7 +102,7 @@ package struct EarningRules: Codable, Sendable, Equatable {
         }
         // No bonus on a line paid entirely with points.
         if earning == 0 { bonus = 0 }
-        return (earning * pointsPerUnit * multiplier + bonus, applied)
+        return ((earning * pointsPerUnit * multiplier + bonus) * (tier?.multiplier ?? 1), applied)
     }
 
     private func matches(_ promotion: Promotion, _ line: InvoiceLine, segment: String?, channel: String) -> Bool {

@@ -25,7 +25,7 @@ package struct LiabilityReport: Codable, Sendable, Equatable {
     package var pointValue: Decimal
     package var asOf: Date
     package var totals: Figures
-    /// One row per customer segment (`segment` null: customers without one). Puntos has no tiers yet.
+    /// One row per customer segment (`segment` null: customers without one). Not split by tier (yet).
     package var segments: [Figures]
     /// Points left in lots per expiry month (`month` null: points that never expire); held points are in no lot.
     package var expiry: [ExpiryMonth]

@@ -12,6 +12,10 @@ package struct Redeem: FunctionHandler {
         "POST /holds/{voucher_number}/commit": "commit",
         "POST /holds/{voucher_number}/release": "release",
         "POST /redemptions": "redeem",
+        "POST /payouts": "payout",
+        "POST /payouts/{payout_id}/approve": "approve_payout",
+        "POST /payouts/{payout_id}/reject": "reject_payout",
+        "POST /payouts/{payout_id}/result": "payout_result",
     ]
 
     package init() {}
@@ -22,6 +26,10 @@ package struct Redeem: FunctionHandler {
         case .redeem(let event): try spend(event, hold: false, context)
         case .commit(let event): try commit(event, context)
         case .release(let event): try release(event, context)
+        case .payout(let event): try requestPayout(event, context)
+        case .approvePayout(let event): try approvePayout(event, context)
+        case .rejectPayout(let event): try rejectPayout(event, context)
+        case .payoutResult(let event): try settlePayout(event, context)
         }
     }
 

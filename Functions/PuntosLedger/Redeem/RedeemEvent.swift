@@ -12,13 +12,24 @@ package enum RedeemEvent: KindedEvent {
     case release(Release)
     /// Spend points at once, without a hold.
     case redeem(Spend)
+    /// A member asks for points to be paid out to a card through the provider (held until settled).
+    case payout(Payout)
+    /// An administrator lets a payout go to the provider, or refuses it (its points go back).
+    case approvePayout(PayoutModeration)
+    case rejectPayout(PayoutModeration)
+    /// The provider's signed callback: the payout was paid (the hold is spent) or failed (released).
+    case payoutResult(PayoutOutcome)
 
     package static let kindTable = EventKinds<RedeemEvent>(
         "a redeem event",
         .kind("hold", Spend.CodingKeys.self) { .hold(try Spend(from: $0)) },
         .kind("commit", Commit.CodingKeys.self) { .commit(try Commit(from: $0)) },
         .kind("release", Release.CodingKeys.self) { .release(try Release(from: $0)) },
-        .kind("redeem", Spend.CodingKeys.self) { .redeem(try Spend(from: $0)) })
+        .kind("redeem", Spend.CodingKeys.self) { .redeem(try Spend(from: $0)) },
+        .kind("payout", Payout.CodingKeys.self) { .payout(try Payout(from: $0)) },
+        .kind("approve_payout", PayoutModeration.CodingKeys.self) { .approvePayout(try PayoutModeration(from: $0)) },
+        .kind("reject_payout", PayoutModeration.CodingKeys.self) { .rejectPayout(try PayoutModeration(from: $0)) },
+        .kind("payout_result", PayoutOutcome.CodingKeys.self) { .payoutResult(try PayoutOutcome(from: $0)) })
 
     package init(from decoder: any Decoder) throws { self = try Self.kindTable.decode(decoder) }
 
@@ -91,9 +102,11 @@ package struct RedeemResult: Codable, Sendable, Equatable {
     package var value: Decimal
     package var expiresAt: Date?
     package var balance: BalanceView
+    /// The payout, for the payout kinds.
+    package var payout: PayoutView? = nil
 
     enum CodingKeys: String, CodingKey {
-        case status, points, value, balance
+        case status, points, value, balance, payout
         case voucherNumber = "voucher_number", orderNumber = "order_number", expiresAt = "expires_at"
     }
 }

@@ -53,7 +53,7 @@ package struct HoldStore {
         ).first?.decode("id")
     }
 
-    /// The hold a commit or release names, locked; `forUpdate: false` only reads it, to find the
+    /// The checkout hold a commit or release names (a payout's hold is settled by its payout only), locked; `forUpdate: false` only reads it, to find the
     /// account to lock first.
     package func find(_ reference: HoldReference, forUpdate: Bool = true) throws -> HoldRow {
         let rows =
@@ -61,14 +61,14 @@ package struct HoldStore {
             ? try connection.query(
                 """
                 SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
-                WHERE programme_id = \(programmeId)
+                WHERE programme_id = \(programmeId) AND purpose = 'checkout'
                   AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
                 ORDER BY id DESC LIMIT 1 FOR UPDATE
                 """)
             : try connection.query(
                 """
                 SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
-                WHERE programme_id = \(programmeId)
+                WHERE programme_id = \(programmeId) AND purpose = 'checkout'
                   AND (voucher_number = \(reference.voucher) OR (\(reference.voucher)::text IS NULL AND order_number = \(reference.order)))
                 ORDER BY id DESC LIMIT 1
                 """)
@@ -83,7 +83,8 @@ package struct HoldStore {
         try connection.query(
             """
             SELECT id, voucher_number, customer_id, order_number, points, status, expires_at FROM holds
-            WHERE programme_id = \(programmeId) AND order_number = \(orderNumber) AND status = 'open' FOR UPDATE
+            WHERE programme_id = \(programmeId) AND purpose = 'checkout' AND order_number = \(orderNumber) AND status = 'open'
+            FOR UPDATE
             """
         ).map(HoldRow.init)
     }

@@ -182,43 +182,51 @@ extension LedgerStore {
         return lotId
     }
 
-    /// A page of a customer's entries, newest first, before the entry `before` (all without it).
+    /// A page of a customer's entries, newest first, before the entry `before` (all without it): its
+    /// own and those of every customer merged into it (`merged_from` names theirs), so both histories
+    /// show and the lines still add up to the balance (a merge's `merged_out` and `merged_in` cancel).
     package func entries(customerOf cardNumber: String, before: Int64?, limit: Int) throws -> [StatementEntry] {
         try connection.query(
             """
-            SELECT id, coalesce(business_at, at) AS at, at AS recorded_at, kind, available_delta, pending_delta, held_delta,
-                   invoice_number, order_number, voucher_number, reason, source
-            FROM ledger_entries
-            WHERE customer_id = (SELECT customer_id FROM cards WHERE number = \(cardNumber))
-              AND (\(before)::bigint IS NULL OR id < \(before)::bigint)
-            ORDER BY id DESC LIMIT \(limit)
+            WITH owner AS (SELECT customer_id AS id FROM cards WHERE number = \(cardNumber))
+            SELECT e.id, coalesce(e.business_at, e.at) AS at, e.at AS recorded_at, e.kind, e.available_delta, e.pending_delta,
+                   e.held_delta, e.invoice_number, e.order_number, e.voucher_number, e.reason, e.source,
+                   nullif(e.customer_id, owner.id) AS merged_from
+            FROM ledger_entries e, owner
+            WHERE e.customer_id = ANY (puntos_merged_customers(owner.id))
+              AND (\(before)::bigint IS NULL OR e.id < \(before)::bigint)
+            ORDER BY e.id DESC LIMIT \(limit)
             """
         ).map(StatementEntry.init)
     }
 
-    /// The customers with something on an order (an invoice, an entry or a hold), in order.
+    /// The customers with something on an order (an invoice, an entry or a hold), in order; a merged
+    /// customer as the survivor it was merged into.
     package func customers(orderNumber: String) throws -> [Int64] {
         try connection.query(
             """
-            SELECT customer_id FROM invoices WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
-            UNION SELECT customer_id FROM invoices
-                  WHERE programme_id = \(programmeId)
-                    AND puntos_line_order_numbers(lines) @> jsonb_build_array(\(orderNumber)::text)
-            UNION SELECT customer_id FROM ledger_entries WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
-            UNION SELECT customer_id FROM holds WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
+            SELECT DISTINCT puntos_survivor(o.customer_id) AS customer_id FROM (
+                SELECT customer_id FROM invoices WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
+                UNION SELECT customer_id FROM invoices
+                      WHERE programme_id = \(programmeId)
+                        AND puntos_line_order_numbers(lines) @> jsonb_build_array(\(orderNumber)::text)
+                UNION SELECT customer_id FROM ledger_entries WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)
+                UNION SELECT customer_id FROM holds WHERE programme_id = \(programmeId) AND order_number = \(orderNumber)) o
             ORDER BY 1
             """
         ).map { try $0.decode("customer_id") }
     }
 
     /// What a customer's spending on an order (holds, releases, redemptions and their reversals) net
-    /// took from each lot, as draws giving it back, with the first voucher number.
+    /// took from each lot, as draws giving it back, with the first voucher number; the spending of
+    /// customers merged into it counts as its own (their lots are its lots now).
     package func spentOnOrder(_ orderNumber: String, customerId: Int64) throws -> (draws: [LotDraw], voucher: String?) {
         let rows = try connection.query(
             """
             SELECT d.lot_id, -sum(d.points) AS spent, min(e.voucher_number) AS voucher
             FROM ledger_entries e JOIN lot_draws d ON d.entry_id = e.id
-            WHERE e.programme_id = \(programmeId) AND e.order_number = \(orderNumber) AND e.customer_id = \(customerId)
+            WHERE e.programme_id = \(programmeId) AND e.order_number = \(orderNumber)
+              AND e.customer_id = ANY (puntos_merged_customers(\(customerId)))
               AND (e.kind IN ('hold', 'release', 'redemption') OR (e.kind = 'reversal' AND e.voucher_number IS NOT NULL))
             GROUP BY d.lot_id HAVING sum(d.points) < 0 ORDER BY d.lot_id
             """)
@@ -238,6 +246,6 @@ extension StatementEntry {
             points: available + pending + held, available: available, pending: pending, held: held,
             invoiceNumber: try row.decodeIfPresent("invoice_number"), orderNumber: try row.decodeIfPresent("order_number"),
             voucherNumber: try row.decodeIfPresent("voucher_number"), reason: try row.decodeIfPresent("reason"),
-            source: try row.decode("source"))
+            source: try row.decode("source"), mergedFrom: try row.decodeIfPresent("merged_from"))
     }
 }

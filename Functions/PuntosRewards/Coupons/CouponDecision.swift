@@ -7,7 +7,8 @@ import PuntosRuntime
 package struct CouponDecision: Codable, Sendable, Equatable {
     package var applies: Bool
     package var discount: Decimal
-    /// coupon_used, coupon_expired, coupon_refunded, not_yet_valid, below_min_order, sku_not_in_order
+    /// coupon_used, coupon_expired, coupon_refunded, not_yet_valid, below_min_order, sku_not_in_order,
+    /// not_combinable
     package var reason: String?
 
     enum CodingKeys: String, CodingKey { case applies, discount, reason }
@@ -15,10 +16,12 @@ package struct CouponDecision: Codable, Sendable, Equatable {
     static func no(_ reason: String) -> CouponDecision { CouponDecision(applies: false, discount: 0, reason: reason) }
 
     /// The decision for a coupon in `status`, valid until `validUntil`, bought under `terms`, on an
-    /// order of `amount` with `lines`, at `now`.
+    /// order of `amount` with `lines`, at `now`. `othersOnOrder` holds, for each other coupon already
+    /// used on the same order, whether its terms let it be combined: two coupons share an order only
+    /// when both say they may.
     package static func make(
         terms: RewardTerms, status: CouponStatus, validUntil: Date, orderAmount amount: Decimal,
-        lines: [RewardsEvent.OrderLine], now: Date
+        lines: [RewardsEvent.OrderLine], othersOnOrder: [Bool] = [], now: Date
     ) -> CouponDecision {
         switch status {
         case .used: return .no("coupon_used")
@@ -27,6 +30,7 @@ package struct CouponDecision: Codable, Sendable, Equatable {
         case .active: break
         }
         guard now < validUntil else { return .no("coupon_expired") }
+        if !othersOnOrder.isEmpty, !terms.combinable || othersOnOrder.contains(false) { return .no("not_combinable") }
         if let minimum = terms.minOrderAmount, amount < minimum { return .no("below_min_order") }
         let discount: Decimal
         switch terms.type {

@@ -121,6 +121,24 @@ package struct CouponStore {
         ).map(CouponRow.init)
     }
 
+    /// Whether each other coupon used on `order` (not `besides`) may be combined, by its terms.
+    func combinableUsedOn(_ order: String, besides id: Int64) throws -> [Bool] {
+        try connection.query(
+            """
+            SELECT v.combinable FROM coupons c
+            JOIN reward_versions v ON v.reward_id = c.reward_id AND v.version = c.reward_version
+            WHERE c.programme_id = \(programmeId) AND c.order_number = \(order) AND c.status = \(CouponStatus.used) AND c.id <> \(id)
+            """
+        ).map { try $0.decode("combinable") }
+    }
+
+    /// Serialises the coupons used on one order until the transaction ends, so that two coupons that
+    /// may not be combined cannot both be used on it at once.
+    func lockOrder(_ order: String) throws {
+        try connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('puntos.coupon_order:' || \(programmeId) || ':' || \(order), 0))")
+    }
+
     /// Marks an active coupon used on an order (the caller holds its lock).
     func markUsed(_ id: Int64, order: String, discount: Decimal) throws {
         try connection.query(

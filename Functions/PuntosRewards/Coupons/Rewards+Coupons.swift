@@ -67,7 +67,8 @@ extension Rewards {
             let store = RewardsStore(connection: connection, programmeId: programme, context: context)
             let coupon = try store.coupons.find(order.code, lock: false)
             try order.checkOwner(coupon)
-            return CouponResult(coupon, decision: order.decision(coupon, now: context.now))
+            let others = try order.orderNumber.map { try store.coupons.combinableUsedOn($0, besides: coupon.id) } ?? []
+            return CouponResult(coupon, decision: order.decision(coupon, othersOnOrder: others, now: context.now))
         }
     }
 
@@ -86,7 +87,10 @@ extension Rewards {
                 return CouponResult(
                     coupon, decision: CouponDecision(applies: true, discount: coupon.discount ?? 0, reason: nil))
             }
-            let decision = order.decision(coupon, now: context.now)
+            // Two coupons used on one order at once: the order's lock makes the second see the first.
+            try store.coupons.lockOrder(orderNumber)
+            let others = try store.coupons.combinableUsedOn(orderNumber, besides: coupon.id)
+            let decision = order.decision(coupon, othersOnOrder: others, now: context.now)
             guard decision.applies else { throw Self.refusal(decision.reason ?? "", coupon: coupon) }
             try store.coupons.markUsed(coupon.id, order: orderNumber, discount: decision.discount)
             coupon.status = .used
@@ -162,6 +166,10 @@ extension Rewards {
             return .refused(.couponUsed, field: "coupon_code", "coupon \(code) was used on another order")
         case "coupon_expired", "coupon_refunded":
             return .refused(.couponExpired, field: "coupon_code", "coupon \(code) expired")
+        case "not_combinable":
+            return .refused(
+                .couponNotCombinable, field: "order_number",
+                "coupon \(code) cannot be combined with the coupon already used on order \(coupon.orderNumber ?? "this order")")
         default:
             return .refused(.couponNotApplicable, field: "order_amount", "coupon \(code) does not apply: \(reason)")
         }
@@ -193,9 +201,9 @@ struct CheckedOrder {
         }
     }
 
-    func decision(_ coupon: CouponRow, now: Date) -> CouponDecision {
+    func decision(_ coupon: CouponRow, othersOnOrder: [Bool], now: Date) -> CouponDecision {
         CouponDecision.make(
-            terms: coupon.terms, status: coupon.status, validUntil: coupon.validUntil, orderAmount: amount, lines: lines, now: now
-        )
+            terms: coupon.terms, status: coupon.status, validUntil: coupon.validUntil, orderAmount: amount, lines: lines,
+            othersOnOrder: othersOnOrder, now: now)
     }
 }

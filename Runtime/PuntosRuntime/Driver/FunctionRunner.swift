@@ -70,6 +70,8 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
     }
 
     private func answer(_ request: APIGatewayV2Request, context: FunctionContext) -> APIGatewayV2Response {
+        var context = context
+        context.caller = request.requestContext.authorizer?.lambda?["caller"]?.stringValue
         do {
             let body = try handle(try request.domainEvent(routes: Handler.httpRoutes), context: context)
             return APIGatewayV2Response(statusCode: 200, json: body, requestId: context.requestId)

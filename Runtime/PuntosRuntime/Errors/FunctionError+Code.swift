@@ -38,6 +38,8 @@ extension FunctionError {
         case invalidWebhookSecrets = "invalid_webhook_secrets"
         case missingWebhookSecrets = "missing_webhook_secrets"
         case invalidCouponCode = "invalid_coupon_code"
+        case invalidReferralCode = "invalid_referral_code"
+        case cardNumberNotAllowed = "card_number_not_allowed"
 
         // Not found (404).
         case cardNotFound = "card_not_found"
@@ -52,13 +54,22 @@ extension FunctionError {
         case rewardNotFound = "reward_not_found"
         case couponNotFound = "coupon_not_found"
         case organisationNotFound = "organisation_not_found"
+        case referralCodeNotFound = "referral_code_not_found"
+        case actionNotConfigured = "action_not_configured"
+        case payoutNotFound = "payout_not_found"
 
         // Contradicts an earlier event (409).
         case idempotencyConflict = "idempotency_conflict"
         case invoiceExists = "invoice_exists"
         case promotionExists = "promotion_exists"
         case customerMismatch = "customer_mismatch"
+        case mergeIntoItself = "merge_into_itself"
+        case memberMerged = "member_merged"
+        case memberErased = "member_erased"
+        case mergeAcrossProgrammes = "merge_across_programmes"
+        case memberBalanceNegative = "member_balance_negative"
         case alreadyMember = "already_member"
+        case payoutSettled = "payout_settled"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
@@ -84,10 +95,13 @@ extension FunctionError {
         case couponUsed = "coupon_used"
         case couponExpired = "coupon_expired"
         case couponNotApplicable = "coupon_not_applicable"
+        case couponNotCombinable = "coupon_not_combinable"
         case couponNotUsed = "coupon_not_used"
         case excludedByOtherProgramme = "excluded_by_other_programme"
         case roleNotAllowed = "role_not_allowed"
         case pointsModeFixed = "points_mode_fixed"
+        case payoutNotApproved = "payout_not_approved"
+        case notPayoutProvider = "not_payout_provider"
 
         // Try again later (503).
         case contention

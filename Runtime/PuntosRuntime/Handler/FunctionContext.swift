@@ -16,6 +16,9 @@ public struct FunctionContext: Sendable {
     public let now: Date
     /// The X-Ray trace header of a warm invocation (`Lambda-Runtime-Trace-Id`), if any.
     public let traceId: String?
+    /// Who signed the request, where a webhook authorizer checked it (`X-Puntos-Caller`); nil for a
+    /// direct invocation, a queue message or a schedule.
+    public var caller: String?
 
     public init(
         requestId: String, deadline: Date, logger: Logger, database: Database, now: Date = Date(),

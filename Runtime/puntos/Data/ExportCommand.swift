@@ -6,13 +6,13 @@ import PuntosPostgres
     import Glibc
 #endif
 
-/// `puntos export ledger|customers`: streams rows to standard output with `COPY … TO STDOUT`
+/// `puntos export ledger|customers|coupons`: streams rows to standard output with `COPY … TO STDOUT`
 /// (`PostgresConnection.copyOut`), one row in memory at a time, from one consistent snapshot.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Stream the ledger or the customers as CSV or JSON lines, for a BI loader or another system.",
-        subcommands: [Ledger.self, Customers.self])
+        abstract: "Stream the ledger, the customers or the coupons as CSV or JSON lines, for a BI loader or another system.",
+        subcommands: [Ledger.self, Customers.self, Coupons.self])
 
     struct Options: ParsableArguments {
         @Option(help: "From this moment on: a date (its start, UTC) or an RFC 3339 timestamp.")
@@ -62,6 +62,19 @@ struct ExportCommand: ParsableCommand {
                 settings.format == .csv ? LedgerExport.customersCSV : LedgerExport.customersJSONLines, settings: settings)
         }
     }
+
+    struct Coupons: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Coupons (puntos_bi.coupons) bought within --from and --to, with their reward and status; no codes.")
+
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let settings = try options.settings()
+            try LedgerExport.run(
+                settings.format == .csv ? LedgerExport.couponsCSV : LedgerExport.couponsJSONLines, settings: settings)
+        }
+    }
 }
 
 enum ExportFormat: String { case csv, jsonl }
@@ -98,6 +111,21 @@ enum LedgerExport {
                   AND u.created_at <= current_setting('puntos.export_to')::timestamptz
                   AND (current_setting('puntos.export_programme') = '' OR u.programme_id = current_setting('puntos.export_programme'))
                 ORDER BY u.id) x) TO STDOUT
+        """
+
+    static let couponsCSV: SQL = """
+        COPY (SELECT * FROM puntos_bi.coupons
+              WHERE bought_at >= current_setting('puntos.export_from')::timestamptz
+                AND bought_at <= current_setting('puntos.export_to')::timestamptz
+                AND (current_setting('puntos.export_programme') = '' OR programme_id = current_setting('puntos.export_programme'))
+              ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER true)
+        """
+    static let couponsJSONLines: SQL = """
+        COPY (SELECT row_to_json(c) FROM puntos_bi.coupons c
+              WHERE bought_at >= current_setting('puntos.export_from')::timestamptz
+                AND bought_at <= current_setting('puntos.export_to')::timestamptz
+                AND (current_setting('puntos.export_programme') = '' OR programme_id = current_setting('puntos.export_programme'))
+              ORDER BY id) TO STDOUT
         """
 
     static func run(_ statement: SQL, settings: (from: Date, to: Date, programme: String, format: ExportFormat)) throws {

@@ -1,0 +1,4 @@
+import PuntosLedger
+import PuntosRuntime
+
+FunctionMain.run(EarnSweep())
