@@ -367,4 +367,49 @@ func day(_ text: String) -> Date { Timestamp.parse(text + "T12:00:00Z")! }
         #expect(renamed.organisation?.name == "Acme Group")
         #expect(try f.organisationCount("organisations") == 1)
     }
+
+    /// Ten buyers of one pool spend at once: the pool's account lock lets exactly as many through as
+    /// the pool holds, and no two take the same points.
+    @Test func buyersSpendingOnePoolAtOnceNeverOverspendIt() throws {
+        let f = try LedgerFixture()
+        _ = try f.organisations(
+            #"{"kind":"organisation","organisation":"RACE","name":"Race","type":"company","points":"pooled"}"#)
+        let buyers = try (0..<10).map { _ in try f.card() }
+        for buyer in buyers { _ = try f.join("RACE", buyer, role: "buyer") }
+        _ = try f.accrue(invoice(buyers[0], "RACE-1", amount: "500.00"))
+        let spent = LockedResults()
+        let refused = LockedResults()
+        let threads = buyers.enumerated().map { index, card in
+            Thread {
+                do {
+                    let database = try TestDatabase.make()
+                    defer { database.close() }
+                    let event = try EventDecoding.decode(
+                        RedeemEvent.self,
+                        from: f.json(
+                            #"{"kind":"redeem","card_number":"\#(card)","order_number":"R-\#(index)","order_amount":100,"points":100}"#
+                        ))
+                    _ = try Redeem().handle(
+                        event, context: FunctionContext.make(database: database, logger: TestDatabase.logger, now: Date()))
+                    spent.add(1)
+                } catch let error as FunctionError where error.code == .insufficientPoints {
+                    refused.add(1)
+                } catch {
+                    refused.add(-1)
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while spent.count + refused.count < 10 { usleep(10_000) }
+        #expect(spent.count == 5)
+        #expect(refused.values == Array(repeating: 1, count: 5), "every loser is told the pool is spent")
+        #expect(try f.balance(of: buyers[9]).available == 0)
+        let (yesterday, tomorrow) = (Date().addingTimeInterval(-86_400), Date().addingTimeInterval(86_400))
+        let stats = try f.statistics(
+            "RACE", from: String(Timestamp.format(yesterday).prefix(10)), to: String(Timestamp.format(tomorrow).prefix(10)),
+            period: "year")
+        #expect(stats.totals.pointsSpent == 500)
+        #expect(stats.totals.pointsEarned == 500)
+        try f.checkInvariants()
+    }
 }
