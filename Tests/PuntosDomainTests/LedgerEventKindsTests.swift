@@ -17,7 +17,10 @@ import Testing
 
     @Test func eachEventListsItsKindsInTheOrderDeclared() {
         #expect(AccrueEvent.kinds == ["invoice", "approve", "reject", "return", "cancel", "adjust", "action"])
-        #expect(RedeemEvent.kinds == ["hold", "commit", "release", "redeem"])
+        #expect(
+            RedeemEvent.kinds == [
+                "hold", "commit", "release", "redeem", "payout", "approve_payout", "reject_payout", "payout_result",
+            ])
         #expect(BalanceEvent.kinds == ["balance", "statement", "forecast", "liability"])
         #expect(
             ConfigureEvent.kinds == [
@@ -36,7 +39,10 @@ import Testing
                 == #"kind "refund" is not an accrue event; expected one of: invoice, approve, reject, return, cancel, adjust, action"#
         )
         let redeem = error(RedeemEvent.self, #"{"kind":"spend"}"#)
-        #expect(redeem?.message == #"kind "spend" is not a redeem event; expected one of: hold, commit, release, redeem"#)
+        #expect(
+            redeem?.message
+                == #"kind "spend" is not a redeem event; expected one of: hold, commit, release, redeem, payout, approve_payout, reject_payout, payout_result"#
+        )
         let expire = error(ExpireEvent.self, #"{"kind":"purge"}"#)
         #expect(expire?.code == .unknownKind)
         #expect(expire?.message == #"kind "purge" is not an expire event; expected sweep"#)
@@ -62,5 +68,16 @@ import Testing
             return
         }
         #expect(moderation.invoiceNumber == "F-1")
+    }
+
+    /// A sweep's answer stored before tiers existed still answers its replay (read with no tier changes).
+    @Test func aSweepAnswerStoredBeforeTiersStillDecodes() throws {
+        let stored = #"{"activated":5,"expired":2,"customers":3,"holds_released":1,"notices_written":0}"#
+        let result = try JSONCoding.decoder().decode(ExpireResult.self, from: Data(stored.utf8))
+        #expect((result.activated, result.expired, result.customers, result.holdsReleased) == (5, 2, 3, 1))
+        #expect(result.tierChanges == 0)
+        #expect(throws: DecodingError.self) {
+            try JSONCoding.decoder().decode(ExpireResult.self, from: Data(#"{"activated":5}"#.utf8))
+        }
     }
 }

@@ -50,6 +50,20 @@ package struct ExpireResult: Codable, Sendable, Equatable {
         case activated, expired, customers, holdsReleased = "holds_released", noticesWritten = "notices_written"
         case tierChanges = "tier_changes"
     }
+
+    package init() {}
+
+    /// Reads an answer stored before tiers existed too (its replay must answer, not fail): a field added
+    /// to a result later is read as its zero when absent.
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        activated = try c.decode(Int64.self, forKey: .activated)
+        expired = try c.decode(Int64.self, forKey: .expired)
+        holdsReleased = try c.decode(Int.self, forKey: .holdsReleased)
+        noticesWritten = try c.decode(Int.self, forKey: .noticesWritten)
+        customers = try c.decode(Int.self, forKey: .customers)
+        tierChanges = try c.decodeIfPresent(Int.self, forKey: .tierChanges) ?? 0
+    }
 }
 
 /// `expire`: activates pending lots, expires lots, releases timed-out holds, writes expiry notices and
