@@ -194,6 +194,13 @@ import Testing
         #expect(coupon["status"] == .string("used"))
         #expect(coupon["order_number"] == .string("EX-1"))
         #expect(events.count == 2)
+        // What the member's other programmes features hold on them is listed too, each as a list.
+        for key in ["payouts", "tier_changes", "organisation_memberships", "action_credits", "referral_codes", "referrals"] {
+            guard case .array = document[key] else {
+                Issue.record("the export has no \(key) list")
+                continue
+            }
+        }
     }
 
     @Test func erasureLeavesNoPersonalValueAndKeepsTheLedgersSums() throws {

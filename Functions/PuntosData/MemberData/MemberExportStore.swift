@@ -7,8 +7,9 @@ import PuntosRuntime
 /// their history, agreements, ledger entries (their own and those of every customer merged into them:
 /// both histories), the customers merged into them and the merges, lots, invoices, holds, alert subscriptions (their own and
 /// any a guest made with their e-mail), notices (to them, or to their e-mail or phone as a guest) with
-/// every delivery attempt, notification settings, unsubscribes, coupons with their history, and the
-/// erasure if there was one.
+/// every delivery attempt, notification settings, unsubscribes, coupons and payouts with their history,
+/// tier changes, organisation memberships, action credits, referral codes and referrals (as referrer or
+/// referred), and the erasure if there was one.
 enum MemberExportStore {
     static func document(_ customer: Int64, _ connection: PostgresConnection) throws -> JSONValue {
         let text: String = try connection.query(
@@ -40,6 +41,23 @@ enum MemberExportStore {
                                          (SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM coupon_events e WHERE e.coupon_id = c.id),
                                          '[]')) ORDER BY c.id)
                                      FROM coupons c WHERE c.customer_id = \(customer)), '[]'),
+                'payouts', coalesce((SELECT jsonb_agg(to_jsonb(p) || jsonb_build_object('events', coalesce(
+                                         (SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id) FROM payout_events e WHERE e.payout_id = p.id),
+                                         '[]')) ORDER BY p.id)
+                                     FROM payouts p WHERE p.customer_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
+                'tier_changes', coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id) FROM tier_changes t
+                                          WHERE t.customer_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
+                'organisation_memberships', coalesce((SELECT jsonb_agg(to_jsonb(m) || jsonb_build_object('organisation', o.code)
+                                                                ORDER BY m.id)
+                                                      FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id
+                                                      WHERE m.customer_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
+                'action_credits', coalesce((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM action_credits a
+                                            WHERE a.customer_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
+                'referral_codes', coalesce((SELECT jsonb_agg(to_jsonb(r) ORDER BY r.customer_id) FROM referral_codes r
+                                            WHERE r.customer_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
+                'referrals', coalesce((SELECT jsonb_agg(to_jsonb(r) ORDER BY r.id) FROM referrals r
+                                       WHERE r.referrer_id = ANY (puntos_merged_customers(\(customer)))
+                                          OR r.referred_id = ANY (puntos_merged_customers(\(customer)))), '[]'),
                 'subscriptions', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.id) FROM alert_subscriptions s, u
                                            WHERE s.customer_id = u.id
                                               OR (s.customer_id IS NULL AND s.programme_id = u.programme_id AND s.email = u.email)), '[]'),
