@@ -12,32 +12,35 @@ struct InvoiceImportStore {
     /// The account of each line's card, and whether its invoice number is recorded already.
     func accounts(_ references: [ImportReference]) throws -> [Int: ImportAccount] {
         guard !references.isEmpty else { return [:] }
-        let connection = try session.database.connect()
-        let staging = StagingStore(connection: connection)
-        try staging.create()
-        try staging.empty("import_refs")
-        try connection.copyIn("COPY import_refs (line, number, card_number, external_id) FROM STDIN") {
-            try $0.references(references)
+        // One transaction, so that every statement runs on one server connection (the staging table is
+        // the session's own) behind a pooler in transaction mode too.
+        return try session.database.withTransaction { connection in
+            let staging = StagingStore(connection: connection)
+            try staging.create()
+            try staging.empty("import_refs")
+            try connection.copyIn("COPY import_refs (line, number, card_number, external_id) FROM STDIN") {
+                try $0.references(references)
+            }
+            try staging.analyze("import_refs")
+            let rows = try connection.query(
+                """
+                SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
+                       puntos_agreement_from(u.id) AS agreement_from,
+                       EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(session.programme) AND i.number = r.number) AS recorded
+                FROM import_refs r
+                JOIN LATERAL (
+                    SELECT c.number, c.status, c.customer_id FROM cards c
+                    WHERE c.programme_id = \(session.programme)
+                      AND c.number = coalesce(r.card_number,
+                          (SELECT puntos_current_card(x.id) FROM customers x
+                           WHERE x.programme_id = \(session.programme) AND x.external_id = r.external_id))
+                    LIMIT 1) c ON true
+                JOIN customers u ON u.id = c.customer_id
+                """)
+            var accounts: [Int: ImportAccount] = [:]
+            for row in rows { accounts[try row.decode("line")] = try ImportAccount(row) }
+            return accounts
         }
-        try staging.analyze("import_refs")
-        let rows = try connection.query(
-            """
-            SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
-                   puntos_agreement_from(u.id) AS agreement_from,
-                   EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(session.programme) AND i.number = r.number) AS recorded
-            FROM import_refs r
-            JOIN LATERAL (
-                SELECT c.number, c.status, c.customer_id FROM cards c
-                WHERE c.programme_id = \(session.programme)
-                  AND c.number = coalesce(r.card_number,
-                      (SELECT puntos_current_card(x.id) FROM customers x
-                       WHERE x.programme_id = \(session.programme) AND x.external_id = r.external_id))
-                LIMIT 1) c ON true
-            JOIN customers u ON u.id = c.customer_id
-            """)
-        var accounts: [Int: ImportAccount] = [:]
-        for row in rows { accounts[try row.decode("line")] = try ImportAccount(row) }
-        return accounts
     }
 
     /// Records the invoices, their lots and accrual entries (and, for lots already expired, their expiry
