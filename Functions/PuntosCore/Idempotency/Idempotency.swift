@@ -34,7 +34,7 @@ package enum Idempotency {
             try prepare?(connection)
             let store = IdempotencyStore(connection: connection, programme: programme, scope: scope, key: key)
             guard try store.claim(request: requestJSON) else { return try storedAnswer(store, request: requestJSON) }
-            try connection.runScript("SAVEPOINT idempotent_write")
+            connection.sendWithNext("SAVEPOINT idempotent_write")
             let answer: Result<Output, FunctionError>
             do {
                 answer = .success(try body(connection))
@@ -43,7 +43,7 @@ package enum Idempotency {
                 try connection.runScript("ROLLBACK TO SAVEPOINT idempotent_write")
                 answer = .failure(error)
             }
-            try store.saveAnswer(JSONText(String(decoding: try JSONCoding.encode(StoredAnswer(answer)), as: UTF8.self)))
+            store.saveAnswer(JSONText(String(decoding: try JSONCoding.encode(StoredAnswer(answer)), as: UTF8.self)))
             return answer
         }
         return try answer.get()
