@@ -163,6 +163,18 @@ import Testing
         #expect(newPid != pid)
     }
 
+    // Not through PgBouncer (its pass skips this suite): a server connection is shared there.
+    @Test func aConnectionThatBrokeWhileIdleIsReplacedWithoutFailingTheTransaction() throws {
+        let database = try TestDatabase.make()
+        let pid: Int = try database.withConnection { try $0.query("SELECT pg_backend_pid() AS pid").one().decode("pid") }
+        let other = try TestDatabase.make()
+        try other.withConnection { try $0.query("SELECT pg_terminate_backend(\(pid)) AS done") }
+        // The BEGIN travels with the first statement, so the break is found there: nothing of the
+        // transaction ran, and it runs once more on a new connection.
+        let newPid: Int = try database.withTransaction { try $0.query("SELECT pg_backend_pid() AS pid").one().decode("pid") }
+        #expect(newPid != pid)
+    }
+
     @Test func constraintViolationsNameTheConstraint() throws {
         let database = try TestDatabase.make()
         do {
