@@ -114,6 +114,51 @@ extension ImportTests {
         #expect(try Self.rows(imported.ledger, Self.tierChanges).count == 4)
     }
 
+    /// On spend (the money paid, less what was paid with points), a pooled member's history qualifies
+    /// the pool: Silver from 500.00, Gold from 1000.50 (×2), as `accrue` has it one by one.
+    @Test func spendHistoryOfAPoolQualifiesThePoolAsAccrueDoes() throws {
+        let imported = try ImportFixture()
+        let accrued = try LedgerFixture()
+        var members: [[String]] = []
+        for fixture in [imported.ledger, accrued] {
+            try configure(
+                fixture,
+                #"{"kind":"tiers","basis":"spend","window":"calendar_year","downgrade":"recompute","tiers":[{"code":"silver","name":"Silver","threshold":500},{"code":"gold","name":"Gold","threshold":1000.50,"multiplier":2}]}"#
+            )
+            _ = try fixture.organisations(
+                #"{"kind":"organisation","organisation":"SHOP","name":"Shop","type":"company","points":"pooled"}"#,
+                now: day("2026-01-01"))
+            let cards = try (0..<2).map { _ in try fixture.card(agreementDaysAgo: 3650) }
+            for card in cards { _ = try fixture.join("SHOP", card, role: "buyer", now: day("2026-01-01")) }
+            members.append(cards)
+        }
+        let record = { (card: String, number: String, date: String, line: String) in
+            #"{"kind":"invoice","card_number":"\#(card)","number":"\#(number)","date":"\#(Timestamp.format(day(date)))","currency":"USD","lines":[\#(line)]}"#
+        }
+        let history: [(member: Int, number: String, date: String, line: String)] = [
+            (0, "S-1", "2026-02-01", #"{"sku":"A","quantity":2,"amount":600,"paid_with_points":100}"#),
+            (1, "S-2", "2026-03-01", #"{"sku":"B","quantity":2,"amount":600.50}"#),
+            (0, "S-3", "2026-04-01", #"{"sku":"C","quantity":1,"amount":10}"#),
+        ]
+        let summary = try imported.run(
+            "invoices",
+            try imported.file(
+                "spend.jsonl", history.reversed().map { record(members[0][$0.member], $0.number, $0.date, $0.line) }))
+        #expect(summary.accepted == 3)
+        for h in history {
+            _ = try accrued.accrue(
+                record(members[1][h.member], h.number, h.date, h.line), now: day(h.date).addingTimeInterval(60))
+        }
+        let accruals = try Self.rows(imported.ledger, Self.accruals)
+        #expect(accruals == (try Self.rows(accrued, Self.accruals)))
+        #expect(accruals == ["S-1 500/0 - -", "S-2 600/0 silver -", "S-3 20/0 gold -"])
+        let changes = try Self.rows(imported.ledger, Self.tierChanges)
+        #expect(changes == (try Self.rows(accrued, Self.tierChanges)))
+        #expect(
+            changes == ["->silver qualified 500.00 S-1 2026-02-01", "silver>gold qualified 1100.50 S-2 2026-03-01"])
+        try imported.ledger.checkInvariants(notices: false)
+    }
+
     /// DOUBLE gives TOOL's 10 points 10 more, with a budget of 55 and a cap of 15 a month per customer:
     /// the import draws on both in invoice order, exactly as `accrue` one by one.
     @Test func historyDrawsOnPromotionBudgetsAndCapsAsAccrueDoesOneByOne() throws {
