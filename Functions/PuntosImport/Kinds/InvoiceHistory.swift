@@ -22,35 +22,21 @@ struct InvoiceHistory {
         var changes: [(change: TierChange, at: Date, origin: String)] = []
     }
 
-    /// A customer's use of a capped promotion in one period (nil: the campaign).
-    private struct CapUse: Hashable {
-        var promotion: Int64
-        var customer: Int64
-        var period: Date?
-    }
-
     /// Prices `invoices` again where the history before them changes what they earn; answers what to
     /// record with them.
     func price(_ invoices: inout [PricedInvoice], rules cache: RuleCache) throws -> Writes {
         let programme = session.programme
-        let tiers = TierStore(connection: connection, programmeId: programme, requestId: "import", now: session.now)
-        let scheme = try tiers.scheme()
-        let limitStore = ImportLimitStore(connection: connection, programme: programme)
-        let limits = try limitStore.lock()
-        guard scheme != nil || !limits.isEmpty else { return Writes() }
+        let store = TierStore(connection: connection, programmeId: programme, requestId: "import", now: session.now)
+        let scheme = try store.scheme()
         let customers = Array(Set(invoices.map(\.customerId)))
-        let tierHistory = ImportTierStore(connection: connection, programme: programme)
-        var states = try scheme == nil ? [:] : tierHistory.changes(customerIds: customers)
-        var budgetLeft = limits.compactMapValues(\.budgetLeft)
-        var used: [CapUse: Int64] = [:]
-        let capped = Dictionary(uniqueKeysWithValues: limits.values.filter { $0.cap != nil }.map { ($0.id, $0) })
-        for grant in try limitStore.grants(promotionIds: Array(capped.keys), customerIds: customers) {
-            guard let limit = capped[grant.promotionId] else { continue }
-            used[CapUse(promotion: limit.id, customer: grant.customerId, period: limit.periodStart(grant.at)), default: 0] +=
-                grant.granted
+        var limits = try ImportLimits(ImportLimitStore(connection: connection, programme: programme), customers: customers)
+        guard scheme != nil || !limits.isEmpty else { return Writes() }
+        var tiers = try scheme.map {
+            try ImportTiers(
+                scheme: $0, store: store, history: ImportTierStore(connection: connection, programme: programme),
+                customers: customers)
         }
-        let settings = session.settings
-        var earned: [Int64: [(date: Date, amount: Decimal)]] = [:]
+        let channels = session.settings.channels
         var writes = Writes(scheme: scheme)
         let order = invoices.indices.sorted {
             (invoices[$0].invoicedAt, invoices[$0].line) < (invoices[$1].invoicedAt, invoices[$1].line)
@@ -59,62 +45,31 @@ struct InvoiceHistory {
             var invoice = invoices[i]
             let (pricing, date, customer) = (invoice.pricing, invoice.invoicedAt, invoice.customerId)
             var rules = pricing.rules
-            let held = states[customer]?.last { $0.since <= date }
             // A claim earns at the base rate, as `accrue` has it.
-            if let scheme, !pricing.moderation { rules.tier = scheme.applied(holding: held?.code) }
-            var earning = rules.earn(pricing.lines, segment: pricing.segment, channels: settings.channels)
+            if let tiers, !pricing.moderation {
+                rules.tier = tiers.scheme.applied(holding: tiers.held(customer, on: date)?.code)
+            }
+            var earning = rules.earn(pricing.lines, segment: pricing.segment, channels: channels)
             var grants: [PromotionGrant] = []
-            if invoice.status != .notEligible {
-                var allowances: [String: PromotionAllowance] = [:]
-                for code in Set(earning.lines.flatMap(\.promotions)) {
-                    guard let limit = limits[code] else { continue }
-                    let use = CapUse(promotion: limit.id, customer: customer, period: limit.periodStart(date))
-                    allowances[code] = PromotionAllowance(
-                        budgetLeft: budgetLeft[code], capLeft: limit.cap.map { $0 - used[use, default: 0] })
-                }
-                if !allowances.isEmpty {
-                    (earning, grants) = rules.earn(
-                        pricing.lines, segment: pricing.segment, channels: settings.channels, within: allowances)
-                    for grant in grants {
-                        let limit = limits[grant.promotion]!
-                        budgetLeft[grant.promotion]? -= grant.granted
-                        used[CapUse(promotion: limit.id, customer: customer, period: limit.periodStart(date)), default: 0] +=
-                            grant.granted
-                        writes.grants.append(
-                            ImportGrant(
-                                promotionId: limit.id, customerId: customer, invoiceNumber: invoice.number, asked: grant.extra,
-                                granted: grant.granted, at: date))
-                    }
-                }
+            let allowances =
+                invoice.status == .notEligible
+                ? [:] : limits.allowances(Set(earning.lines.flatMap(\.promotions)), customer: customer, on: date)
+            if !allowances.isEmpty {
+                (earning, grants) = rules.earn(pricing.lines, segment: pricing.segment, channels: channels, within: allowances)
+                writes.grants += limits.take(grants, customer: customer, invoiceNumber: invoice.number, on: date)
             }
             let applied = Set(earning.lines.flatMap(\.promotions))
             invoice.points = invoice.status == .notEligible ? 0 : earning.points
             invoice.lines = try JSONCoding.string(zip(pricing.lines, earning.lines).map { StoredLine(line: $0, earning: $1) })
             invoice.rule =
                 grants.isEmpty
-                ? try cache.json(rules, applied: applied, settings)
-                : try PromotionGrant.rule(AccrualRule.json(rules, applied: applied, settings), grants).text
-            if let scheme, invoice.status == .accrued {
-                earned[customer, default: []].append((date, Self.qualifying(scheme.basis, invoice)))
-                let batch = earned[customer]!
-                let up = try TierPolicy.upgrade(scheme, held, now: date) { window in
-                    // The history up to the invoice's date: what was recorded, and what this batch brought.
-                    let until = min(window.until, date)
-                    let recorded = try tiers.qualifying(
-                        customerId: customer, scheme.basis, TierWindow(from: window.from, until: until))
-                    return batch.reduce(recorded) { $1.date >= window.from && $1.date <= until ? $0 + $1.amount : $0 }
-                }
-                if let up {
-                    writes.changes.append(
-                        (
-                            TierChange(
-                                customerId: customer, from: scheme.rank(held?.code), to: up.to, reason: .qualified,
-                                qualifying: up.qualifying, invoiceNumber: invoice.number, source: "import"),
-                            date, invoice.origin
-                        ))
-                    states[customer, default: []].append(
-                        TierState(code: scheme.tier(up.to)?.code, since: date, direction: "upgrade"))
-                }
+                ? try cache.json(rules, applied: applied, session.settings)
+                : try PromotionGrant.rule(AccrualRule.json(rules, applied: applied, session.settings), grants).text
+            if invoice.status == .accrued, let basis = tiers?.scheme.basis,
+                let change = try tiers?.qualify(
+                    customer, adding: Self.qualifying(basis, invoice), on: date, invoiceNumber: invoice.number)
+            {
+                writes.changes.append((change, date, invoice.origin))
             }
             invoices[i] = invoice
         }
