@@ -112,6 +112,16 @@ extension ImportTests {
         let again = try imported.run("invoices", path, batch: 3)
         #expect((again.accepted, again.skipped) == (0, 8))
         #expect(try Self.rows(imported.ledger, Self.tierChanges).count == 4)
+
+        // Older history arriving later earns at the tier held on its date (none), and its upgrade, dated
+        // before the member's recorded one, is not recorded: the member stays Silver since June.
+        let older = try imported.file(
+            "older.jsonl", [invoice(importCards[1], "T-00", amount: "1200.00", date: day("2026-01-05"))])
+        #expect(try imported.run("invoices", older).accepted == 1)
+        #expect(try Self.rows(imported.ledger, Self.accruals).first == "T-00 1200/0 - -")
+        #expect(try Self.rows(imported.ledger, Self.tierChanges) == changes)
+        #expect(
+            try imported.ledger.balance(#"{"kind":"balance","card_number":"\#(importCards[1])"}"#).tier?.tier == "silver")
     }
 
     /// On spend (the money paid, less what was paid with points), a pooled member's history qualifies

@@ -24,7 +24,9 @@ struct ImportTiers {
 
     /// After an accrued invoice of `amount` (points or spend, by the scheme's basis): the upgrade it
     /// brings (`TierPolicy.upgrade` at its date, counting what was recorded and what this batch brought
-    /// up to then), now held from that date.
+    /// up to then), now held from that date. One dated before a change already recorded for the
+    /// customer counts for the batch's later invoices but is not recorded: the member's tier is its
+    /// latest change's, and that later change stands.
     mutating func qualify(_ customer: Int64, adding amount: Decimal, on date: Date, invoiceNumber: String) throws
         -> TierChange?
     {
@@ -40,7 +42,9 @@ struct ImportTiers {
                     return batch.reduce(recorded) { $1.date >= window.from && $1.date <= until ? $0 + $1.amount : $0 }
                 })
         else { return nil }
+        let superseded = states[customer]?.contains { $0.since > date } ?? false
         states[customer, default: []].append(TierState(code: scheme.tier(up.to)?.code, since: date, direction: "upgrade"))
+        guard !superseded else { return nil }
         return TierChange(
             customerId: customer, from: scheme.rank(held?.code), to: up.to, reason: .qualified, qualifying: up.qualifying,
             invoiceNumber: invoiceNumber, source: "import")
