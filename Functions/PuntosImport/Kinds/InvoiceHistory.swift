@@ -9,7 +9,7 @@ import PuntosRuntime
 /// date, which multiplies what it earns, and the upgrade it brings (`TierPolicy.upgrade`, counting the
 /// history up to its date: what was recorded before and what the batch brought so far); and what the
 /// budgets and per-customer caps of limited promotions still leave (`EarningRules.earn(within:)`). A
-/// programme with neither reads its tier scheme and limits once per batch and does nothing more.
+/// programme with neither (and no pools) reads its limits once per batch and does nothing more.
 struct InvoiceHistory {
     let connection: PostgresConnection
     let session: ImportSession
@@ -27,7 +27,7 @@ struct InvoiceHistory {
     func price(_ invoices: inout [PricedInvoice], rules cache: RuleCache) throws -> Writes {
         let programme = session.programme
         let store = TierStore(connection: connection, programmeId: programme, requestId: "import", now: session.now)
-        let scheme = try store.scheme()
+        let scheme = session.settings.hasTiers ? try store.scheme() : nil
         let customers = Array(Set(invoices.map(\.customerId)))
         var limits = try ImportLimits(ImportLimitStore(connection: connection, programme: programme), customers: customers)
         guard scheme != nil || !limits.isEmpty else { return Writes() }

@@ -19,8 +19,10 @@ struct InvoiceImportStore {
         let programme = session.programme
         return try session.database.withTransaction { connection in
             var invoices = priced
-            let members = Array(Set(invoices.map(\.customerId)))
-            let pools = try OrganisationAccountStore(connection: connection, programmeId: programme).pools(memberIds: members)
+            let pools =
+                session.settings.hasPooledOrganisations
+                ? try OrganisationAccountStore(connection: connection, programmeId: programme).pools(
+                    memberIds: Array(Set(invoices.map(\.customerId)))) : [:]
             if !pools.isEmpty {
                 for i in invoices.indices { invoices[i].customerId = pools[invoices[i].customerId] ?? invoices[i].customerId }
             }
