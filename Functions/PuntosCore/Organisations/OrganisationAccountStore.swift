@@ -41,4 +41,22 @@ package struct OrganisationAccountStore {
         return OrganisationPool(
             organisation: try row.decode("code"), accountId: try row.decode("pool_customer_id"), role: try row.decode("role"))
     }
+
+    /// The pool account of each customer in `memberIds` that `pool(memberId:)` finds one for, by
+    /// customer, in one query (an import's batch).
+    package func pools(memberIds: [Int64]) throws -> [Int64: Int64] {
+        guard !memberIds.isEmpty else { return [:] }
+        var pools: [Int64: Int64] = [:]
+        for row in try connection.query(
+            """
+            SELECT m.customer_id, o.pool_customer_id
+            FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id
+            WHERE m.customer_id = ANY(\(memberIds.map { String($0) })::text[]::bigint[]) AND m.status = 'approved'
+              AND o.programme_id = \(programmeId) AND o.pool_customer_id IS NOT NULL
+            """)
+        {
+            pools[try row.decode("customer_id")] = try row.decode("pool_customer_id")
+        }
+        return pools
+    }
 }

@@ -74,8 +74,8 @@ struct AdjustmentImport: ImportKind {
             if keys.insert(item.record.key).inserted { fresh.append(item) } else { outcomes[item.line] = .deferred }
         }
         let store = AdjustmentImportStore(session: session)
-        let accounts = try store.accounts(
-            fresh.map { ImportReference(line: $0.line, key: $0.record.key, reference: $0.record.reference) })
+        let accounts = try ImportReferenceStore(session: session).accounts(
+            fresh.map { ImportReference(line: $0.line, key: $0.record.key, reference: $0.record.reference) }, .adjustments)
         var staged: [StagedAdjustment] = []
         for item in fresh {
             switch ImportAccount.check(accounts[item.line], reference: item.record.reference) {

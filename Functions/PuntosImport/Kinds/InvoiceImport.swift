@@ -47,11 +47,10 @@ struct InvoiceImport: ImportKind {
         for item in batch {
             if seen.insert(item.record.invoice.number).inserted { fresh.append(item) } else { outcomes[item.line] = .deferred }
         }
-        let store = InvoiceImportStore(session: session)
-        let accounts = try store.accounts(
+        let accounts = try ImportReferenceStore(session: session).accounts(
             fresh.map {
                 ImportReference(line: $0.line, key: $0.record.invoice.number, reference: $0.record.invoice.account)
-            })
+            }, .invoices)
         var priced: [PricedInvoice] = []
         for item in fresh {
             let found = accounts[item.line]
@@ -61,7 +60,7 @@ struct InvoiceImport: ImportKind {
             case .success(let account): priced.append(try price(item, account, session))
             }
         }
-        let inserted = try store.insert(priced)
+        let inserted = try InvoiceImportStore(session: session).insert(priced, rules: rules)
         for invoice in priced where !inserted.contains(invoice.number) { outcomes[invoice.line] = .skipped }
         return outcomes
     }
@@ -84,18 +83,20 @@ struct InvoiceImport: ImportKind {
             currency: event.currency, status: decision.status, points: points,
             lines: try JSONCoding.string(zip(invoice.lines, earnings).map { StoredLine(line: $0, earning: $1) }),
             rule: try self.rules.json(rules, applied: Set(earnings.flatMap(\.promotions)), settings), lot: lot,
-            origin: session.origin(item.line))
+            origin: session.origin(item.line),
+            pricing: InvoicePricing(
+                rules: rules, lines: invoice.lines, segment: account.segment, moderation: event.moderation == true))
     }
 }
 
-/// `AccrualRule.json` once per set of applied promotions: the rule an entry records holds the rate, the
-/// rounding, the window, the expiry and the promotions that applied, so equal sets give equal text.
-/// Used by the thread that applies batches only.
+/// `AccrualRule.json` once per set of applied promotions and tier: the rule an entry records holds the
+/// rate, the rounding, the window, the expiry, the promotions that applied and the tier earned at, so
+/// equal sets give equal text. Used by the thread that applies batches only.
 final class RuleCache {
     private var texts: [[String]: String] = [:]
 
     func json(_ rules: EarningRules, applied: Set<String>, _ settings: LedgerSettings) throws -> String {
-        let key = applied.sorted()
+        let key = applied.sorted() + (rules.tier.map { ["tier:\($0.code)"] } ?? [])
         if let text = texts[key] { return text }
         let text = try AccrualRule.json(rules, applied: applied, settings).text
         texts[key] = text
@@ -120,6 +121,17 @@ struct PricedInvoice {
     var rule: String
     var lot: ImportLot
     var origin: String
+    /// What priced it, for the rules that depend on the history before it (`InvoiceHistory`).
+    var pricing: InvoicePricing
+}
+
+/// What an invoice was priced from: the earning rules in force on its date (without a tier), its lines,
+/// the member's segment, and whether it is a claim (which earns at the base rate).
+struct InvoicePricing {
+    var rules: EarningRules
+    var lines: [InvoiceLine]
+    var segment: String?
+    var moderation: Bool
 }
 
 /// A credit's lot dated from the moment it was earned, as `LedgerStore.credit` dates one from now:

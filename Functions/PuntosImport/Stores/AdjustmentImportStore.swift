@@ -11,39 +11,6 @@ import PuntosRuntime
 struct AdjustmentImportStore {
     let session: ImportSession
 
-    func accounts(_ references: [ImportReference]) throws -> [Int: ImportAccount] {
-        guard !references.isEmpty else { return [:] }
-        // One transaction, so that every statement runs on one server connection (the staging table is
-        // the session's own) behind a pooler in transaction mode too.
-        return try session.database.withTransaction { connection in
-            let staging = StagingStore(connection: connection)
-            try staging.create()
-            try staging.empty("import_refs")
-            try connection.copyIn("COPY import_refs (line, number, card_number, external_id) FROM STDIN") {
-                try $0.references(references)
-            }
-            try staging.analyze("import_refs")
-            let rows = try connection.query(
-                """
-                SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment, NULL::timestamptz AS agreement_from,
-                       EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.programme_id = \(session.programme)
-                               AND k.scope IN ('import.adjust', 'accrue.adjust') AND k.key = r.number) AS recorded
-                FROM import_refs r
-                JOIN LATERAL (
-                    SELECT c.number, c.status, c.customer_id FROM cards c
-                    WHERE c.programme_id = \(session.programme)
-                      AND c.number = coalesce(r.card_number,
-                          (SELECT puntos_current_card(x.id) FROM customers x
-                           WHERE x.programme_id = \(session.programme) AND x.external_id = r.external_id))
-                    LIMIT 1) c ON true
-                JOIN customers u ON u.id = c.customer_id
-                """)
-            var accounts: [Int: ImportAccount] = [:]
-            for row in rows { accounts[try row.decode("line")] = try ImportAccount(row) }
-            return accounts
-        }
-    }
-
     /// Writes the adjustments in one transaction; answers the outcome of each that was not applied.
     func apply(_ adjustments: [StagedAdjustment]) throws -> [Int: Outcome] {
         guard !adjustments.isEmpty else { return [:] }
@@ -71,7 +38,7 @@ struct AdjustmentImportStore {
             }
             try staging.analyze("import_credits")
             let ledger = ImportLedgerStore(connection: connection, programme: programme)
-            let debts = try ledger.lockAccounts(table: .credits)
+            let debts = try ledger.lockStagedCreditAccounts()
             let credited = try connection.query(
                 """
                 WITH k AS (

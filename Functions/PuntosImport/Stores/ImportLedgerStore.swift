@@ -10,17 +10,13 @@ struct ImportLedgerStore {
     let connection: PostgresConnection
     let programme: String
 
-    enum Staged { case invoices, credits }
-
-    /// Locks the staged customers' accounts; answers, for those below zero, the points they owe (what
-    /// their next available credits pay back first, as `accrue`'s do).
-    func lockAccounts(table: Staged) throws -> [Int64: Int64] {
-        let rows: PostgresRows
-        switch table {
-        case .invoices:
-            rows = try connection.query(
+    /// Locks the accounts of `customerIds` (created when new); answers, for those below zero, the
+    /// points they owe (what their next available credits pay back first, as `accrue`'s do).
+    func lockAccounts(customerIds: [Int64]) throws -> [Int64: Int64] {
+        try debts(
+            connection.query(
                 """
-                WITH c AS (SELECT DISTINCT customer_id FROM import_invoices),
+                WITH c AS (SELECT DISTINCT unnest(\(customerIds.map { String($0) })::text[])::bigint AS customer_id),
                 ins AS (INSERT INTO accounts (customer_id, programme_id, may_go_negative)
                         SELECT c.customer_id, p.id, p.allow_negative FROM c, programmes p WHERE p.id = \(programme)
                         ORDER BY c.customer_id ON CONFLICT (customer_id) DO NOTHING),
@@ -28,9 +24,13 @@ struct ImportLedgerStore {
                     SELECT a.customer_id, a.available FROM accounts a JOIN c ON c.customer_id = a.customer_id
                     ORDER BY a.customer_id FOR UPDATE OF a)
                 SELECT customer_id, -available AS debt FROM locked WHERE available < 0
-                """)
-        case .credits:
-            rows = try connection.query(
+                """))
+    }
+
+    /// Locks the accounts of the customers staged in `import_credits`, as `lockAccounts(customerIds:)`.
+    func lockStagedCreditAccounts() throws -> [Int64: Int64] {
+        try debts(
+            connection.query(
                 """
                 WITH c AS (SELECT DISTINCT customer_id FROM import_credits),
                 ins AS (INSERT INTO accounts (customer_id, programme_id, may_go_negative)
@@ -40,8 +40,10 @@ struct ImportLedgerStore {
                     SELECT a.customer_id, a.available FROM accounts a JOIN c ON c.customer_id = a.customer_id
                     ORDER BY a.customer_id FOR UPDATE OF a)
                 SELECT customer_id, -available AS debt FROM locked WHERE available < 0
-                """)
-        }
+                """))
+    }
+
+    private func debts(_ rows: PostgresRows) throws -> [Int64: Int64] {
         var debts: [Int64: Int64] = [:]
         for row in rows { debts[try row.decode("customer_id")] = try row.decode("debt") }
         return debts

@@ -4,52 +4,32 @@ import PuntosLedger
 import PuntosPostgres
 import PuntosRuntime
 
-/// The statements of `puntos import invoices`: the batch's accounts in one query, then its invoices,
-/// lots and ledger entries in one transaction of set-based statements over the staged rows.
+/// The statements of `puntos import invoices`: the batch's invoices, lots and ledger entries in one
+/// transaction of set-based statements over the staged rows.
 struct InvoiceImportStore {
     let session: ImportSession
 
-    /// The account of each line's card, and whether its invoice number is recorded already.
-    func accounts(_ references: [ImportReference]) throws -> [Int: ImportAccount] {
-        guard !references.isEmpty else { return [:] }
-        // One transaction, so that every statement runs on one server connection (the staging table is
-        // the session's own) behind a pooler in transaction mode too.
-        return try session.database.withTransaction { connection in
-            let staging = StagingStore(connection: connection)
-            try staging.create()
-            try staging.empty("import_refs")
-            try connection.copyIn("COPY import_refs (line, number, card_number, external_id) FROM STDIN") {
-                try $0.references(references)
-            }
-            try staging.analyze("import_refs")
-            let rows = try connection.query(
-                """
-                SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
-                       puntos_agreement_from(u.id) AS agreement_from,
-                       EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(session.programme) AND i.number = r.number) AS recorded
-                FROM import_refs r
-                JOIN LATERAL (
-                    SELECT c.number, c.status, c.customer_id FROM cards c
-                    WHERE c.programme_id = \(session.programme)
-                      AND c.number = coalesce(r.card_number,
-                          (SELECT puntos_current_card(x.id) FROM customers x
-                           WHERE x.programme_id = \(session.programme) AND x.external_id = r.external_id))
-                    LIMIT 1) c ON true
-                JOIN customers u ON u.id = c.customer_id
-                """)
-            var accounts: [Int: ImportAccount] = [:]
-            for row in rows { accounts[try row.decode("line")] = try ImportAccount(row) }
-            return accounts
-        }
-    }
-
     /// Records the invoices, their lots and accrual entries (and, for lots already expired, their expiry
     /// entries and draws) in one transaction; answers the numbers it recorded (one recorded meanwhile
-    /// by someone else is left alone).
-    func insert(_ invoices: [PricedInvoice]) throws -> Set<String> {
-        guard !invoices.isEmpty else { return [] }
+    /// by someone else is left alone). A pooled member's invoices earn into the pool's account (as
+    /// `lockEarning` has them); the accounts are locked first, then what depends on the history before
+    /// each invoice (tiers, promotion limits: `InvoiceHistory`) is decided under those locks.
+    func insert(_ priced: [PricedInvoice], rules: RuleCache) throws -> Set<String> {
+        guard !priced.isEmpty else { return [] }
         let programme = session.programme
         return try session.database.withTransaction { connection in
+            var invoices = priced
+            let pools =
+                session.settings.hasPooledOrganisations
+                ? try OrganisationAccountStore(connection: connection, programmeId: programme).pools(
+                    memberIds: Array(Set(invoices.map(\.customerId)))) : [:]
+            if !pools.isEmpty {
+                for i in invoices.indices { invoices[i].customerId = pools[invoices[i].customerId] ?? invoices[i].customerId }
+            }
+            let ledger = ImportLedgerStore(connection: connection, programme: programme)
+            let debts = try ledger.lockAccounts(customerIds: Array(Set(invoices.map(\.customerId))))
+            let history = InvoiceHistory(connection: connection, session: session)
+            let writes = try history.price(&invoices, rules: rules)
             let staging = StagingStore(connection: connection)
             try staging.create()
             try staging.empty("import_invoices")
@@ -69,8 +49,6 @@ struct InvoiceImportStore {
                 }
             }
             try staging.analyze("import_invoices")
-            let ledger = ImportLedgerStore(connection: connection, programme: programme)
-            let debts = try ledger.lockAccounts(table: .invoices)
             let rows = try connection.query(
                 """
                 WITH inv AS (
@@ -126,6 +104,7 @@ struct InvoiceImportStore {
                     INSERT INTO lot_draws (entry_id, lot_id, points) SELECT id, lot_id, available_delta FROM exp
                     """)
             }
+            try history.record(writes, inserted: inserted)
             return inserted
         }
     }

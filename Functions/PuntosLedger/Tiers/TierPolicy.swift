@@ -40,6 +40,11 @@ package struct Tier: Codable, Sendable, Equatable {
 package struct AppliedTier: Codable, Sendable, Equatable {
     package var code: String
     package var multiplier: Decimal
+
+    package init(code: String, multiplier: Decimal) {
+        self.code = code
+        self.multiplier = multiplier
+    }
 }
 
 /// A version of a programme's tiers (`tier_schemes`), lowest tier first. Ranks: 0 is the lowest
@@ -78,6 +83,11 @@ package struct TierScheme: Codable, Sendable, Equatable {
 
     package func tier(_ rank: Int) -> Tier? { tiers.indices.contains(rank) ? tiers[rank] : nil }
 
+    /// The tier an accrual earns at for a member holding `code` (its multiplier); nil without one.
+    package func applied(holding code: String?) -> AppliedTier? {
+        tier(rank(code)).map { AppliedTier(code: $0.code, multiplier: $0.multiplier) }
+    }
+
     /// Where a member who held `current` and qualifies for `qualified` goes when a review finds them
     /// short: one tier down (never below what they qualify for), or straight to what they qualify for.
     /// `after_x_days`, once its grace is over, recomputes.
@@ -91,6 +101,11 @@ package struct TierScheme: Codable, Sendable, Equatable {
 package struct TierWindow: Sendable, Equatable {
     package var from: Date
     package var until: Date
+
+    package init(from: Date, until: Date) {
+        self.from = from
+        self.until = until
+    }
 }
 
 /// A member's tier as its latest change left it.

@@ -136,8 +136,9 @@ package struct TierStore {
         ).map { try $0.decode("customer_id") }
     }
 
-    /// Appends a tier change and its `tier_changed` notice, in one statement.
-    package func append(_ change: TierChange, scheme: TierScheme) throws {
+    /// Appends a tier change and its `tier_changed` notice, in one statement. A notice `withheld` (why:
+    /// `invoice_too_old` for history an import brings) is written `suppressed`, not sent.
+    package func append(_ change: TierChange, scheme: TierScheme, withheld: String? = nil) throws {
         let from = scheme.tier(change.from)
         let to = scheme.tier(change.to)
         let direction = change.to > change.from ? "upgrade" : "downgrade"
@@ -149,12 +150,12 @@ package struct TierStore {
                 VALUES (\(programmeId), \(change.customerId), \(from?.code), \(to?.code), \(direction), \(change.reason.rawValue),
                         \(change.qualifying), \(scheme.version), \(change.invoiceNumber), \(change.source), \(requestId), \(now))
                 RETURNING id)
-            INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale)
+            INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale, status, last_error)
             SELECT \(programmeId), u.id, 'tier_changed', 'tier:' || c.id::text,
                    jsonb_build_object('tier_change_id', c.id, 'direction', \(direction)::text,
                                       'from_tier', \(from?.name)::text, 'to_tier', \(to?.name)::text,
                                       'reason', \(change.reason.rawValue)::text, 'multiplier', \(to?.multiplier)::numeric),
-                   u.locale
+                   u.locale, \(withheld == nil ? "pending" : "suppressed"), \(withheld)
             FROM c, customers u WHERE u.id = \(change.customerId)
             ON CONFLICT (dedupe_key) DO NOTHING
             """)
@@ -182,4 +183,17 @@ package struct TierChange: Sendable, Equatable {
     package var qualifying: Decimal
     package var invoiceNumber: String?
     package var source: String
+
+    package init(
+        customerId: Int64, from: Int, to: Int, reason: TierChangeReason, qualifying: Decimal, invoiceNumber: String?,
+        source: String
+    ) {
+        self.customerId = customerId
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.qualifying = qualifying
+        self.invoiceNumber = invoiceNumber
+        self.source = source
+    }
 }
