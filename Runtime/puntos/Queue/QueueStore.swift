@@ -50,8 +50,33 @@ enum QueueStore {
 
     /// Claims up to `limit` ready messages (SKIP LOCKED: consumers never wait for each other) and hides
     /// them for `visibilitySeconds`.
-    static func claim(_ database: Database, queue: String, limit: Int, visibilitySeconds: Int) throws -> [Message] {
-        try settleAndClaim(database, nil, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
+    static func claim(
+        _ database: Database, queue: String, limit: Int, visibilitySeconds: Int, session: ClaimSession? = nil
+    ) throws -> [Message] {
+        try settleAndClaim(database, nil, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds, session: session)
+    }
+
+    /// A consumer's connection, planned afresh for every claim: the claim's best plan depends on how
+    /// many messages wait, which changes by the second. A prepared statement's cached generic plan,
+    /// chosen while the table looked empty (after an `ANALYZE` of the empty table, say), scans the
+    /// whole queue for every claim, so a drain gets slower with every message waiting (bench/queue).
+    /// Behind a transaction pooler statements are never prepared, so nothing is set there.
+    ///
+    /// `@unchecked Sendable`: one consumer lane owns it and uses it on its database's serial queue only.
+    final class ClaimSession: @unchecked Sendable {
+        /// The connection set up last, kept (not just its identity) so that a new one is never taken for it.
+        private var configured: PostgresConnection?
+
+        init() {}
+
+        func prepare(_ database: Database) throws {
+            guard !database.configuration.transactionPooler else { return }
+            try database.withConnection { connection in
+                guard connection !== configured else { return }
+                try connection.runScript("SET plan_cache_mode = force_custom_plan")
+                configured = connection
+            }
+        }
     }
 
     /// Settles the batch handled before (if any) and claims the next one, with one commit instead of two.
@@ -60,8 +85,10 @@ enum QueueStore {
     /// visibility timeout, then are delivered again (the functions' effects are idempotent). `limit` 0
     /// only settles.
     static func settleAndClaim(
-        _ database: Database, _ settlement: Settlement?, queue: String, limit: Int, visibilitySeconds: Int
+        _ database: Database, _ settlement: Settlement?, queue: String, limit: Int, visibilitySeconds: Int,
+        session: ClaimSession? = nil
     ) throws -> [Message] {
+        try session?.prepare(database)
         guard let settlement, !settlement.retry.isEmpty || !settlement.dead.isEmpty else {
             let done = arrayLiteral(settlement?.succeeded ?? [])
             return try database.withConnection { connection in
@@ -75,21 +102,25 @@ enum QueueStore {
     }
 
     /// Deletes the messages `settled` (succeeded: a bigint array literal) and claims up to `limit`
-    /// others, in one statement.
+    /// others, in one statement. The ready messages are locked in a materialized CTE, run once: as a
+    /// subquery joined to the UPDATE, a plan could scan it again for every row of the table, locking
+    /// (and claiming) far more than `limit` messages, in time that grows with the square of the queue.
     private static func claim(
         _ connection: PostgresConnection, settled: String, queue: String, limit: Int, visibilitySeconds: Int
     ) throws -> [Message] {
         try connection.query(
             """
-            WITH settled AS (DELETE FROM puntos_queue_messages WHERE id = ANY(\(settled)::bigint[]))
+            WITH settled AS (DELETE FROM puntos_queue_messages WHERE id = ANY(\(settled)::bigint[])),
+            ready AS MATERIALIZED (
+                SELECT id FROM puntos_queue_messages
+                WHERE queue = \(queue) AND visible_at <= now() AND id <> ALL(\(settled)::bigint[])
+                ORDER BY visible_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             UPDATE puntos_queue_messages m
             SET receive_count = m.receive_count + 1,
                 claimed_until = now() + make_interval(secs => \(visibilitySeconds)),
                 visible_at = now() + make_interval(secs => \(visibilitySeconds)),
                 first_received_at = coalesce(m.first_received_at, now())
-            FROM (SELECT id FROM puntos_queue_messages
-                  WHERE queue = \(queue) AND visible_at <= now() AND id <> ALL(\(settled)::bigint[])
-                  ORDER BY visible_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED) ready
+            FROM ready
             WHERE m.id = ready.id
             RETURNING m.id, m.message_id::text AS message_id, m.body, m.receive_count,
                       extract(epoch FROM m.enqueued_at)::float8 AS enqueued_at,
