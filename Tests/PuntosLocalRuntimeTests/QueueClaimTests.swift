@@ -78,9 +78,17 @@ import Testing
         let pid = try queue.database.withConnection { try $0.query("SELECT pg_backend_pid() AS pid").one() }
             .decode("pid", as: Int.self)
         try queue.admin.query("SELECT pg_terminate_backend(\(pid))")
+        for _ in 0..<100 {
+            let alive = try queue.admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = \(pid)").one()
+                .decode("n", as: Int.self)
+            if alive == 0 { break }
+            usleep(50_000)
+        }
         // The broken connection fails at most the one call that finds it broken; the next is on a new one.
-        var settlement = QueueStore.Settlement()
-        settlement.succeeded = batch.map(\.id)
+        // One message to retry: the settlement and the claim are one transaction then.
+        var settlement = QueueStore.Settlement(error: "reported in batchItemFailures")
+        settlement.succeeded = batch.dropFirst().map(\.id)
+        settlement.retry[batch[0].id] = 30
         var next = try? QueueStore.settleAndClaim(
             queue.database, settlement, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60, session: session)
         if next == nil {
@@ -92,6 +100,6 @@ import Testing
         let left = try queue.database.withConnection {
             try $0.query("SELECT count(*) AS n FROM puntos_queue_messages").one().decode("n", as: Int.self)
         }
-        #expect(left == 20)
+        #expect(left == 21)
     }
 }

@@ -69,14 +69,16 @@ enum QueueStore {
 
         init() {}
 
-        func prepare(_ database: Database) throws {
-            guard !database.configuration.transactionPooler else { return }
-            try database.withConnection { connection in
-                guard connection !== configured else { return }
-                try connection.runScript("SET plan_cache_mode = force_custom_plan")
-                configured = connection
-            }
+        /// Sets `connection` up, unless it already is; on the very connection the claim then runs on,
+        /// since a broken one is replaced between two calls of `Database`. Inside a transaction the
+        /// setting lasts once the transaction commits: then call `planned`.
+        func plan(_ connection: PostgresConnection) throws {
+            guard !connection.configuration.transactionPooler, connection !== configured else { return }
+            try connection.runScript("SET plan_cache_mode = force_custom_plan")
         }
+
+        /// `connection`'s setting has been committed (outside a transaction: at once).
+        func planned(_ connection: PostgresConnection) { configured = connection }
     }
 
     /// Settles the batch handled before (if any) and claims the next one, with one commit instead of two.
@@ -88,17 +90,23 @@ enum QueueStore {
         _ database: Database, _ settlement: Settlement?, queue: String, limit: Int, visibilitySeconds: Int,
         session: ClaimSession? = nil
     ) throws -> [Message] {
-        try session?.prepare(database)
         guard let settlement, !settlement.retry.isEmpty || !settlement.dead.isEmpty else {
             let done = arrayLiteral(settlement?.succeeded ?? [])
             return try database.withConnection { connection in
-                try claim(connection, settled: done, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
+                try session?.plan(connection)
+                session?.planned(connection)
+                return try claim(connection, settled: done, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
             }
         }
-        return try database.withTransaction { connection in
+        var used: PostgresConnection?
+        let batch = try database.withTransaction { connection in
+            try session?.plan(connection)  // again on a retry: the rollback undid it
+            used = connection
             try settle(connection, settlement)
             return try claim(connection, settled: "{}", queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
         }
+        if let used { session?.planned(used) }
+        return batch
     }
 
     /// Deletes the messages `settled` (succeeded: a bigint array literal) and claims up to `limit`
