@@ -31,11 +31,15 @@ package struct AccountStore {
     package let programmeId: String
     /// What the programme says today: a locked account takes it (`may_go_negative`).
     package let allowNegative: Bool
+    /// Whether the programme may have pooled organisations: without any, a card's own account is the
+    /// one it earns into and spends from, and no membership is looked up (`lockEarning`).
+    package let mayHavePools: Bool
 
-    package init(connection: PostgresConnection, programmeId: String, allowNegative: Bool) {
+    package init(connection: PostgresConnection, programmeId: String, allowNegative: Bool, mayHavePools: Bool = true) {
         self.connection = connection
         self.programmeId = programmeId
         self.allowNegative = allowNegative
+        self.mayHavePools = mayHavePools
     }
 
     /// Resolves the card (or the customer's current card) and locks the customer's account, in one

@@ -5,7 +5,8 @@ import PuntosRuntime
 /// Runs a write at most once per idempotency key, in one transaction with the key's record.
 ///
 /// - The first event under a key runs, and its answer is stored with it: a result, or a business
-///   refusal (`refused`, `notFound`, `conflict`), so that "insufficient points" stays the answer.
+///   refusal (`refused`, `notFound`, `conflict`), so that "insufficient points" stays the answer. A
+///   refusal's writes roll back with its transaction; the refusal is stored under the key in the next.
 /// - The same key with the same body returns the stored answer and changes nothing.
 /// - The same key with another body is refused with `idempotency_conflict`.
 /// - Bad input and temporary failures store nothing: nothing began, so the key stays free.
@@ -30,23 +31,44 @@ package enum Idempotency {
         }
         let key = try Validate.idempotencyKey(given)
         let requestJSON = JSONText(String(decoding: try JSONCoding.encode(request), as: UTF8.self))
-        let answer: Result<Output, FunctionError> = try database.withTransaction { connection in
-            try prepare?(connection)
-            let store = IdempotencyStore(connection: connection, programme: programme, scope: scope, key: key)
-            guard try store.claim(request: requestJSON) else { return try storedAnswer(store, request: requestJSON) }
-            try connection.runScript("SAVEPOINT idempotent_write")
-            let answer: Result<Output, FunctionError>
-            do {
-                answer = .success(try body(connection))
-            } catch let error as FunctionError where error.kind == .refused || error.kind == .notFound || error.kind == .conflict
-            {
-                try connection.runScript("ROLLBACK TO SAVEPOINT idempotent_write")
-                answer = .failure(error)
-            }
-            try store.saveAnswer(JSONText(String(decoding: try JSONCoding.encode(StoredAnswer(answer)), as: UTF8.self)))
-            return answer
+        func save(_ answer: Result<Output, FunctionError>, _ store: IdempotencyStore) throws {
+            store.saveAnswer(JSONText(String(decoding: try JSONCoding.encode(StoredAnswer(answer)), as: UTF8.self)))
         }
-        return try answer.get()
+        do {
+            let answer: Result<Output, FunctionError> = try database.withTransaction { connection in
+                try prepare?(connection)
+                let store = IdempotencyStore(connection: connection, programme: programme, scope: scope, key: key)
+                guard try store.claim(request: requestJSON) else { return try storedAnswer(store, request: requestJSON) }
+                let output: Output
+                do {
+                    output = try body(connection)
+                } catch let error as FunctionError
+                    where error.kind == .refused || error.kind == .notFound || error.kind == .conflict
+                {
+                    throw Refusal(error: error)
+                }
+                try save(.success(output), store)
+                return .success(output)
+            }
+            return try answer.get()
+        } catch let refusal as Refusal {
+            // The write refused: its transaction rolled back whole (no savepoint, so no subtransaction
+            // for every write that succeeds), and the refusal is stored as the key's answer in a new one,
+            // unless another event under the key claimed it in between: then that one's answer stands.
+            let answer: Result<Output, FunctionError> = try database.withTransaction { connection in
+                try prepare?(connection)
+                let store = IdempotencyStore(connection: connection, programme: programme, scope: scope, key: key)
+                guard try store.claim(request: requestJSON) else { return try storedAnswer(store, request: requestJSON) }
+                try save(.failure(refusal.error), store)
+                return .failure(refusal.error)
+            }
+            return try answer.get()
+        }
+    }
+
+    /// A business refusal by the write itself (not a stored answer, not a key used for another event).
+    private struct Refusal: Error {
+        var error: FunctionError
     }
 
     private static func storedAnswer<Output: Codable>(

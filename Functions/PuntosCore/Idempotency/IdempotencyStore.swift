@@ -19,9 +19,9 @@ struct IdempotencyStore {
         ).isEmpty
     }
 
-    /// Stores the first event's answer with its key.
-    func saveAnswer(_ response: JSONText) throws {
-        try connection.query(
+    /// Stores the first event's answer with its key, sent with the commit (or the next statement).
+    func saveAnswer(_ response: JSONText) {
+        connection.sendWithNext(
             """
             UPDATE idempotency_keys SET response = \(response)::jsonb
             WHERE programme_id = \(programme) AND scope = \(scope) AND key = \(key)

@@ -1,3 +1,5 @@
+package import PuntosRuntime
+
 /// Codes people type (coupon codes, referral codes): random characters of Crockford's base 32 and a
 /// check character (Luhn mod 32). The check catches every single mistyped character and every swap of
 /// two neighbours but 0 and Z, before the database is asked. Reading forgives what people do: lower
@@ -23,6 +25,36 @@ package enum CheckedCode {
             }
         }
         return characters
+    }
+
+    /// The code as typed, normalised: `randomLength` characters of the alphabet and their check
+    /// character, or a refusal naming `field` with `code` that shows `example`.
+    package static func parse(
+        _ text: String, randomLength: Int, field: String, code: FunctionError.Code, example: String
+    ) throws -> String {
+        let characters = normalise(text)
+        guard characters.count == randomLength + 1, characters.allSatisfy(alphabet.contains) else {
+            throw FunctionError.badInput(
+                code, field: field, "\(field) must be \(randomLength + 1) letters and digits, such as \(example)")
+        }
+        guard checksOut(characters) else {
+            throw FunctionError.badInput(
+                code, field: field, "\(field) does not check out: a character is mistyped or two are swapped")
+        }
+        return String(characters)
+    }
+
+    /// A code grouped for people: groups of four, a last character left alone joining the group before
+    /// (`7KQ2-M9XD-4TRW-H3PC`, `7KQ2-M9XD-4TRWH`).
+    package static func grouped(_ value: String) -> String {
+        var groups = stride(from: 0, to: value.count, by: 4).map { start in
+            String(value.dropFirst(start).prefix(4))
+        }
+        if groups.count > 1, let last = groups.last, last.count == 1 {
+            groups.removeLast()
+            groups[groups.count - 1] += last
+        }
+        return groups.joined(separator: "-")
     }
 
     /// Whether normalised characters are all of the alphabet and end in their check character.

@@ -10,7 +10,7 @@ extension AccountStore {
     /// The account an invoice on this card earns into.
     package func lockEarning(_ reference: AccountReference) throws -> LedgerAccount {
         let own = try lock(reference)
-        guard let pool = try organisations.pool(memberId: own.customerId) else { return own }
+        guard mayHavePools, let pool = try organisations.pool(memberId: own.customerId) else { return own }
         return try lockPool(pool, member: own)
     }
 
@@ -18,7 +18,7 @@ extension AccountStore {
     /// the pool is refused (`role_not_allowed`), naming the card's field.
     package func lockSpending(_ reference: AccountReference) throws -> LedgerAccount {
         let own = try lock(reference)
-        guard let pool = try organisations.pool(memberId: own.customerId) else { return own }
+        guard mayHavePools, let pool = try organisations.pool(memberId: own.customerId) else { return own }
         guard pool.role.maySpendPool else {
             throw FunctionError.refused(
                 .roleNotAllowed, field: reference.field,
@@ -30,7 +30,7 @@ extension AccountStore {
     /// The account a balance on this card shows: the pool's for a member of a pooled organisation.
     package func readShown(_ reference: AccountReference) throws -> LedgerAccount {
         let own = try read(reference)
-        guard let pool = try organisations.pool(memberId: own.customerId) else { return own }
+        guard mayHavePools, let pool = try organisations.pool(memberId: own.customerId) else { return own }
         let row = try connection.query(
             """
             SELECT coalesce(a.available, 0) AS available, coalesce(a.pending, 0) AS pending, coalesce(a.held, 0) AS held

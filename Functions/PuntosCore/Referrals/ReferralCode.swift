@@ -12,20 +12,11 @@ package struct ReferralCode: Sendable, Hashable, CustomStringConvertible {
 
     /// The code as typed; a wrong shape or check character is refused naming `field`.
     package static func parse(_ text: String, field: String) throws -> ReferralCode {
-        let characters = CheckedCode.normalise(text)
-        guard characters.count == randomLength + 1, characters.allSatisfy(CheckedCode.alphabet.contains) else {
-            throw FunctionError.badInput(
-                .invalidReferralCode, field: field, "\(field) must be 13 letters and digits, such as 7KQ2-M9XD-4TRWH")
-        }
-        guard CheckedCode.checksOut(characters) else {
-            throw FunctionError.badInput(
-                .invalidReferralCode, field: field, "\(field) does not check out: a character is mistyped or two are swapped")
-        }
-        return ReferralCode(value: String(characters))
+        ReferralCode(
+            value: try CheckedCode.parse(
+                text, randomLength: randomLength, field: field, code: .invalidReferralCode, example: "7KQ2-M9XD-4TRWH"))
     }
 
-    package var description: String {
-        let characters = Array(value)
-        return [characters[0..<4], characters[4..<8], characters[8...]].map { String($0) }.joined(separator: "-")
-    }
+    /// Grouped for people: 4-4-5.
+    package var description: String { CheckedCode.grouped(value) }
 }

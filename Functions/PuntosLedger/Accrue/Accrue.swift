@@ -67,7 +67,7 @@ package struct Accrue: FunctionHandler {
             // A claim earns at the base rate: its points are fixed before moderation (Tiers, README).
             rules.tier = try event.moderation == true ? nil : store.appliedTier(customerId: account.customerId)
             var earning = rules.earn(invoice.lines, segment: account.segment, channels: store.settings.channels)
-            let excluded = try store.exclusions.excluding(
+            let excluded = try store.excluded(
                 order: invoice.orderNumber, other: other, record: ("accrue.invoice", context.requestId, context.now))
             let decision =
                 excluded != nil

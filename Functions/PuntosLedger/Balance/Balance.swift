@@ -79,7 +79,7 @@ package struct Balance: FunctionHandler {
         try Accrue.date(date, field: "date", now: context.now.addingTimeInterval(366 * 86_400))
         return try read(event.programme, context) { store in
             let segment = try card.flatMap { try store.accounts.segment(cardNumber: $0) }
-            if try store.exclusions.excluding(order: order, other: other) != nil {
+            if try store.excluded(order: order, other: other) != nil {
                 return BalanceResult(
                     forecast: .init(points: 0, value: 0, lines: [], reason: ProgrammeExclusionStore.reason))
             }

@@ -20,6 +20,11 @@ package struct LedgerSettings: Sendable, Equatable {
     package var noticeMaxAgeDays: Int
 
     package var hasPromotions: Bool
+    /// Whether the programme has (had) tiers, pooled organisations, programme exclusions: without them
+    /// a ledger write skips the statements that would find none (all true unless loaded).
+    package var hasTiers = true
+    package var hasPooledOrganisations = true
+    package var hasExclusions = true
     /// The segments' own rules in force, by segment (`forSegment` resolves them).
     package var segmentRules: [String: SegmentRule] = [:]
     /// The promotions offered, by code, once resolved for a segment that names them; nil: every one.

@@ -58,7 +58,7 @@ package struct Redeem: FunctionHandler {
             try RegionSwitch.requireOn(region, regions: store.settings.regions)
             var account = try store.accounts.lockSpending(reference)
             try store.releaseTimedOutHolds(&account)
-            if let excluding = try store.exclusions.excluding(order: order, other: other) {
+            if let excluding = try store.excluded(order: order, other: other) {
                 throw FunctionError.refused(
                     .excludedByOtherProgramme, field: other == nil ? "order_number" : "other_programme",
                     "\(excluding) was applied to order \(order): no points of ours are spent on it")

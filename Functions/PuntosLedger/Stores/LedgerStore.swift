@@ -21,7 +21,9 @@ package struct LedgerStore {
     var programmeId: String { settings.programme.id }
 
     package var accounts: AccountStore {
-        AccountStore(connection: connection, programmeId: programmeId, allowNegative: settings.allowNegative)
+        AccountStore(
+            connection: connection, programmeId: programmeId, allowNegative: settings.allowNegative,
+            mayHavePools: settings.hasPooledOrganisations)
     }
     package var invoices: InvoiceStore { InvoiceStore(connection: connection, programmeId: programmeId) }
     package var holds: HoldStore { HoldStore(connection: connection, programmeId: programmeId, now: now) }
@@ -34,6 +36,15 @@ package struct LedgerStore {
     /// cover it that the segment is offered.
     package func earningRules(at date: Date, segment: String? = nil) throws -> EarningRules {
         settings.earningRules(promotions: settings.hasPromotions ? try promotions.inForce(at: date) : [], segment: segment)
+    }
+
+    /// The programme another programme's use of `order` excludes it for (`ProgrammeExclusionStore.excluding`);
+    /// nil at once for a programme that has never had an exclusion.
+    package func excluded(
+        order: String?, other: String?, record: (source: String, requestId: String, at: Date)? = nil
+    ) throws -> String? {
+        guard settings.hasExclusions || other != nil else { return nil }
+        return try exclusions.excluding(order: order, other: other, record: record)
     }
 
     /// The limits on spending and the value of a point for this customer (its segment's, where set).
@@ -50,6 +61,15 @@ package struct LedgerStore {
     package static func voucherNumber() -> String {
         "V" + String((0..<12).map { _ in "0123456789".randomElement()! })
     }
+}
+
+/// A lot a credit makes, written with its entry.
+struct NewLot {
+    var invoiceId: Int64?
+    var points: Int64
+    var activatesAt: Date
+    var active: Bool
+    var expiresAt: Date?
 }
 
 /// What a new entry says besides its deltas.
@@ -91,29 +111,48 @@ package struct EntryFacts {
 
 extension LedgerStore {
     /// Appends an entry (the trigger moves the account's balances), records its lot draws, applies
-    /// them to the lots, and writes the customer's notice to the outbox, all in one statement of this
-    /// transaction: the notice (kind and payload) is the entry's, so it is written with it.
+    /// them to the lots, and writes the customer's notice to the outbox.
     @discardableResult
     package func append(
         _ account: inout LedgerAccount, _ facts: EntryFacts, available: Int64 = 0, pending: Int64 = 0, held: Int64 = 0,
         draws: [LotDraw] = [], notice: LedgerNotice
     ) throws -> Int64 {
         guard available != 0 || pending != 0 || held != 0 else { return 0 }
+        let before = account.available
+        let entryId = try insertEntry(&account, facts, available: available, pending: pending, held: held, notice: notice).entry
+        try applyDraws(entryId: entryId, LotPlan.payingDebt(draws, credit: available, balance: before))
+        return entryId
+    }
+
+    /// The entry, its notice and, when `lot` is given, the new lot it credits (the entry's `lot_id`),
+    /// in one statement of this transaction: the notice (kind and payload) is the entry's, so it is
+    /// written with it. The entry's and the lot's ids.
+    private func insertEntry(
+        _ account: inout LedgerAccount, _ facts: EntryFacts, available: Int64, pending: Int64, held: Int64,
+        notice: LedgerNotice, lot: NewLot? = nil
+    ) throws -> (entry: Int64, lot: Int64?) {
         let after = (available: account.available + available, pending: account.pending + pending, held: account.held + held)
         // What a message says: how many points moved (always positive: the notice's kind says the
         // direction, a commit moves held points only) and, for adjustments, which way.
         let magnitude = max(abs(available + pending), abs(held))
         let direction = available + pending < 0 || (available + pending == 0 && held < 0) ? "debit" : "credit"
-        let entryId: Int64 = try connection.query(
+        let row = try connection.query(
             """
-            WITH e AS (
+            WITH l AS (
+                INSERT INTO lots (customer_id, invoice_id, points, remaining, activates_at, active, expires_at)
+                SELECT \(account.customerId)::bigint, \(lot?.invoiceId)::bigint, \(lot?.points)::bigint, \(lot?.points)::bigint,
+                       \(lot?.activatesAt)::timestamptz, \(lot?.active)::boolean, \(lot?.expiresAt)::timestamptz
+                WHERE \(lot != nil)::boolean
+                RETURNING id),
+            e AS (
                 INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, pending_delta, held_delta,
                     invoice_number, order_number, voucher_number, hold_id, lot_id, rule, reason, source, request_id, at,
                     business_at)
                 VALUES (\(programmeId), \(account.customerId), \(account.cardNumber), \(facts.kind), \(available), \(pending), \(held),
-                        \(facts.invoiceNumber), \(facts.orderNumber), \(facts.voucherNumber), \(facts.holdId), \(facts.lotId),
+                        \(facts.invoiceNumber), \(facts.orderNumber), \(facts.voucherNumber), \(facts.holdId),
+                        coalesce((SELECT id FROM l), \(facts.lotId)::bigint),
                         \(facts.rule)::jsonb, \(facts.reason), \(facts.source), \(requestId), \(now), \(facts.businessAt))
-                RETURNING id),
+                RETURNING id, lot_id),
             n AS (
                 INSERT INTO notices (programme_id, customer_id, kind, dedupe_key, payload, locale, status, last_error)
                 SELECT \(programmeId), u.id, \(notice), 'ledger:' || e.id::text,
@@ -126,14 +165,13 @@ extension LedgerStore {
                        u.locale, \(facts.noticeWithheld == nil ? "pending" : "suppressed"), \(facts.noticeWithheld)
                 FROM e, customers u WHERE u.id = \(account.noticeCustomerId)
                 ON CONFLICT (dedupe_key) DO NOTHING)
-            SELECT id FROM e
+            SELECT id, lot_id FROM e
             """
-        ).one().decode("id")
-        try applyDraws(entryId: entryId, LotPlan.payingDebt(draws, credit: available, balance: account.available))
+        ).one()
         account.available = after.available
         account.pending = after.pending
         account.held = after.held
-        return entryId
+        return (try row.decode("id"), try row.decodeIfPresent("lot_id"))
     }
 
     private func applyDraws(entryId: Int64, _ draws: [LotDraw]) throws {
@@ -144,7 +182,7 @@ extension LedgerStore {
     /// until the return window, counted from that date, closes (already closed: available at once),
     /// and expiring by the programme's rule from when it became available. Points already past their
     /// expiry arrive expired: a second entry, an expiry saying so, takes them out again. Available
-    /// points first pay back a negative balance.
+    /// points first pay back a negative balance. The lot, its entry and its notice are one statement.
     @discardableResult
     package func credit(
         _ account: inout LedgerAccount, points: Int64, invoiceId: Int64?, facts: EntryFacts, pendingWindow: Bool,
@@ -155,21 +193,16 @@ extension LedgerStore {
         let activates = pendingWindow ? settings.activation(from: from) : from
         let active = activates <= now
         let expires = settings.expiry(from: activates)
-        let lotId: Int64 = try connection.query(
-            """
-            INSERT INTO lots (customer_id, invoice_id, points, remaining, activates_at, active, expires_at)
-            VALUES (\(account.customerId), \(invoiceId), \(points), \(points), \(activates), \(active), \(expires))
-            RETURNING id
-            """
-        ).one().decode("id")
         var facts = facts
-        facts.lotId = lotId
         facts.businessAt = businessDate
         if let businessDate, settings.tooOldForNotice(businessDate, now: now) { facts.noticeWithheld = "invoice_too_old" }
         let debt = active ? min(points, max(0, -account.available)) : 0
-        try append(
-            &account, facts, available: active ? points : 0, pending: active ? 0 : points,
-            draws: debt > 0 ? [LotDraw(lotId: lotId, points: -debt)] : [], notice: notice)
+        let inserted = try insertEntry(
+            &account, facts, available: active ? points : 0, pending: active ? 0 : points, held: 0, notice: notice,
+            lot: NewLot(invoiceId: invoiceId, points: points, activatesAt: activates, active: active, expiresAt: expires))
+        guard let lotId = inserted.lot else { throw FunctionError.bug("a credit's entry names no lot") }
+        // The debt it pays is drawn from the new lot at once: available stays the sum of the active lots.
+        if debt > 0 { try applyDraws(entryId: inserted.entry, [LotDraw(lotId: lotId, points: -debt)]) }
         if active, let expires, expires <= now, points > debt {
             let expired = EntryFacts(
                 kind: .expiry, invoiceNumber: facts.invoiceNumber, orderNumber: facts.orderNumber, lotId: lotId,

@@ -20,7 +20,12 @@ package struct ProgrammeSettingsStore {
                        expiry_days, expiry_notice_days, allow_negative, hold_minutes,
                        array_to_json(regions)::text AS regions, array_to_json(channels)::text AS channels,
                        EXISTS (SELECT 1 FROM promotions p WHERE p.programme_id = programmes.id) AS has_promotions,
-                       EXISTS (SELECT 1 FROM segment_rules r WHERE r.programme_id = programmes.id) AS has_segment_rules
+                       EXISTS (SELECT 1 FROM segment_rules r WHERE r.programme_id = programmes.id) AS has_segment_rules,
+                       EXISTS (SELECT 1 FROM tier_schemes t WHERE t.programme_id = programmes.id) AS has_tiers,
+                       EXISTS (SELECT 1 FROM organisations o
+                               WHERE o.programme_id = programmes.id AND o.pool_customer_id IS NOT NULL) AS has_pools,
+                       EXISTS (SELECT 1 FROM programme_exclusions x WHERE x.programme_id = programmes.id)
+                           OR EXISTS (SELECT 1 FROM excluded_orders x WHERE x.programme_id = programmes.id) AS has_exclusions
                 FROM programmes WHERE id = \(id)
                 """
             ).first
@@ -44,6 +49,9 @@ package struct ProgrammeSettingsStore {
             regions: try list("regions"), channels: try list("channels") ?? [],
             noticeMaxAgeDays: try row.decode("notice_max_age_days"),
             hasPromotions: try row.decode("has_promotions"))
+        settings.hasTiers = try row.decode("has_tiers")
+        settings.hasPooledOrganisations = try row.decode("has_pools")
+        settings.hasExclusions = try row.decode("has_exclusions")
         if try row.decode("has_segment_rules") {
             settings.segmentRules = try SegmentRuleStore(connection: connection, programmeId: id).inForce()
         }

@@ -13,7 +13,7 @@ extension LedgerStore {
 
     /// The tier a customer's accruals earn at now (recorded on the entry's rule); nil without one.
     package func appliedTier(customerId: Int64?) throws -> AppliedTier? {
-        guard let customerId, let scheme = try tiers.scheme(),
+        guard settings.hasTiers, let customerId, let scheme = try tiers.scheme(),
             let tier = scheme.tier(scheme.rank(try tiers.state(customerId: customerId)?.code))
         else { return nil }
         return AppliedTier(code: tier.code, multiplier: tier.multiplier)
@@ -21,7 +21,7 @@ extension LedgerStore {
 
     /// After an accrual: an upgrade at once when the member now qualifies for a higher tier.
     package func qualifyForTier(customerId: Int64, invoiceNumber: String?, source: String) throws {
-        guard let scheme = try tiers.scheme() else { return }
+        guard settings.hasTiers, let scheme = try tiers.scheme() else { return }
         let state = try tiers.state(customerId: customerId)
         guard
             let up = try TierPolicy.upgrade(
@@ -36,7 +36,9 @@ extension LedgerStore {
     /// After a return: a downgrade at once by the scheme's policy when the tier rested on the points
     /// taken back (`after_x_days`: the sweep, once the grace is over).
     package func reviewTierAfterReturn(customerId: Int64, invoiceNumber: String?, source: String) throws {
-        guard let scheme = try tiers.scheme(), let state = try tiers.state(customerId: customerId) else { return }
+        guard settings.hasTiers, let scheme = try tiers.scheme(), let state = try tiers.state(customerId: customerId) else {
+            return
+        }
         guard
             let down = try TierPolicy.afterReturn(
                 scheme, state, now: now, measure: { try tiers.qualifying(customerId: customerId, scheme.basis, $0) })

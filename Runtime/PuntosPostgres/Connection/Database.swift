@@ -64,14 +64,24 @@ public final class Database: @unchecked Sendable {
             return try withSavepoint(on: batch, retrying: true, body)
         }
         var attempt = 1
+        var reconnected = false
         while true {
             let connection = try begin(isolation)
+            let started = connection.roundTrips
             do {
                 let value = try body(connection)
                 try connection.runScript("COMMIT")
                 return value
             } catch let error as PostgresError {
                 rollback(connection)
+                // A kept connection that broke while idle fails the round trip that carries BEGIN: nothing
+                // of this transaction ran, so it runs once more on a new connection.
+                if error.code == .connectionLost, connection.roundTrips == started + 1, !reconnected {
+                    logger.info("postgres.reconnect")
+                    reconnected = true
+                    close()
+                    continue
+                }
                 let retryable = error.sqlState?.isRetryableTransactionFailure == true || error.isStalePlan
                 guard retryable, attempt < maxTransactionAttempts else { throw error }
                 logger.info(
@@ -123,10 +133,10 @@ public final class Database: @unchecked Sendable {
     ) throws -> T {
         var attempt = 1
         while true {
-            try connection.runScript("SAVEPOINT puntos_batch_item")
+            connection.sendWithNext("SAVEPOINT puntos_batch_item")
             do {
                 let value = try body(connection)
-                try connection.runScript("RELEASE SAVEPOINT puntos_batch_item")
+                connection.sendWithNext("RELEASE SAVEPOINT puntos_batch_item")
                 return value
             } catch {
                 // Back to where this item began; if even that fails the batch is lost and says so.
@@ -143,31 +153,24 @@ public final class Database: @unchecked Sendable {
         }
     }
 
-    /// Starts a transaction; a kept connection found broken at this point is re-made once, since
-    /// nothing has been sent on it yet.
+    /// Starts a transaction: its `BEGIN` goes with its first statement, in one round trip (a kept
+    /// connection found broken before then is re-made by `connect`, or by `withTransaction`'s retry).
     private func begin(_ isolation: IsolationLevel) throws -> PostgresConnection {
-        var begin = isolation.beginStatement
+        let connection = try connect()
+        connection.sendWithNext(isolation.beginStatement)
         if configuration.transactionPooler {
             // The pooler's server connection has none of our startup options: set them for this transaction.
-            begin +=
-                "; SET LOCAL statement_timeout = \(configuration.statementTimeoutMilliseconds)"
-                + "; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'"
+            connection.sendWithNext(
+                SQL(unsafeText: "SET LOCAL statement_timeout = \(configuration.statementTimeoutMilliseconds)"))
+            connection.sendWithNext("SET LOCAL TimeZone = 'UTC'")
+            connection.sendWithNext("SET LOCAL DateStyle = 'ISO'")
         }
-        let connection = try connect()
-        do {
-            try connection.runScript(begin)
-            return connection
-        } catch let error as PostgresError where error.code == .connectionLost {
-            logger.info("postgres.reconnect")
-            close()
-            let fresh = try connect()
-            try fresh.runScript(begin)
-            return fresh
-        }
+        return connection
     }
 
     private func rollback(_ connection: PostgresConnection) {
-        guard connection.isHealthy else { return }
+        // Nothing of the transaction was sent (it failed on its input): there is nothing to roll back.
+        guard !connection.discardUnsent(), connection.isHealthy else { return }
         do { try connection.runScript("ROLLBACK") } catch {
             logger.warning("postgres.rollback_failed", metadata: ["error": "\(error)"])
         }
@@ -196,7 +199,7 @@ public enum BatchError: Error, CustomStringConvertible {
 public enum IsolationLevel: Sendable {
     case readCommitted, repeatableRead, serializable
 
-    var beginStatement: String {
+    var beginStatement: SQL {
         switch self {
         case .readCommitted: "BEGIN"
         case .repeatableRead: "BEGIN ISOLATION LEVEL REPEATABLE READ"

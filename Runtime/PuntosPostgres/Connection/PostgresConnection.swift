@@ -19,6 +19,11 @@ public final class PostgresConnection {
     private var prepared: [String: String] = [:]
     private var generation = 0
     private var seenOnce: Set<String> = []
+    /// Statements whose answer nobody reads (`BEGIN`, `SAVEPOINT`, storing an idempotent answer), held
+    /// until the next statement that is read and sent with it in one round trip (`sendWithNext`).
+    var unsent: [SQL] = []
+    /// How many round trips this connection has made (`Database` tells a transaction's first from the rest).
+    public internal(set) var roundTrips = 0
     /// Past this many distinct statements, further ones run unprepared (text built per call would
     /// otherwise grow the cache without bound).
     public static let preparedStatementLimit = 512
@@ -115,6 +120,7 @@ public final class PostgresConnection {
         PQfinish(handle)
         handle = nil
         prepared.removeAll()
+        unsent.removeAll()
     }
 
     /// Runs one statement with its bind parameters and returns its rows.
@@ -124,22 +130,9 @@ public final class PostgresConnection {
             throw PostgresError(
                 code: .connectionLost, message: "the connection is closed", query: sql.text, file: file, line: line)
         }
-        var values: [String?] = []
-        values.reserveCapacity(sql.binds.count)
-        for (index, bind) in sql.binds.enumerated() {
-            switch bind {
-            case .null:
-                values.append(nil)
-            case .text(let text):
-                // libpq passes C strings: a NUL would silently cut the value short.
-                guard !text.utf8.contains(0) else {
-                    throw PostgresError(
-                        code: .invalidParameter, message: "parameter $\(index + 1) contains a NUL character",
-                        query: sql.text, file: file, line: line)
-                }
-                values.append(text)
-            }
-        }
+        if !unsent.isEmpty { return try pipelined(sql, file: file, line: line) }
+        roundTrips += 1
+        let values = try Self.values(of: sql, file: file, line: line)
         let name = try preparedName(for: sql, handle: handle, file: file, line: line)
         let result = withOptionalCStringArray(values) { pointers in
             if let name {
@@ -158,8 +151,29 @@ public final class PostgresConnection {
         }
     }
 
+    /// A statement's bind values as libpq's text parameters.
+    static func values(of sql: SQL, file: String, line: Int) throws -> [String?] {
+        var values: [String?] = []
+        values.reserveCapacity(sql.binds.count)
+        for (index, bind) in sql.binds.enumerated() {
+            switch bind {
+            case .null:
+                values.append(nil)
+            case .text(let text):
+                // libpq passes C strings: a NUL would silently cut the value short.
+                guard !text.utf8.contains(0) else {
+                    throw PostgresError(
+                        code: .invalidParameter, message: "parameter $\(index + 1) contains a NUL character",
+                        query: sql.text, file: file, line: line)
+                }
+                values.append(text)
+            }
+        }
+        return values
+    }
+
     /// The name `sql` is prepared under, preparing it on first use; nil past the cache's limit.
-    private func preparedName(for sql: SQL, handle: OpaquePointer, file: String, line: Int) throws -> String? {
+    func preparedName(for sql: SQL, handle: OpaquePointer, file: String, line: Int) throws -> String? {
         if let name = prepared[sql.text] { return name }
         guard prepared.count < Self.preparedStatementLimit, !configuration.transactionPooler else { return nil }
         // Prepare on the second use: preparing costs a round trip, which a one-shot run that sends
@@ -194,13 +208,19 @@ public final class PostgresConnection {
         guard let handle else {
             throw PostgresError(code: .connectionLost, message: "the connection is closed", file: file, line: line)
         }
+        if !unsent.isEmpty {
+            // One statement goes in the same round trip as those held for it; a longer script after them.
+            if !script.contains(";") { return try pipelined(SQL(unsafeText: script), file: file, line: line).discard() }
+            try flushUnsent(file: file, line: line)
+        }
+        roundTrips += 1
         let result = PQexec(handle, script)
         defer { PQclear(result) }
         _ = try Self.rows(from: result, connection: handle, query: String(script.prefix(200)), file: file, line: line)
     }
 
     // The one place a libpq result becomes rows or a PostgresError.
-    private static func rows(
+    static func rows(
         from result: OpaquePointer?, connection: OpaquePointer, query: String,
         file: String, line: Int
     ) throws -> PostgresRows {
@@ -250,7 +270,7 @@ public final class PostgresConnection {
     }
 
     /// libpq's message on one line: its newlines and tabs become spaces, its trailing space goes.
-    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+    static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown error" }
         var text = ""
         var pendingSpace = false
@@ -273,7 +293,7 @@ private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafePointer<CC
     }
 }
 
-private func withOptionalCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+func withOptionalCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
     defer { duplicates.forEach { free($0) } }
     return body(duplicates.map { UnsafePointer($0) })
