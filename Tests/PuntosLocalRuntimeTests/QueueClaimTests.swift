@@ -59,6 +59,21 @@ import Testing
         #expect(try claimed(queue.database) == 20)
     }
 
+    /// Bodies go in as they are, in order, whatever they hold.
+    @Test func enqueuedBodiesComeBackExactlyAndInOrder() throws {
+        let queue = try emptyAnalyzedQueue()
+        defer { queue.drop() }
+        let bodies = [
+            #"{"quote":"\"","backslash":"\\","braces":"{}","comma":","}"#, "plain, with {braces} and \"quotes\"",
+            "line\nbreak\ttab é 🎉", "", "NULL", #"\"#,
+        ]
+        let ids = try QueueStore.enqueue(queue.database, queue: "ClaimQueue", bodies: bodies)
+        #expect(ids.count == bodies.count)
+        let claimed = try QueueStore.claim(queue.database, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60)
+        #expect(claimed.map(\.body) == bodies)
+        #expect(claimed.map(\.messageId) == ids)
+    }
+
     /// A consumer's connection plans each claim for the queue as it is, also after a reconnection.
     @Test func aConsumerConnectionPlansEveryClaimAfreshAlsoAfterReconnecting() throws {
         let queue = try emptyAnalyzedQueue()

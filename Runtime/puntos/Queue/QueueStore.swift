@@ -26,12 +26,13 @@ enum QueueStore {
     /// Puts messages in, and wakes the consumers with NOTIFY in the same transaction.
     @discardableResult
     static func enqueue(_ database: Database, queue: String, bodies: [String]) throws -> [String] {
-        try database.withTransaction { connection in
-            let array = String(decoding: try JSONSerialization.data(withJSONObject: bodies), as: UTF8.self)
+        // A text[] literal, not a JSON array: writing one was a fifth of `puntos enqueue`'s CPU (perf).
+        let array = textArrayLiteral(bodies)
+        return try database.withTransaction { connection in
             let rows = try connection.query(
                 """
                 INSERT INTO puntos_queue_messages (queue, body)
-                SELECT \(queue), value FROM jsonb_array_elements_text(\(array)::jsonb) WITH ORDINALITY AS b(value, n) ORDER BY n
+                SELECT \(queue), value FROM unnest(\(array)::text[]) WITH ORDINALITY AS b(value, n) ORDER BY n
                 RETURNING message_id::text AS message_id
                 """)
             try connection.query("SELECT pg_notify(\(channel), \(queue))")
