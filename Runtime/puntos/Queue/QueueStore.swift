@@ -248,11 +248,21 @@ enum QueueStore {
 
     static func arrayLiteral(_ ids: [Int64]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
 
+    /// A text[] literal: each value in double quotes, its backslashes and double quotes escaped.
     static func textArrayLiteral(_ values: [String]) -> String {
-        "{"
-            + values.map {
-                "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.reduce(2) { $0 + $1.utf8.count + 3 })
+        bytes.append(UInt8(ascii: "{"))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            .joined(separator: ",") + "}"
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
