@@ -93,6 +93,7 @@ final class QueueService: Service, Sendable {
         let queue = consumer.queue.logicalId
         let database = BlockingDatabase(configuration: configuration, label: "queue-\(queue)-\(lane)", logger: logger)
         defer { database.close() }
+        let session = QueueStore.ClaimSession()
         guard let pool = pools[consumer.function.name] else { return }
         let maxReceiveCount = consumer.queue.maxReceiveCount
         let visibility = max(consumer.queue.visibilityTimeoutSeconds, consumer.function.timeoutSeconds + 1)
@@ -114,7 +115,7 @@ final class QueueService: Service, Sendable {
                 batch = try await database.run {
                     try QueueStore.settleAndClaim(
                         $0, settlement, queue: queue, limit: stopping ? 0 : consumer.source.batchSize,
-                        visibilitySeconds: visibility)
+                        visibilitySeconds: visibility, session: session)
                 }
             } catch {
                 // Unsettled messages become visible again when their claim expires: redelivered, not lost.
