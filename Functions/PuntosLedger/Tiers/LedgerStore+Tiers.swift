@@ -13,10 +13,8 @@ extension LedgerStore {
 
     /// The tier a customer's accruals earn at now (recorded on the entry's rule); nil without one.
     package func appliedTier(customerId: Int64?) throws -> AppliedTier? {
-        guard settings.hasTiers, let customerId, let scheme = try tiers.scheme(),
-            let tier = scheme.tier(scheme.rank(try tiers.state(customerId: customerId)?.code))
-        else { return nil }
-        return AppliedTier(code: tier.code, multiplier: tier.multiplier)
+        guard settings.hasTiers, let customerId, let scheme = try tiers.scheme() else { return nil }
+        return scheme.applied(holding: try tiers.state(customerId: customerId)?.code)
     }
 
     /// After an accrual: an upgrade at once when the member now qualifies for a higher tier.
