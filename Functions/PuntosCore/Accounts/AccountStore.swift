@@ -45,7 +45,8 @@ package struct AccountStore {
     /// Resolves the card (or the customer's current card) and locks the customer's account, in one
     /// statement: the upsert takes the account's row lock. A blocked or replaced card is refused, but for
     /// a card a merge replaced, and an external id of a merged customer: they act on the survivor's
-    /// current card (`puntos_account_card`, migration 0175); any other card of a merged customer acts on
+    /// current card (`puntos_account_card`, migration 0175, asked only of a card that is not simply
+    /// there: a PL/pgSQL call costs more than the probe); any other card of a merged customer acts on
     /// the survivor's account (`puntos_survivor`).
     package func lock(_ reference: AccountReference) throws -> LedgerAccount {
         let rows = try connection.query(
@@ -55,7 +56,11 @@ package struct AccountStore {
                        puntos_agreement_from(u.id) AS agreement_from
                 FROM cards c JOIN customers u ON u.id = puntos_survivor(c.customer_id)
                 WHERE c.programme_id = \(programmeId)
-                  AND c.number = puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)),
+                  AND c.number = CASE
+                      WHEN EXISTS (SELECT 1 FROM cards k WHERE k.number = \(reference.cardNumber)::text AND k.status <> 'replaced')
+                      THEN \(reference.cardNumber)::text
+                      ELSE puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)
+                  END),
             a AS (
                 INSERT INTO accounts AS a (customer_id, programme_id, may_go_negative)
                 SELECT customer_id, \(programmeId), \(allowNegative) FROM c WHERE c.status = 'active'
@@ -117,7 +122,11 @@ package struct AccountStore {
             FROM cards c CROSS JOIN LATERAL (SELECT puntos_survivor(c.customer_id) AS id) s
             LEFT JOIN accounts a ON a.customer_id = s.id
             WHERE c.programme_id = \(programmeId)
-              AND c.number = puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)
+              AND c.number = CASE
+                      WHEN EXISTS (SELECT 1 FROM cards k WHERE k.number = \(reference.cardNumber)::text AND k.status <> 'replaced')
+                      THEN \(reference.cardNumber)::text
+                      ELSE puntos_account_card(\(programmeId)::text, \(reference.cardNumber)::text, \(reference.externalId)::text)
+                  END
             """
         ).first
         guard let row else {
