@@ -6,7 +6,7 @@ import PuntosRuntime
 /// The accounts a batch's records name, in one query over the staged references (`import_refs`): the
 /// card (or the external id's current card), its status, the customer's segment and agreement, and
 /// whether the record's natural key was applied before. The kinds differ only in that last question
-/// (and in whether the agreement matters), each a statement of its own.
+/// (and in whether the agreement matters).
 struct ImportReferenceStore {
     let session: ImportSession
 
@@ -18,13 +18,17 @@ struct ImportReferenceStore {
         /// An adjustment's: recorded when its key is, by an import or by `accrue`.
         case adjustments
 
+        /// One statement for both kinds: they differ only in the agreement and the `recorded` test.
         func statement(_ programme: String) -> SQL {
-            switch self {
-            case .invoices:
-                """
+            let invoices = self == .invoices
+            return """
                 SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
-                       puntos_agreement_from(u.id) AS agreement_from,
-                       EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(programme) AND i.number = r.number) AS recorded
+                       CASE WHEN \(invoices)::boolean THEN puntos_agreement_from(u.id) END AS agreement_from,
+                       CASE WHEN \(invoices)::boolean
+                            THEN EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(programme) AND i.number = r.number)
+                            ELSE EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.programme_id = \(programme)
+                                         AND k.scope IN ('import.adjust', 'accrue.adjust') AND k.key = r.number)
+                       END AS recorded
                 FROM import_refs r
                 JOIN LATERAL (
                     SELECT c.number, c.status, c.customer_id FROM cards c
@@ -35,22 +39,6 @@ struct ImportReferenceStore {
                     LIMIT 1) c ON true
                 JOIN customers u ON u.id = c.customer_id
                 """
-            case .adjustments:
-                """
-                SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment, NULL::timestamptz AS agreement_from,
-                       EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.programme_id = \(programme)
-                               AND k.scope IN ('import.adjust', 'accrue.adjust') AND k.key = r.number) AS recorded
-                FROM import_refs r
-                JOIN LATERAL (
-                    SELECT c.number, c.status, c.customer_id FROM cards c
-                    WHERE c.programme_id = \(programme)
-                      AND c.number = coalesce(r.card_number,
-                          (SELECT puntos_current_card(x.id) FROM customers x
-                           WHERE x.programme_id = \(programme) AND x.external_id = r.external_id))
-                    LIMIT 1) c ON true
-                JOIN customers u ON u.id = c.customer_id
-                """
-            }
         }
     }
 

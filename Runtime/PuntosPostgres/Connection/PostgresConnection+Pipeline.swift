@@ -24,10 +24,11 @@ extension PostgresConnection {
     /// Sends the held statements alone (before a script of several statements).
     func flushUnsent(file: String, line: Int) throws {
         guard let last = unsent.popLast() else { return }
-        try pipelined(last, file: file, line: line).discard()
+        try pipelined(last, file: file, line: line)
     }
 
     /// The held statements and `sql` in one round trip; `sql`'s rows, or the first error.
+    @discardableResult
     func pipelined(_ sql: SQL, file: String, line: Int) throws -> PostgresRows {
         guard let handle else {
             throw PostgresError(
@@ -100,9 +101,4 @@ extension PostgresConnection {
             code: PQstatus(handle) == CONNECTION_OK ? .server : .connectionLost,
             message: Self.trimmed(PQerrorMessage(handle)), query: sql.text, file: file, line: line)
     }
-}
-
-extension PostgresRows {
-    /// For a statement sent only for its effect.
-    func discard() {}
 }

@@ -210,7 +210,10 @@ public final class PostgresConnection {
         }
         if !unsent.isEmpty {
             // One statement goes in the same round trip as those held for it; a longer script after them.
-            if !script.contains(";") { return try pipelined(SQL(unsafeText: script), file: file, line: line).discard() }
+            if !script.contains(";") {
+                try pipelined(SQL(unsafeText: script), file: file, line: line)
+                return
+            }
             try flushUnsent(file: file, line: line)
         }
         roundTrips += 1
