@@ -69,7 +69,7 @@ struct CardImport: ImportKind {
         }
     }
 
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
+    func write(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
         try session.database.withTransaction { connection in
             var outcomes: [Int: Outcome] = [:]
             // One card number once per batch; a customer's second card waits for the next batch.

@@ -40,7 +40,7 @@ struct CustomerImport: ImportKind {
         }
     }
 
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
+    func write(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
         try session.database.withTransaction { connection in
             let resolved = try CustomerResolver(session: session, connection: connection)
                 .resolve(batch.map { Numbered(line: $0.line, record: $0.record.identity) })

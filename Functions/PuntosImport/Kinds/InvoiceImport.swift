@@ -40,28 +40,46 @@ struct InvoiceImport: ImportKind {
         }
     }
 
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
+    /// A batch's invoices priced, and what became of those it will not write.
+    struct Prepared {
         var outcomes: [Int: Outcome] = [:]
+        var priced: [PricedInvoice] = []
+    }
+
+    /// Finds each invoice's card and customer and prices it by the rules in force on its date; what
+    /// depends on the history before it (tiers, promotion limits) and on the account's balance is
+    /// decided by `write`, under the accounts' locks.
+    func prepare(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> Prepared {
+        var prepared = Prepared()
         var seen: Set<String> = []
         var fresh: [Numbered<Record>] = []
         for item in batch {
-            if seen.insert(item.record.invoice.number).inserted { fresh.append(item) } else { outcomes[item.line] = .deferred }
+            if seen.insert(item.record.invoice.number).inserted {
+                fresh.append(item)
+            } else {
+                prepared.outcomes[item.line] = .deferred
+            }
         }
-        let accounts = try ImportReferenceStore(session: session).accounts(
+        let accounts = try ImportReferenceStore(session: session, database: database).accounts(
             fresh.map {
                 ImportReference(line: $0.line, key: $0.record.invoice.number, reference: $0.record.invoice.account)
             }, .invoices)
-        var priced: [PricedInvoice] = []
         for item in fresh {
             let found = accounts[item.line]
             switch ImportAccount.check(found, reference: item.record.invoice.account) {
-            case .failure(let error): outcomes[item.line] = .rejected(error)
-            case .success(let account) where account.recorded: outcomes[item.line] = .skipped
-            case .success(let account): priced.append(try price(item, account, session))
+            case .failure(let error): prepared.outcomes[item.line] = .rejected(error)
+            case .success(let account) where account.recorded: prepared.outcomes[item.line] = .skipped
+            case .success(let account): prepared.priced.append(try price(item, account, session))
             }
         }
-        let inserted = try InvoiceImportStore(session: session).insert(priced, rules: rules)
-        for invoice in priced where !inserted.contains(invoice.number) { outcomes[invoice.line] = .skipped }
+        return prepared
+    }
+
+    /// Records the priced invoices; one recorded meanwhile (by a batch before or by `accrue`) is skipped.
+    func write(_ prepared: Prepared, session: ImportSession) throws -> [Int: Outcome] {
+        var outcomes = prepared.outcomes
+        let inserted = try InvoiceImportStore(session: session).insert(prepared.priced, rules: rules)
+        for invoice in prepared.priced where !inserted.contains(invoice.number) { outcomes[invoice.line] = .skipped }
         return outcomes
     }
 
@@ -91,15 +109,16 @@ struct InvoiceImport: ImportKind {
 
 /// `AccrualRule.json` once per set of applied promotions and tier: the rule an entry records holds the
 /// rate, the rounding, the window, the expiry, the promotions that applied and the tier earned at, so
-/// equal sets give equal text. Used by the thread that applies batches only.
-final class RuleCache {
+/// equal sets give equal text. Shared by the thread that prepares batches and the one that writes them.
+final class RuleCache: @unchecked Sendable {  // `texts` is guarded by `lock`
+    private let lock = NSLock()
     private var texts: [[String]: String] = [:]
 
     func json(_ rules: EarningRules, applied: Set<String>, _ settings: LedgerSettings) throws -> String {
         let key = applied.sorted() + (rules.tier.map { ["tier:\($0.code)"] } ?? [])
-        if let text = texts[key] { return text }
+        if let text = lock.withLock({ texts[key] }) { return text }
         let text = try AccrualRule.json(rules, applied: applied, settings).text
-        texts[key] = text
+        lock.withLock { texts[key] = text }
         return text
     }
 }

@@ -9,6 +9,8 @@ import PuntosRuntime
 /// (and in whether the agreement matters).
 struct ImportReferenceStore {
     let session: ImportSession
+    /// The connection it reads on: the session's, or the one a run prepares batches on.
+    let database: Database
 
     /// The lookup of one kind: a statement over `import_refs` answering `line` and `ImportAccount`'s
     /// columns, for the programme.
@@ -47,7 +49,7 @@ struct ImportReferenceStore {
         guard !references.isEmpty else { return [:] }
         // One transaction, so that every statement runs on one server connection (the staging table is
         // the session's own) behind a pooler in transaction mode too.
-        return try session.database.withTransaction { connection in
+        return try database.withTransaction { connection in
             let staging = StagingStore(connection: connection)
             try staging.create()
             try staging.empty("import_refs")
