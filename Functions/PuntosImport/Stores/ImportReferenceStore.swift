@@ -25,7 +25,8 @@ struct ImportReferenceStore {
             let invoices = self == .invoices
             return """
                 SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
-                       CASE WHEN \(invoices)::boolean THEN puntos_agreement_from(u.id) END AS agreement_from,
+                       CASE WHEN \(invoices)::boolean
+                            THEN (SELECT f.agreement_from FROM puntos_agreements_from(ARRAY[u.id]) f) END AS agreement_from,
                        CASE WHEN \(invoices)::boolean
                             THEN EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(programme) AND i.number = r.number)
                             ELSE EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.programme_id = \(programme)
