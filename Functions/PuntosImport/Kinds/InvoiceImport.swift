@@ -44,6 +44,10 @@ struct InvoiceImport: ImportKind {
     struct Prepared {
         var outcomes: [Int: Outcome] = [:]
         var priced: [PricedInvoice] = []
+        /// Whether its invoices may be written in parts by customer: not when customers share what the
+        /// history before an invoice decides (a pool's account and tier, a promotion's budget), which a
+        /// batch draws on in date order.
+        var splits = false
     }
 
     /// Finds each invoice's card and customer and prices it by the rules in force on its date; what
@@ -51,6 +55,9 @@ struct InvoiceImport: ImportKind {
     /// decided by `write`, under the accounts' locks.
     func prepare(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> Prepared {
         var prepared = Prepared()
+        prepared.splits =
+            try !session.settings.hasPooledOrganisations
+            && !database.withConnection { try ImportLimitStore(connection: $0, programme: session.programme).hasBudgets() }
         var seen: Set<String> = []
         var fresh: [Numbered<Record>] = []
         for item in batch {
@@ -76,11 +83,26 @@ struct InvoiceImport: ImportKind {
     }
 
     /// Records the priced invoices; one recorded meanwhile (by a batch before or by `accrue`) is skipped.
-    func write(_ prepared: Prepared, session: ImportSession) throws -> [Int: Outcome] {
+    func write(_ prepared: Prepared, session: ImportSession, database: Database) throws -> [Int: Outcome] {
         var outcomes = prepared.outcomes
-        let inserted = try InvoiceImportStore(session: session).insert(prepared.priced, rules: rules)
+        let inserted = try InvoiceImportStore(session: session, database: database).insert(prepared.priced, rules: rules)
         for invoice in prepared.priced where !inserted.contains(invoice.number) { outcomes[invoice.line] = .skipped }
         return outcomes
+    }
+
+    /// Parts by customer: a customer's invoices stay in one part, in the file's order, so each part
+    /// locks accounts no other part locks and decides its customers' tiers and caps alone.
+    func split(_ prepared: Prepared, into count: Int) -> [ImportPart<Prepared>]? {
+        guard prepared.splits else { return nil }
+        var parts = (0..<count).map { _ in ImportPart(prepared: Prepared(), lines: []) }
+        parts[0].prepared.outcomes = prepared.outcomes
+        parts[0].lines = Set(prepared.outcomes.keys)
+        for invoice in prepared.priced {
+            let part = Int(invoice.customerId.magnitude % UInt64(count))
+            parts[part].prepared.priced.append(invoice)
+            parts[part].lines.insert(invoice.line)
+        }
+        return parts
     }
 
     /// The invoice priced and decided by the rules in force on its date, with its lot's dates.

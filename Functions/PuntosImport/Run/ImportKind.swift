@@ -34,7 +34,22 @@ protocol ImportKind {
     var eventKind: String { get }
     func validate(_ json: Data, session: ImportSession) throws(FunctionError) -> Record
     func prepare(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> Prepared
-    func write(_ prepared: Prepared, session: ImportSession) throws -> [Int: Outcome]
+    /// Writes a prepared batch (or part of one) in one transaction on `database`.
+    func write(_ prepared: Prepared, session: ImportSession, database: Database) throws -> [Int: Outcome]
+    /// Splits a prepared batch into `count` parts whose records touch disjoint accounts, to be written at
+    /// the same time on connections of their own, each part with the lines it holds; nil when the kind's
+    /// batches are written whole.
+    func split(_ prepared: Prepared, into count: Int) -> [ImportPart<Prepared>]?
+}
+
+/// A part of a prepared batch, with the lines of the records it holds.
+struct ImportPart<Prepared> {
+    var prepared: Prepared
+    var lines: Set<Int>
+}
+
+extension ImportKind {
+    func split(_ prepared: Prepared, into count: Int) -> [ImportPart<Prepared>]? { nil }
 }
 
 extension ImportKind where Prepared == [Numbered<Record>] {

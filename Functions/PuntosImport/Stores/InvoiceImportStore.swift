@@ -8,6 +8,8 @@ import PuntosRuntime
 /// transaction of set-based statements over the staged rows.
 struct InvoiceImportStore {
     let session: ImportSession
+    /// The connection it writes on: one of the run's writers'.
+    let database: Database
 
     /// Records the invoices, their lots and accrual entries (and, for lots already expired, their expiry
     /// entries and draws) in one transaction; answers the numbers it recorded (one recorded meanwhile
@@ -17,7 +19,7 @@ struct InvoiceImportStore {
     func insert(_ priced: [PricedInvoice], rules: RuleCache) throws -> Set<String> {
         guard !priced.isEmpty else { return [] }
         let programme = session.programme
-        return try session.database.withTransaction { connection in
+        return try database.withTransaction { connection in
             var invoices = priced
             let pools =
                 session.settings.hasPooledOrganisations
