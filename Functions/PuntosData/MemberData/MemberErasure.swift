@@ -28,7 +28,12 @@ struct MemberErasure {
 
     func erase(_ identifier: MemberIdentifier, programme: String, reason: String?) throws -> ErasureSummary {
         let log = ErasureStore(connection: connection)
-        if let customer = try identifier.resolve(programme, connection, lock: true) {
+        if let customer = try identifier.resolve(programme, connection) {
+            // The account's row lock, then the customer's: the order every ledger write takes them in (its
+            // entries' key on the customer), so an erasure beside a payout or an accrual waits, never deadlocks;
+            // under them no payout moves and a second erasure waits for the first's log.
+            try log.lockAccount(customer: customer)
+            try MemberStore(connection: connection).lock(customer)
             if let first = try log.loggedSummary(customer: customer) { return first }
             return try eraseCustomer(customer, programme: programme, reason: reason, field: identifier.field)
         }
@@ -45,7 +50,6 @@ struct MemberErasure {
     {
         let members = MemberStore(connection: connection)
         let store = ErasureStore(connection: connection)
-        try store.lockAccount(customer: customer)
         try refuseWhilePayoutsInFlight(try store.payoutsInFlight(customer: customer), field: field)
         let person = try members.person(customer)
         let (email, phone) = (person.email, person.phone)
