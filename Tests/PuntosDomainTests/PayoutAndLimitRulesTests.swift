@@ -21,6 +21,15 @@ import Testing
         #expect(!PayoutDestination.containsCardNumber(text))
     }
 
+    /// A reason quoting the token keeps it masked, every time it quotes it; one that does not is as given.
+    @Test func aReasonQuotingTheDestinationKeepsItMasked() {
+        #expect(
+            PayoutDestination.masking("tok_card_8a7f42", in: "card tok_card_8a7f42 declined (tok_card_8a7f42)")
+                == "card …7f42 declined (…7f42)")
+        #expect(PayoutDestination.masking("tok_card_8a7f42", in: "receipt checked") == "receipt checked")
+        #expect(PayoutDestination.masking("tok_card_8a7f42", in: nil) == nil)
+    }
+
     let tool = InvoiceLine(sku: "TOOL", brand: "Acme", quantity: 1, amount: 10, paidWithPoints: 0, channel: "offline")
 
     func rules(_ promotions: [Promotion]) -> EarningRules {

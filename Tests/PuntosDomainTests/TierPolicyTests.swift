@@ -29,6 +29,28 @@ import Testing
         #expect(s.rank(nil) == -1)
     }
 
+    /// The period ends a replay reviews at, one after another: each 1 January; every N months from the
+    /// member's last change; decided once the grace of `after_x_days` is over.
+    @Test func theNextReviewIsTheFirstPeriodEndAfterTheLastOneReviewed() {
+        let calendar = Self.scheme(.recompute)
+        let since = Self.date("2023-03-10T12:00:00Z")
+        #expect(
+            TierPolicy.nextReview(calendar, since: since, after: since) == (
+                Self.date("2024-01-01T00:00:00Z"), Self.date("2024-01-01T00:00:00Z")
+            ))
+        #expect(
+            TierPolicy.nextReview(calendar, since: since, after: Self.date("2024-01-01T00:00:00Z")).boundary
+                == Self.date("2025-01-01T00:00:00Z"))
+        let rolling = Self.scheme(.afterXDays, rolling: 12, grace: 30)
+        let first = TierPolicy.nextReview(rolling, since: since, after: since)
+        #expect(first.boundary == Self.date("2024-03-10T12:00:00Z"))
+        #expect(first.decidedAt == Self.date("2024-04-09T12:00:00Z"))
+        #expect(TierPolicy.nextReview(rolling, since: since, after: first.boundary).boundary == Self.date("2025-03-10T12:00:00Z"))
+        #expect(
+            TierPolicy.nextReview(rolling, since: since, after: Self.date("2026-01-01T00:00:00Z")).boundary
+                == Self.date("2026-03-10T12:00:00Z"))
+    }
+
     @Test func eachPolicyGoesDownItsOwnWay() {
         #expect(Self.scheme(.oneDown).downgradeTarget(current: 2, qualified: -1) == 1)
         #expect(Self.scheme(.recompute).downgradeTarget(current: 2, qualified: -1) == -1)

@@ -206,7 +206,15 @@ import Testing
     @Test func erasureLeavesNoPersonalValueAndKeepsTheLedgersSums() throws {
         let m = try Member()
         let customer = try Member.customerId(m.f, m.externalId)
-        #expect(try !Self.occurrences(of: m.personal).isEmpty, "the search finds the values before the erasure")
+        // A payout rejected, its reason quoting the destination: settled, so the erasure scrubs it.
+        let destination = "tok_md_\(UUID().uuidString.prefix(8))"
+        let payout = try #require(
+            try m.f.redeem(
+                #"{"kind":"payout","idempotency_key":"po-\#(destination)","card_number":"\#(m.memberCard)","points":20,"destination":"\#(destination)"}"#
+            ).payout?.payoutId)
+        _ = try m.f.redeem(#"{"kind":"reject_payout","payout_id":"\#(payout)","reason":"\#(destination) is not the member's"}"#)
+        let personal = m.personal + [destination]
+        #expect(try !Self.occurrences(of: personal).isEmpty, "the search finds the values before the erasure")
         let liabilityBefore = try m.f.balance(#"{"kind":"liability"}"#).liability
         let ledgerBefore = try ledger(m.f)
         let otherBefore = try m.f.balance(of: m.card)
@@ -221,9 +229,10 @@ import Testing
         #expect(erased.unsubscribesRemoved == 1)
         #expect(erased.idempotencyRecordsRemoved >= 1)
         #expect(erased.queueMessagesRemoved == 1)
+        #expect(erased.payoutsScrubbed == 1)
 
         // No personal value anywhere in the database.
-        #expect(try Self.occurrences(of: m.personal) == [])
+        #expect(try Self.occurrences(of: personal) == [])
         // The ledger and the liability unchanged; the other customer untouched.
         #expect(try ledger(m.f) == ledgerBefore)
         #expect(try m.f.balance(#"{"kind":"liability"}"#).liability?.totals == liabilityBefore?.totals)
@@ -314,7 +323,12 @@ import Testing
                                       (SELECT count(*) FROM card_events e JOIN cards c ON c.number = e.card_number
                                        WHERE c.customer_id = \(customer)),
                                       (SELECT md5(string_agg(to_jsonb(m)::text, ',' ORDER BY id)) FROM member_erasures m
-                                       WHERE programme_id = \(f.programme))) AS digest
+                                       WHERE programme_id = \(f.programme)),
+                                      (SELECT md5(string_agg(to_jsonb(p)::text, ',' ORDER BY id)) FROM payouts p
+                                       WHERE programme_id = \(f.programme)),
+                                      (SELECT md5(string_agg(to_jsonb(r)::text, ',' ORDER BY id)) FROM payout_requests r
+                                       WHERE programme_id = \(f.programme)),
+                                      (SELECT count(*) FROM idempotency_keys WHERE programme_id = \(f.programme))) AS digest
                 """
             ).map { try $0.decode("digest") }
         }

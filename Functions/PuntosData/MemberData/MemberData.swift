@@ -128,12 +128,9 @@ struct MemberIdentifier {
     }
 
     /// The customer's id, or nil when the programme has no such member; an unknown programme is
-    /// `programme_not_found`. Locks the customer's row when `lock` is set.
-    func resolve(_ programmeID: String, _ connection: PostgresConnection, lock: Bool = false) throws -> Int64? {
+    /// `programme_not_found`.
+    func resolve(_ programmeID: String, _ connection: PostgresConnection) throws -> Int64? {
         let programme = try Programme.load(programmeID, from: connection)
-        let store = MemberStore(connection: connection)
-        guard let id = try store.customerId(value, stored: try stored(programme), programme: programmeID) else { return nil }
-        if lock { try store.lock(id) }
-        return id
+        return try MemberStore(connection: connection).customerId(value, stored: try stored(programme), programme: programmeID)
     }
 }

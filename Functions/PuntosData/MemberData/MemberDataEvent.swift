@@ -70,6 +70,8 @@ package struct ErasureSummary: Codable, Sendable, Equatable {
     package var unsubscribesRemoved: Int
     package var idempotencyRecordsRemoved: Int
     package var queueMessagesRemoved: Int
+    /// Settled payouts whose destination (the provider's card token) was replaced by a tombstone.
+    package var payoutsScrubbed: Int
 
     enum CodingKeys: String, CodingKey {
         case programme
@@ -77,6 +79,25 @@ package struct ErasureSummary: Codable, Sendable, Equatable {
         case subscriptionsRemoved = "subscriptions_removed", noticesCancelled = "notices_cancelled"
         case noticesScrubbed = "notices_scrubbed", deliveryAttemptsScrubbed = "delivery_attempts_scrubbed"
         case unsubscribesRemoved = "unsubscribes_removed", idempotencyRecordsRemoved = "idempotency_records_removed"
-        case queueMessagesRemoved = "queue_messages_removed"
+        case queueMessagesRemoved = "queue_messages_removed", payoutsScrubbed = "payouts_scrubbed"
+    }
+}
+
+extension ErasureSummary {
+    /// An erasure logged before payouts were scrubbed has no `payouts_scrubbed`: it scrubbed none.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        customerId = try container.decode(Int64.self, forKey: .customerId)
+        programme = try container.decode(String.self, forKey: .programme)
+        erasedAt = try container.decode(Date.self, forKey: .erasedAt)
+        cardsBlocked = try container.decode(Int.self, forKey: .cardsBlocked)
+        subscriptionsRemoved = try container.decode(Int.self, forKey: .subscriptionsRemoved)
+        noticesCancelled = try container.decode(Int.self, forKey: .noticesCancelled)
+        noticesScrubbed = try container.decode(Int.self, forKey: .noticesScrubbed)
+        deliveryAttemptsScrubbed = try container.decode(Int.self, forKey: .deliveryAttemptsScrubbed)
+        unsubscribesRemoved = try container.decode(Int.self, forKey: .unsubscribesRemoved)
+        idempotencyRecordsRemoved = try container.decode(Int.self, forKey: .idempotencyRecordsRemoved)
+        queueMessagesRemoved = try container.decode(Int.self, forKey: .queueMessagesRemoved)
+        payoutsScrubbed = try container.decodeIfPresent(Int.self, forKey: .payoutsScrubbed) ?? 0
     }
 }

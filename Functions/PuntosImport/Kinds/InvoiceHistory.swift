@@ -6,7 +6,8 @@ import PuntosRuntime
 
 /// The earning rules that depend on what came before an invoice, decided for a batch under its account
 /// locks, in date order (then the file's): the tier the member (or the pool) held on the invoice's
-/// date, which multiplies what it earns, and the upgrade it brings (`TierPolicy.upgrade`, counting the
+/// date, after the period-end reviews the sweep would have made since its last change (`ImportTiers.review`),
+/// which multiplies what it earns, and the upgrade it brings (`TierPolicy.upgrade`, counting the
 /// history up to its date: what was recorded before and what the batch brought so far); and what the
 /// budgets and per-customer caps of limited promotions still leave (`EarningRules.earn(within:)`). A
 /// programme with neither (and no pools) reads its limits once per batch and does nothing more.
@@ -15,11 +16,12 @@ struct InvoiceHistory {
     let session: ImportSession
 
     /// What a batch's pricing decided to record once its invoices are in: the grants on limited
-    /// promotions and the tier changes, each with its invoice.
+    /// promotions and the tier changes, each with the invoice it is recorded with (an upgrade's own
+    /// invoice; for a review, the invoice it was replayed before).
     struct Writes {
         var scheme: TierScheme?
         var grants: [ImportGrant] = []
-        var changes: [(change: TierChange, at: Date, origin: String)] = []
+        var changes: [(change: TierChange, at: Date, origin: String, invoice: String)] = []
     }
 
     /// Prices `invoices` again where the history before them changes what they earn; answers what to
@@ -45,6 +47,9 @@ struct InvoiceHistory {
             var invoice = invoices[i]
             let (pricing, date, customer) = (invoice.pricing, invoice.invoicedAt, invoice.customerId)
             var rules = pricing.rules
+            for review in try tiers?.review(customer, before: date) ?? [] {
+                writes.changes.append((review.change, review.at, invoice.origin, invoice.number))
+            }
             // A claim earns at the base rate, as `accrue` has it.
             if let tiers, !pricing.moderation {
                 rules.tier = tiers.scheme.applied(holding: tiers.held(customer, on: date)?.code)
@@ -69,20 +74,22 @@ struct InvoiceHistory {
                 let change = try tiers?.qualify(
                     customer, adding: Self.qualifying(basis, invoice), on: date, invoiceNumber: invoice.number)
             {
-                writes.changes.append((change, date, invoice.origin))
+                writes.changes.append((change, date, invoice.origin, invoice.number))
             }
             invoices[i] = invoice
         }
         return writes
     }
 
-    /// Records the grants and tier changes of the invoices the batch recorded: the changes dated by the
-    /// invoice that crossed, their notices withheld (`invoice_too_old`) where its points' would be.
+    /// Records the grants and tier changes of the invoices the batch recorded: an upgrade dated by the
+    /// invoice that crossed, a review by when the sweep would have decided it (so a rerun, which skips
+    /// the recorded invoices and finds the review in the member's history, records neither again), their
+    /// notices withheld (`invoice_too_old`) where the points' of an invoice that day would be.
     func record(_ writes: Writes, inserted: Set<String>) throws {
         try ImportLimitStore(connection: connection, programme: session.programme).record(
             writes.grants.filter { inserted.contains($0.invoiceNumber) })
         guard let scheme = writes.scheme else { return }
-        for (change, at, origin) in writes.changes where inserted.contains(change.invoiceNumber ?? "") {
+        for (change, at, origin, invoice) in writes.changes where inserted.contains(invoice) {
             try TierStore(connection: connection, programmeId: session.programme, requestId: origin, now: at).append(
                 change, scheme: scheme,
                 withheld: session.settings.tooOldForNotice(at, now: session.now) ? "invoice_too_old" : nil)

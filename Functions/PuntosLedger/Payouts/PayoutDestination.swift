@@ -57,4 +57,11 @@ package enum PayoutDestination {
 
     /// The token as a statement shows it: its last four characters.
     package static func masked(_ destination: String) -> String { "…" + String(destination.suffix(4)) }
+
+    /// `text` with the token shown masked wherever it quotes it: the reasons an administrator or the
+    /// provider gives go into append-only records (ledger entries, payout events) an erasure of the
+    /// member cannot change, so the token never enters them.
+    package static func masking(_ destination: String, in text: String?) -> String? {
+        text.map { $0.replacing(destination, with: masked(destination)) }
+    }
 }

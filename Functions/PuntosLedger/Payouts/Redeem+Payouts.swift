@@ -56,7 +56,9 @@ extension Redeem {
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
         let publicURL = AlertsConfiguration.fromEnvironment().publicURL
         return try moderate(event, "approve_payout", context) { store, account, payout in
-            try store.payouts.move(&payout, to: .approved, detail: reason, source: "redeem.approve_payout")
+            try store.payouts.move(
+                &payout, to: .approved, detail: PayoutDestination.masking(payout.destination, in: reason),
+                source: "redeem.approve_payout")
             // The callback names the programme in its query: the provider sends back what it was given.
             try store.payouts.enqueueRequest(
                 payout, callbackURL: "\(publicURL)/payouts/\(number)/result?programme=\(store.settings.programme.id)")
@@ -66,10 +68,11 @@ extension Redeem {
     func rejectPayout(_ event: RedeemEvent.PayoutModeration, _ context: FunctionContext) throws -> RedeemResult {
         let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 500)
         return try moderate(event, "reject_payout", context, alsoFrom: [.undeliverable]) { store, account, payout in
+            let said = PayoutDestination.masking(payout.destination, in: reason)
             try store.releasePayoutHold(
-                payout, account: &account, reason: "payout rejected" + (reason.map { ": \($0)" } ?? ""),
+                payout, account: &account, reason: "payout rejected" + (said.map { ": \($0)" } ?? ""),
                 source: "redeem.reject_payout")
-            try store.payouts.move(&payout, to: .rejected, detail: reason, source: "redeem.reject_payout")
+            try store.payouts.move(&payout, to: .rejected, detail: said, source: "redeem.reject_payout")
         }
     }
 
@@ -103,12 +106,13 @@ extension Redeem {
             throw FunctionError.badInput(.invalidValue, field: "status", "status is succeeded or failed")
         }
         let reference = try Validate.text(event.providerReference, field: "provider_reference", maxLength: 128)
-        let reason = try Validate.optionalText(event.reason, field: "reason", maxLength: 400)
+        let given = try Validate.optionalText(event.reason, field: "reason", maxLength: 400)
         return try LedgerStore.write(
             "redeem.payout_result", programme: event.programme, key: nil, request: event, context
         ) { store in
             var account = try store.accounts.lock(customerId: try store.payouts.find(number, forUpdate: false).customerId)
             var payout = try store.payouts.find(number)
+            let reason = PayoutDestination.masking(payout.destination, in: given)
             switch payout.status {
             case .succeeded, .failed:
                 guard payout.status == outcome, payout.providerReference == reference else {

@@ -184,12 +184,37 @@ package enum TierPolicy {
     package static func review(_ scheme: TierScheme, _ state: TierState, now: Date) -> TierReview? {
         guard state.code != nil, let boundary = lastBoundary(scheme, since: state.since, now: now) else { return nil }
         var review = TierReview(boundary: boundary, window: ending(scheme, at: boundary))
-        if scheme.downgrade == .afterXDays, let days = scheme.graceDays {
-            let ends = boundary.addingTimeInterval(Double(days) * 86_400)
+        if let ends = graceEnd(scheme, boundary: boundary) {
             review.graceEnds = ends
             review.graceWindow = ending(scheme, at: ends)
         }
         return review
+    }
+
+    /// When the grace of `after_x_days` after a period's end is over; nil for the other policies.
+    static func graceEnd(_ scheme: TierScheme, boundary: Date) -> Date? {
+        guard scheme.downgrade == .afterXDays, let days = scheme.graceDays else { return nil }
+        return boundary.addingTimeInterval(Double(days) * 86_400)
+    }
+
+    /// The first end of a period after `after` for a member whose tier last changed at `since` (the
+    /// ends `lastBoundary` steps through: each 1 January, or every N months from `since`), and when a
+    /// sweep running every day decides its review: at that end, or once the grace of `after_x_days` is
+    /// over. Replaying history (an import) reviews at each in turn, by `review(_:_:now:measure:lastReturn:)`
+    /// at `decidedAt`, as the sweep would have.
+    package static func nextReview(_ scheme: TierScheme, since: Date, after: Date) -> (boundary: Date, decidedAt: Date) {
+        let boundary: Date
+        switch scheme.qualification {
+        case .calendarYear:
+            boundary = adding(months: 12, to: startOfYear(after))
+        case .rollingMonths:
+            let step = scheme.windowMonths ?? 12
+            var periods = max((calendar.dateComponents([.month], from: since, to: after).month ?? 0) / step, 0)
+            while periods > 0, adding(months: periods * step, to: since) > after { periods -= 1 }
+            while adding(months: periods * step, to: since) <= after { periods += 1 }
+            boundary = adding(months: periods * step, to: since)
+        }
+        return (boundary, graceEnd(scheme, boundary: boundary) ?? boundary)
     }
 
     /// Whether a member's tier rests on the window now counting: reached by an upgrade within it, so

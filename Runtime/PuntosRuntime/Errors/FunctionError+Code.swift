@@ -71,6 +71,7 @@ extension FunctionError {
         case mergeOrganisationAccount = "merge_organisation_account"
         case alreadyMember = "already_member"
         case payoutSettled = "payout_settled"
+        case payoutInFlight = "payout_in_flight"
 
         // Refused by a business rule (422).
         case cardTaken = "card_taken"
