@@ -17,6 +17,17 @@ import Testing
         #expect(refusal { try Validate.notInFuture(day.addingTimeInterval(301), field: "date", now: day) }?.field == "date")
     }
 
+    /// The control-character test text fields use is Unicode's category Cc, checked against the scalar
+    /// properties for every scalar of the first three planes.
+    @Test func controlCharactersAreUnicodesCategoryCc() throws {
+        for value in UInt32(0)...0x2_FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            #expect(scalar.isControl == (scalar.properties.generalCategory == .control), "U+\(String(value, radix: 16))")
+        }
+        #expect(refusal { try Validate.text("a\u{85}b", field: "name", maxLength: 10) }?.field == "name")
+        #expect(try Validate.text("  Zoë\u{A0}B  ", field: "name", maxLength: 10) == "Zoë\u{A0}B")
+    }
+
     @Test func anAccountIsNamedByExactlyOneOfCardAndExternalId() throws {
         #expect(try AccountReference(cardNumber: nil, externalId: " crm-1 ") == .externalId("crm-1"))
         #expect(try AccountReference(cardNumber: nil, externalId: "crm-1").field == "external_id")

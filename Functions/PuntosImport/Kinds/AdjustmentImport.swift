@@ -66,15 +66,15 @@ struct AdjustmentImport: ImportKind {
         }
     }
 
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
+    func write(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> [Int: Outcome] {
         var outcomes: [Int: Outcome] = [:]
         var keys: Set<String> = []
         var fresh: [Numbered<Record>] = []
         for item in batch {
             if keys.insert(item.record.key).inserted { fresh.append(item) } else { outcomes[item.line] = .deferred }
         }
-        let store = AdjustmentImportStore(session: session)
-        let accounts = try ImportReferenceStore(session: session).accounts(
+        let store = AdjustmentImportStore(session: session, database: database)
+        let accounts = try ImportReferenceStore(session: session, database: database).accounts(
             fresh.map { ImportReference(line: $0.line, key: $0.record.key, reference: $0.record.reference) }, .adjustments)
         var staged: [StagedAdjustment] = []
         for item in fresh {

@@ -69,8 +69,8 @@ struct CardImport: ImportKind {
         }
     }
 
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
-        try session.database.withTransaction { connection in
+    func write(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> [Int: Outcome] {
+        try database.withTransaction { connection in
             var outcomes: [Int: Outcome] = [:]
             // One card number once per batch; a customer's second card waits for the next batch.
             var numbers: Set<String> = []

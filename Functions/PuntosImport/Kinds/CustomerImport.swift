@@ -40,8 +40,8 @@ struct CustomerImport: ImportKind {
         }
     }
 
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
-        try session.database.withTransaction { connection in
+    func write(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> [Int: Outcome] {
+        try database.withTransaction { connection in
             let resolved = try CustomerResolver(session: session, connection: connection)
                 .resolve(batch.map { Numbered(line: $0.line, record: $0.record.identity) })
             return resolved.mapValues { (resolution: CustomerResolver.Resolution) -> Outcome in

@@ -40,29 +40,69 @@ struct InvoiceImport: ImportKind {
         }
     }
 
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome] {
+    /// A batch's invoices priced, and what became of those it will not write.
+    struct Prepared {
         var outcomes: [Int: Outcome] = [:]
+        var priced: [PricedInvoice] = []
+        /// Whether its invoices may be written in parts by customer: not when customers share what the
+        /// history before an invoice decides (a pool's account and tier, a promotion's budget), which a
+        /// batch draws on in date order.
+        var splits = false
+    }
+
+    /// Finds each invoice's card and customer and prices it by the rules in force on its date; what
+    /// depends on the history before it (tiers, promotion limits) and on the account's balance is
+    /// decided by `write`, under the accounts' locks.
+    func prepare(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> Prepared {
+        var prepared = Prepared()
+        prepared.splits =
+            try !session.settings.hasPooledOrganisations
+            && !database.withConnection { try ImportLimitStore(connection: $0, programme: session.programme).hasBudgets() }
         var seen: Set<String> = []
         var fresh: [Numbered<Record>] = []
         for item in batch {
-            if seen.insert(item.record.invoice.number).inserted { fresh.append(item) } else { outcomes[item.line] = .deferred }
+            if seen.insert(item.record.invoice.number).inserted {
+                fresh.append(item)
+            } else {
+                prepared.outcomes[item.line] = .deferred
+            }
         }
-        let accounts = try ImportReferenceStore(session: session).accounts(
+        let accounts = try ImportReferenceStore(session: session, database: database).accounts(
             fresh.map {
                 ImportReference(line: $0.line, key: $0.record.invoice.number, reference: $0.record.invoice.account)
             }, .invoices)
-        var priced: [PricedInvoice] = []
         for item in fresh {
             let found = accounts[item.line]
             switch ImportAccount.check(found, reference: item.record.invoice.account) {
-            case .failure(let error): outcomes[item.line] = .rejected(error)
-            case .success(let account) where account.recorded: outcomes[item.line] = .skipped
-            case .success(let account): priced.append(try price(item, account, session))
+            case .failure(let error): prepared.outcomes[item.line] = .rejected(error)
+            case .success(let account) where account.recorded: prepared.outcomes[item.line] = .skipped
+            case .success(let account): prepared.priced.append(try price(item, account, session))
             }
         }
-        let inserted = try InvoiceImportStore(session: session).insert(priced, rules: rules)
-        for invoice in priced where !inserted.contains(invoice.number) { outcomes[invoice.line] = .skipped }
+        return prepared
+    }
+
+    /// Records the priced invoices; one recorded meanwhile (by a batch before or by `accrue`) is skipped.
+    func write(_ prepared: Prepared, session: ImportSession, database: Database) throws -> [Int: Outcome] {
+        var outcomes = prepared.outcomes
+        let inserted = try InvoiceImportStore(session: session, database: database).insert(prepared.priced, rules: rules)
+        for invoice in prepared.priced where !inserted.contains(invoice.number) { outcomes[invoice.line] = .skipped }
         return outcomes
+    }
+
+    /// Parts by customer: a customer's invoices stay in one part, in the file's order, so each part
+    /// locks accounts no other part locks and decides its customers' tiers and caps alone.
+    func split(_ prepared: Prepared, into count: Int) -> [ImportPart<Prepared>]? {
+        guard prepared.splits else { return nil }
+        var parts = (0..<count).map { _ in ImportPart(prepared: Prepared(), lines: []) }
+        parts[0].prepared.outcomes = prepared.outcomes
+        parts[0].lines = Set(prepared.outcomes.keys)
+        for invoice in prepared.priced {
+            let part = Int(invoice.customerId.magnitude % UInt64(count))
+            parts[part].prepared.priced.append(invoice)
+            parts[part].lines.insert(invoice.line)
+        }
+        return parts
     }
 
     /// The invoice priced and decided by the rules in force on its date, with its lot's dates.
@@ -91,15 +131,16 @@ struct InvoiceImport: ImportKind {
 
 /// `AccrualRule.json` once per set of applied promotions and tier: the rule an entry records holds the
 /// rate, the rounding, the window, the expiry, the promotions that applied and the tier earned at, so
-/// equal sets give equal text. Used by the thread that applies batches only.
-final class RuleCache {
+/// equal sets give equal text. Shared by the thread that prepares batches and the one that writes them.
+final class RuleCache: @unchecked Sendable {  // `texts` is guarded by `lock`
+    private let lock = NSLock()
     private var texts: [[String]: String] = [:]
 
     func json(_ rules: EarningRules, applied: Set<String>, _ settings: LedgerSettings) throws -> String {
         let key = applied.sorted() + (rules.tier.map { ["tier:\($0.code)"] } ?? [])
-        if let text = texts[key] { return text }
+        if let text = lock.withLock({ texts[key] }) { return text }
         let text = try AccrualRule.json(rules, applied: applied, settings).text
-        texts[key] = text
+        lock.withLock { texts[key] = text }
         return text
     }
 }

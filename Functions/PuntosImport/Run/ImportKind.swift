@@ -1,4 +1,5 @@
 import Foundation
+import PuntosPostgres
 import PuntosRuntime
 
 /// A record with the line of the file it starts on.
@@ -20,14 +21,40 @@ enum Outcome {
 }
 
 /// One kind of import: how a record is read and checked (by the functions' own rules), and how a batch
-/// of checked records is applied with set-based statements. `apply` answers an outcome for every line
-/// it was given; a record it rejects changes nothing.
+/// of checked records is applied with set-based statements, in two steps. `prepare` reads what the
+/// records name and does what needs no lock (an invoice's card and pricing); it runs on its own
+/// connection (`database`) while the batch before is still being written, so what it reads may change
+/// before `write` runs, and `write` decides again under its locks whatever those batches can change.
+/// `write` answers an outcome for every line it was given; a record it rejects changes nothing.
 protocol ImportKind {
     associatedtype Record
+    /// A batch as `prepare` leaves it for `write`.
+    associatedtype Prepared = [Numbered<Record>]
     /// The `kind` a record's JSON is decoded as when it names none.
     var eventKind: String { get }
     func validate(_ json: Data, session: ImportSession) throws(FunctionError) -> Record
-    func apply(_ batch: [Numbered<Record>], session: ImportSession) throws -> [Int: Outcome]
+    func prepare(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> Prepared
+    /// Writes a prepared batch (or part of one) in one transaction on `database`.
+    func write(_ prepared: Prepared, session: ImportSession, database: Database) throws -> [Int: Outcome]
+    /// Splits a prepared batch into `count` parts whose records touch disjoint accounts, to be written at
+    /// the same time on connections of their own, each part with the lines it holds; nil when the kind's
+    /// batches are written whole.
+    func split(_ prepared: Prepared, into count: Int) -> [ImportPart<Prepared>]?
+}
+
+/// A part of a prepared batch, with the lines of the records it holds.
+struct ImportPart<Prepared> {
+    var prepared: Prepared
+    var lines: Set<Int>
+}
+
+extension ImportKind {
+    func split(_ prepared: Prepared, into count: Int) -> [ImportPart<Prepared>]? { nil }
+}
+
+extension ImportKind where Prepared == [Numbered<Record>] {
+    /// A kind with nothing to do ahead writes its batch as it was read.
+    func prepare(_ batch: [Numbered<Record>], session: ImportSession, database: Database) throws -> Prepared { batch }
 }
 
 /// What a record may say besides its fields: its kind (the event's) and programme (the run's).

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PuntosPostgres
 import PuntosRuntime
 
@@ -17,9 +18,13 @@ package struct ImportSummary: Codable, Sendable, Equatable {
 }
 
 /// Reads records, checks each, applies them a batch at a time, writes refusals to the reject file
-/// and counts. A batch the database refuses as a whole (a constraint no check foresaw) is applied again
-/// one record at a time, so only the record at fault is rejected. A database that goes away stops the
-/// run (exit 75); run it again: what was applied is skipped.
+/// and counts. Four threads overlap: one reads and checks the file, one prepares each batch
+/// (`ImportKind.prepare`, on a connection of its own) and this one writes them, in the file's order,
+/// with a second writer on a third connection taking half of each batch that splits by account
+/// (`ImportKind.split`): both halves are written before the next batch starts. A
+/// batch the database refuses as a whole (a constraint no check foresaw) is applied again one record at
+/// a time, so only the record at fault is rejected. A database that goes away stops the run (exit 75);
+/// run it again: what was applied is skipped.
 struct ImportRun<Kind: ImportKind> {
     let kind: Kind
     let session: ImportSession
@@ -28,13 +33,30 @@ struct ImportRun<Kind: ImportKind> {
     let progress: ImportProgress
     let batchSize: Int
 
+    /// A batch as the preparing thread hands it over.
+    struct PreparedChunk {
+        var chunk: RecordChunk<Kind.Record>
+        var prepared: Result<Kind.Prepared, any Error>
+    }
+
     func run() throws -> ImportSummary {
         var summary = ImportSummary(kind: session.kindName, file: session.fileName)
-        let queue = ChunkQueue<Kind.Record>()
-        let reader = Handover(value: (kind, session, source, batchSize))
-        let thread = Thread {
-            let (kind, session, source, batchSize) = reader.value
-            var chunk = ChunkQueue<Kind.Record>.Chunk()
+        let read = BoundedQueue<RecordChunk<Kind.Record>>()
+        let ready = BoundedQueue<PreparedChunk>()
+        let assist = BoundedQueue<Kind.Prepared>(capacity: 1)
+        let assisted = BoundedQueue<Result<[Int: Outcome], any Error>>(capacity: 1)
+        let preparing = Database(configuration: session.database.configuration, logger: Logger(label: "puntos.import.prepare"))
+        let assisting = Database(configuration: session.database.configuration, logger: Logger(label: "puntos.import.write"))
+        let stages = DispatchGroup()
+        defer {
+            assist.finish()
+            stages.wait()
+            preparing.close()
+            assisting.close()
+        }
+        start(stages, Handover(value: (kind, session, source, batchSize, read))) { stage in
+            let (kind, session, source, batchSize, read) = stage.value
+            var chunk = RecordChunk<Kind.Record>()
             while let raw = source.next() {
                 do throws(FunctionError) {
                     let json = try raw.json.get()
@@ -44,35 +66,53 @@ struct ImportRun<Kind: ImportKind> {
                 }
                 if chunk.records.count >= batchSize {
                     chunk.bytesRead = source.bytesRead
-                    queue.put(chunk)
-                    chunk = ChunkQueue<Kind.Record>.Chunk()
+                    guard read.put(chunk) else { return }
+                    chunk = RecordChunk<Kind.Record>()
                 }
             }
             chunk.bytesRead = source.bytesRead
-            queue.put(chunk)
-            queue.finish()
+            read.put(chunk)
+            read.finish()
         }
-        thread.stackSize = 8 << 20
-        thread.start()
-        var batch: [Numbered<Kind.Record>] = []
-        var bytesRead: Int64 = 0
-        do {
-            while let chunk = queue.take() {
-                for (line, error) in chunk.refused { try reject(line, error, &summary) }
-                batch += chunk.records
-                bytesRead = chunk.bytesRead
-                if batch.count >= batchSize {
-                    batch = try apply(batch, &summary)
-                    progress.update(records: summary.records, bytesRead: bytesRead, size: source.size)
+        start(stages, Handover(value: (kind, session, preparing, read, ready))) { stage in
+            let (kind, session, preparing, read, ready) = stage.value
+            while let chunk = read.take() {
+                let prepared = Result { () throws -> Kind.Prepared in
+                    try kind.prepare(chunk.records, session: session, database: preparing)
+                }
+                guard ready.put(PreparedChunk(chunk: chunk, prepared: prepared)) else {
+                    read.cancel()
+                    return
                 }
             }
-        } catch {
-            // Let the reader finish its file (its chunks are dropped) before the error goes up.
-            while queue.take() != nil {}
-            throw error
+            ready.finish()
         }
-        while !batch.isEmpty {
-            batch = try apply(batch, &summary)
+        start(stages, Handover(value: (kind, session, assisting, assist, assisted))) { stage in
+            let (kind, session, assisting, assist, assisted) = stage.value
+            while let part = assist.take() {
+                let outcomes = Result { () throws -> [Int: Outcome] in
+                    try kind.write(part, session: session, database: assisting)
+                }
+                guard assisted.put(outcomes) else { return }
+            }
+        }
+        var bytesRead: Int64 = 0
+        do {
+            while let item = ready.take() {
+                for (line, error) in item.chunk.refused { try reject(line, error, &summary) }
+                bytesRead = item.chunk.bytesRead
+                guard !item.chunk.records.isEmpty else { continue }
+                var deferred = try write(item.chunk.records, item.prepared, &summary, assist: (assist, assisted))
+                while !deferred.isEmpty {
+                    deferred = try apply(deferred, &summary)
+                }
+                progress.update(records: summary.records, bytesRead: bytesRead, size: source.size)
+            }
+        } catch {
+            // The other threads stop at their next batch (the `defer` above waits for them).
+            ready.cancel()
+            assisted.cancel()
+            throw error
         }
         progress.update(records: summary.records, bytesRead: bytesRead, size: source.size, final: true)
         rejects.close()
@@ -82,13 +122,64 @@ struct ImportRun<Kind: ImportKind> {
         return summary
     }
 
-    /// Applies a batch; answers the records it deferred (to go first into the next batch).
+    /// Runs one stage of the run on a thread of its own, in `stages` until it returns.
+    private func start<Value>(
+        _ stages: DispatchGroup, _ stage: Handover<Value>, _ body: @escaping @Sendable (Handover<Value>) -> Void
+    ) {
+        stages.enter()
+        let thread = Thread {
+            body(stage)
+            stages.leave()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Prepares and writes a batch on this thread's connection: the records a batch deferred, and each
+    /// record of a batch the database refused as a whole.
     private func apply(_ batch: [Numbered<Kind.Record>], _ summary: inout ImportSummary) throws -> [Numbered<Kind.Record>] {
+        try write(batch, Result { try kind.prepare(batch, session: session, database: session.database) }, &summary)
+    }
+
+    /// Writes a prepared batch and counts what became of each record; answers the records it deferred
+    /// (to be applied right after it). A batch that splits in two is written half here and half by the
+    /// second writer (`assist`), at the same time.
+    private func write(
+        _ batch: [Numbered<Kind.Record>], _ prepared: Result<Kind.Prepared, any Error>, _ summary: inout ImportSummary,
+        assist: (parts: BoundedQueue<Kind.Prepared>, outcomes: BoundedQueue<Result<[Int: Outcome], any Error>>)? = nil
+    ) throws -> [Numbered<Kind.Record>] {
+        var deferred: [Numbered<Kind.Record>] = []
+        if let assist, case .success(let whole) = prepared, let parts = kind.split(whole, into: 2),
+            parts.allSatisfy({ !$0.lines.isEmpty })
+        {
+            assist.parts.put(parts[1].prepared)
+            let mine = Result { try kind.write(parts[0].prepared, session: session, database: session.database) }
+            guard let theirs = assist.outcomes.take() else { throw FunctionError.bug("the second writer stopped") }
+            for (part, outcomes) in zip(parts, [mine, theirs]) {
+                deferred += try settle(batch.filter { part.lines.contains($0.line) }, outcomes, &summary)
+            }
+        } else {
+            let outcomes = Result { try kind.write(prepared.get(), session: session, database: session.database) }
+            deferred = try settle(batch, outcomes, &summary)
+        }
+        guard deferred.count < batch.count else {
+            throw FunctionError.bug("a batch deferred every record: nothing could be applied")
+        }
+        return deferred
+    }
+
+    /// Counts what became of each record of a written batch (or part); answers those it deferred. A
+    /// batch the database refused as a whole is applied again one record at a time.
+    private func settle(
+        _ batch: [Numbered<Kind.Record>], _ written: Result<[Int: Outcome], any Error>, _ summary: inout ImportSummary
+    ) throws -> [Numbered<Kind.Record>] {
         let outcomes: [Int: Outcome]
         do {
-            outcomes = try kind.apply(batch, session: session)
+            outcomes = try written.get()
         } catch let error as PostgresError where !error.isTemporary && batch.count > 1 {
-            return try batch.flatMap { try apply([$0], &summary) }
+            var deferred: [Numbered<Kind.Record>] = []
+            for record in batch { deferred += try apply([record], &summary) }
+            return deferred
         } catch let error as PostgresError where !error.isTemporary {
             try reject(batch[0].line, Self.refusal(error), &summary)
             return []
@@ -101,9 +192,6 @@ struct ImportRun<Kind: ImportKind> {
             case .rejected(let error): try reject(item.line, error, &summary)
             case .deferred: deferred.append(item)
             }
-        }
-        guard deferred.count < batch.count else {
-            throw FunctionError.bug("a batch deferred every record: nothing could be applied")
         }
         return deferred
     }

@@ -10,12 +10,13 @@ import PuntosRuntime
 /// the file's order, in the same transaction.
 struct AdjustmentImportStore {
     let session: ImportSession
+    let database: Database
 
     /// Writes the adjustments in one transaction; answers the outcome of each that was not applied.
     func apply(_ adjustments: [StagedAdjustment]) throws -> [Int: Outcome] {
         guard !adjustments.isEmpty else { return [:] }
         let programme = session.programme
-        return try session.database.withTransaction { connection in
+        return try database.withTransaction { connection in
             var outcomes: [Int: Outcome] = [:]
             let staging = StagingStore(connection: connection)
             try staging.create()

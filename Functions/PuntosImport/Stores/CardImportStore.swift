@@ -51,7 +51,7 @@ struct CardImportStore {
             WITH card AS (
                 INSERT INTO cards (number, programme_id, customer_id, origin, issued_at)
                 SELECT card_number, \(session.programme), customer_id, 'printed', coalesce(issued_at, now())
-                FROM import_cards WHERE line = ANY(\(lines.map(String.init))::int[]) ORDER BY line
+                FROM import_cards WHERE line IN (SELECT unnest(\(lines.map(String.init))::int[])) ORDER BY line
                 ON CONFLICT (number) DO NOTHING RETURNING number),
             event AS (
                 INSERT INTO card_events (card_number, kind, source, request_id, at)
@@ -69,7 +69,7 @@ struct CardImportStore {
             """
             INSERT INTO agreements (customer_id, version, accepted_at, source, request_id)
             SELECT customer_id, version, coalesce(accepted_at, issued_at, now()), 'import', origin FROM import_cards
-            WHERE version IS NOT NULL AND line = ANY(\(lines.map(String.init))::int[]) ORDER BY line
+            WHERE version IS NOT NULL AND line IN (SELECT unnest(\(lines.map(String.init))::int[])) ORDER BY line
             ON CONFLICT (customer_id, version) DO NOTHING
             """)
     }

@@ -50,11 +50,15 @@ struct CustomerImportStore {
             WITH ins AS (
                 INSERT INTO customers (programme_id, external_id, email, phone, name, locale)
                 SELECT \(programme), external_id, email, phone, name, locale FROM import_customers
-                WHERE line = ANY(\(lines.map(String.init))::int[]) ORDER BY line
-                ON CONFLICT DO NOTHING RETURNING id, external_id, email, phone)
-            SELECT s.line, ins.id FROM ins JOIN import_customers s
-              ON s.line = ANY(\(lines.map(String.init))::int[])
-             AND (s.external_id = ins.external_id OR s.email = ins.email OR s.phone = ins.phone)
+                WHERE line IN (SELECT unnest(\(lines.map(String.init))::int[])) ORDER BY line
+                ON CONFLICT DO NOTHING RETURNING id, external_id, email, phone),
+            s AS (SELECT line, external_id, email, phone FROM import_customers
+                  WHERE line IN (SELECT unnest(\(lines.map(String.init))::int[])))
+            -- Each identifier joined on its own (by hash): one join on the three with OR compared every
+            -- staged line with every created customer.
+            SELECT s.line, ins.id FROM ins JOIN s ON s.external_id = ins.external_id
+            UNION SELECT s.line, ins.id FROM ins JOIN s ON s.email = ins.email
+            UNION SELECT s.line, ins.id FROM ins JOIN s ON s.phone = ins.phone
             """
         ).map { (try $0.decode("line"), try $0.decode("id")) }
     }
@@ -67,7 +71,7 @@ struct CustomerImportStore {
             UPDATE customers c SET external_id = coalesce(c.external_id, s.external_id), email = coalesce(c.email, s.email),
                 phone = coalesce(c.phone, s.phone), name = coalesce(s.name, c.name), locale = coalesce(s.locale, c.locale)
             FROM import_customers s
-            WHERE s.line = ANY(\(lines.map(String.init))::int[]) AND c.programme_id = \(programme)
+            WHERE s.line IN (SELECT unnest(\(lines.map(String.init))::int[])) AND c.programme_id = \(programme)
               AND (c.external_id = s.external_id OR c.email = s.email OR c.phone = s.phone)
             """)
     }

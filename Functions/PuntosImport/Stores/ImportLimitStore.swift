@@ -45,6 +45,16 @@ struct ImportLimitStore {
     let connection: PostgresConnection
     let programme: String
 
+    /// Whether any of the programme's promotions has a budget, which every customer draws on.
+    func hasBudgets() throws -> Bool {
+        try connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM promotions p JOIN promotion_limits l ON l.promotion_id = p.id
+                           WHERE p.programme_id = \(programme) AND l.budget_points IS NOT NULL) AS budgets
+            """
+        ).one().decode("budgets")
+    }
+
     /// Locks the programme's limited promotions until the transaction ends; by code (none: empty).
     func lock() throws -> [String: ImportPromotionLimit] {
         var limits: [String: ImportPromotionLimit] = [:]

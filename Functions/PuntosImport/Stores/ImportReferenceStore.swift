@@ -9,6 +9,8 @@ import PuntosRuntime
 /// (and in whether the agreement matters).
 struct ImportReferenceStore {
     let session: ImportSession
+    /// The connection it reads on: the session's, or the one a run prepares batches on.
+    let database: Database
 
     /// The lookup of one kind: a statement over `import_refs` answering `line` and `ImportAccount`'s
     /// columns, for the programme.
@@ -23,7 +25,8 @@ struct ImportReferenceStore {
             let invoices = self == .invoices
             return """
                 SELECT r.line, c.number AS card, c.status, c.customer_id, u.segment,
-                       CASE WHEN \(invoices)::boolean THEN puntos_agreement_from(u.id) END AS agreement_from,
+                       CASE WHEN \(invoices)::boolean
+                            THEN (SELECT f.agreement_from FROM puntos_agreements_from(ARRAY[u.id]) f) END AS agreement_from,
                        CASE WHEN \(invoices)::boolean
                             THEN EXISTS (SELECT 1 FROM invoices i WHERE i.programme_id = \(programme) AND i.number = r.number)
                             ELSE EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.programme_id = \(programme)
@@ -47,7 +50,7 @@ struct ImportReferenceStore {
         guard !references.isEmpty else { return [:] }
         // One transaction, so that every statement runs on one server connection (the staging table is
         // the session's own) behind a pooler in transaction mode too.
-        return try session.database.withTransaction { connection in
+        return try database.withTransaction { connection in
             let staging = StagingStore(connection: connection)
             try staging.create()
             try staging.empty("import_refs")

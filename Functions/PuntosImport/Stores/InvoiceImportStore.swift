@@ -8,6 +8,8 @@ import PuntosRuntime
 /// transaction of set-based statements over the staged rows.
 struct InvoiceImportStore {
     let session: ImportSession
+    /// The connection it writes on: one of the run's writers'.
+    let database: Database
 
     /// Records the invoices, their lots and accrual entries (and, for lots already expired, their expiry
     /// entries and draws) in one transaction; answers the numbers it recorded (one recorded meanwhile
@@ -17,7 +19,7 @@ struct InvoiceImportStore {
     func insert(_ priced: [PricedInvoice], rules: RuleCache) throws -> Set<String> {
         guard !priced.isEmpty else { return [] }
         let programme = session.programme
-        return try session.database.withTransaction { connection in
+        return try database.withTransaction { connection in
             var invoices = priced
             let pools =
                 session.settings.hasPooledOrganisations
@@ -36,7 +38,8 @@ struct InvoiceImportStore {
             try connection.copyIn(
                 """
                 COPY import_invoices (line, number, order_number, customer_id, card_number, channel, region, invoiced_at, currency,
-                                      status, points, lines, rule, activates_at, active, expires_at, expired, origin) FROM STDIN
+                                      status, points, lines, rule, activates_at, active, expires_at, expired, expire_now, origin)
+                FROM STDIN
                 """
             ) { writer in
                 for i in invoices {
@@ -44,11 +47,11 @@ struct InvoiceImportStore {
                         String(i.line), i.number, i.orderNumber, String(i.customerId), i.cardNumber, i.channel, i.region,
                         Timestamp.format(i.invoicedAt), i.currency, i.status.rawValue, String(i.points), i.lines, i.rule,
                         Timestamp.format(i.lot.activatesAt), i.lot.active ? "t" : "f", i.lot.expiresAt.map(Timestamp.format),
-                        i.lot.expired ? "t" : "f", i.origin,
+                        i.lot.expired ? "t" : "f", i.lot.expired && debts[i.customerId] == nil ? "t" : "f", i.origin,
                     ])
                 }
             }
-            try staging.analyze("import_invoices")
+            try staging.analyze("import_invoices (number)")
             let rows = try connection.query(
                 """
                 WITH inv AS (
@@ -67,16 +70,23 @@ struct InvoiceImportStore {
                     RETURNING id, invoice_id),
                 entry AS (
                     INSERT INTO ledger_entries (programme_id, customer_id, card_number, kind, available_delta, pending_delta,
-                                                invoice_number, order_number, lot_id, rule, source, request_id, at)
-                    SELECT \(programme), s.customer_id, s.card_number, 'accrual', CASE WHEN s.active THEN s.points ELSE 0 END,
-                           CASE WHEN s.active THEN 0 ELSE s.points END, s.number, s.order_number, lot.id, s.rule, 'import',
-                           s.origin, s.invoiced_at
+                                                invoice_number, order_number, lot_id, rule, reason, source, request_id, at)
+                    SELECT \(programme), s.customer_id, s.card_number, k.kind,
+                           CASE WHEN k.kind = 'expiry' THEN -s.points WHEN s.active THEN s.points ELSE 0 END,
+                           CASE WHEN k.kind = 'expiry' OR s.active THEN 0 ELSE s.points END, s.number, s.order_number, lot.id,
+                           CASE WHEN k.kind = 'accrual' THEN s.rule ELSE '{}' END, CASE WHEN k.kind = 'expiry' THEN 'points expired' END,
+                           'import', s.origin, CASE WHEN k.kind = 'expiry' THEN s.expires_at ELSE s.invoiced_at END
                     FROM lot JOIN inv ON inv.id = lot.invoice_id JOIN import_invoices s ON s.number = inv.number
-                    ORDER BY s.line
-                    RETURNING id, lot_id)
+                    CROSS JOIN LATERAL (VALUES ('accrual', 1), ('expiry', 2)) AS k(kind, n)
+                    WHERE k.kind = 'accrual' OR s.expire_now
+                    ORDER BY s.line, k.n
+                    RETURNING id, lot_id, kind, available_delta),
+                draw AS (
+                    INSERT INTO lot_draws (entry_id, lot_id, points)
+                    SELECT id, lot_id, available_delta FROM entry WHERE kind = 'expiry')
                 SELECT inv.number, lot.id AS lot_id, entry.id AS entry_id, s.line, s.customer_id, s.points, s.active, s.expired
                 FROM inv JOIN import_invoices s ON s.number = inv.number
-                LEFT JOIN lot ON lot.invoice_id = inv.id LEFT JOIN entry ON entry.lot_id = lot.id
+                LEFT JOIN lot ON lot.invoice_id = inv.id LEFT JOIN entry ON entry.lot_id = lot.id AND entry.kind = 'accrual'
                 """)
             var inserted: Set<String> = []
             var credited: [CreditedLot] = []
@@ -85,7 +95,9 @@ struct InvoiceImportStore {
                 if try row.decodeIfPresent("lot_id", as: Int64.self) != nil { credited.append(try CreditedLot(row)) }
             }
             let paid = try ledger.payDebts(debts, from: credited)
-            let expired = credited.filter(\.expired).filter { $0.points > paid[$0.lotId, default: 0] }
+            // A lot that arrived expired was expired by the statement above, unless its customer owed points:
+            // then it pays the debt first (`payDebts`) and only the rest expires.
+            let expired = credited.filter { $0.expired && debts[$0.customerId] != nil && $0.points > paid[$0.lotId, default: 0] }
             if !expired.isEmpty {
                 try connection.query(
                     """
