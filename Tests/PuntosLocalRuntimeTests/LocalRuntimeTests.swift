@@ -90,6 +90,29 @@ import Testing
         #expect(metrics.contains("puntos_http_request_duration_seconds_bucket"))
     }
 
+    /// The worker's Runtime API client (a plain socket, `RuntimeAPIConnection`) against puntos's own
+    /// Runtime API: large and small events both ways on one warm worker, which never loads libcurl.
+    @Test func aWarmWorkerSpeaksTheRuntimeAPIWithoutLibcurl() throws {
+        let runtime = try LocalRuntime()
+        defer { #expect(runtime.stop() == 0) }
+        let large = String(repeating: "0123456789", count: 50_000)
+        var pids: Set<Int> = []
+        for value in ["small", large, "small again"] {
+            let answer = try runtime.signed("POST", "/test/echo", body: #"{"value":"\#(value)"}"#)
+            #expect(answer.status == 200)
+            let output = json(answer)
+            #expect((output["event"] as? [String: Any])?["value"] as? String == value)
+            #expect((output["request_id"] as? String)?.isEmpty == false)
+            if let pid = output["pid"] as? Int { pids.insert(pid) }
+        }
+        #expect(!pids.isEmpty)
+        for pid in pids {
+            let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
+            #expect(maps.contains("puntos-test-echo"))
+            #expect(!maps.contains("libcurl"), "a worker that sends nothing itself loaded libcurl")
+        }
+    }
+
     @Test func signaturesAreChecked() throws {
         let runtime = try LocalRuntime()
         defer { #expect(runtime.stop() == 0) }

@@ -74,24 +74,25 @@ import Testing
         #expect(claimed.map(\.messageId) == ids)
     }
 
-    /// A consumer's connection plans each claim for the queue as it is, also after a reconnection.
-    @Test func aConsumerConnectionPlansEveryClaimAfreshAlsoAfterReconnecting() throws {
+    /// A consumer lane's connections plan each claim for the queue as it is: the setting is a startup
+    /// option of every connection the lane opens, the first and a reconnected one alike, inside the
+    /// settle transaction too; other connections keep PostgreSQL's default.
+    @Test func aLaneConnectionPlansEveryClaimAfreshAlsoAfterReconnecting() throws {
         let queue = try emptyAnalyzedQueue()
         defer { queue.drop() }
-        let session = QueueStore.ClaimSession()
-        func planning() throws -> String {
-            try queue.database.withConnection { try $0.query("SELECT current_setting('plan_cache_mode') AS mode").one() }
-                .decode("mode", as: String.self)
+        let lane = Database(
+            configuration: QueueStore.laneConfiguration(queue.database.configuration), logger: TestDatabase.logger)
+        defer { lane.close() }
+        func planning(_ database: Database) throws -> String {
+            try database.withConnection { try $0.query("SHOW plan_cache_mode").one() }.decode("plan_cache_mode", as: String.self)
         }
-        #expect(try planning() == "auto")
+        #expect(try planning(queue.database) == "auto")
+        #expect(try planning(lane) == "force_custom_plan")
         try enqueue(queue.database, 30)
-        let batch = try QueueStore.settleAndClaim(
-            queue.database, nil, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60, session: session)
+        let batch = try QueueStore.settleAndClaim(lane, nil, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60)
         #expect(batch.count == 10)
-        #expect(try planning() == "force_custom_plan")
 
-        let pid = try queue.database.withConnection { try $0.query("SELECT pg_backend_pid() AS pid").one() }
-            .decode("pid", as: Int.self)
+        let pid = try lane.withConnection { try $0.query("SELECT pg_backend_pid() AS pid").one() }.decode("pid", as: Int.self)
         try queue.admin.query("SELECT pg_terminate_backend(\(pid))")
         for _ in 0..<100 {
             let alive = try queue.admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = \(pid)").one()
@@ -104,14 +105,18 @@ import Testing
         var settlement = QueueStore.Settlement(error: "reported in batchItemFailures")
         settlement.succeeded = batch.dropFirst().map(\.id)
         settlement.retry[batch[0].id] = 30
-        var next = try? QueueStore.settleAndClaim(
-            queue.database, settlement, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60, session: session)
+        var next = try? QueueStore.settleAndClaim(lane, settlement, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60)
         if next == nil {
-            next = try QueueStore.settleAndClaim(
-                queue.database, settlement, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60, session: session)
+            next = try QueueStore.settleAndClaim(lane, settlement, queue: "ClaimQueue", limit: 10, visibilitySeconds: 60)
         }
         #expect(next?.count == 10)
-        #expect(try planning() == "force_custom_plan")
+        let reconnected = try lane.withConnection { try $0.query("SELECT pg_backend_pid() AS pid").one() }
+            .decode("pid", as: Int.self)
+        #expect(reconnected != pid)
+        #expect(try planning(lane) == "force_custom_plan")
+        let inTransaction = try lane.withTransaction { try $0.query("SHOW plan_cache_mode").one() }
+            .decode("plan_cache_mode", as: String.self)
+        #expect(inTransaction == "force_custom_plan")
         let left = try queue.database.withConnection {
             try $0.query("SELECT count(*) AS n FROM puntos_queue_messages").one().decode("n", as: Int.self)
         }

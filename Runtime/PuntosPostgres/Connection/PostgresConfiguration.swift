@@ -23,6 +23,12 @@ public struct PostgresConfiguration: Sendable {
     /// track them, and RDS Proxy pins a session that uses them), no `options` startup parameter
     /// (PgBouncer refuses it); the session settings are sent with `SET LOCAL` in every transaction.
     public var transactionPooler = false
+    /// Every statement planned for its own parameter values (`plan_cache_mode = force_custom_plan`, a
+    /// startup option like `statement_timeout`, so a reconnected connection has it too): for connections
+    /// whose statements' best plans change with the data by the second (the queue consumers' claim).
+    /// Not sent behind a transaction pooler, where statements are never prepared: an unnamed statement
+    /// is always planned for its values.
+    public var forceCustomPlans = false
 
     public init(
         url: String? = nil, statementTimeoutMilliseconds: Int = 5000, connectTimeoutSeconds: Double = 3,

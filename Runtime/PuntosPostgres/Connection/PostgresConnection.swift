@@ -31,7 +31,9 @@ public final class PostgresConnection {
     public init(configuration: PostgresConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        let options = "-c statement_timeout=\(configuration.statementTimeoutMilliseconds) -c TimeZone=UTC -c DateStyle=ISO"
+        let options =
+            "-c statement_timeout=\(configuration.statementTimeoutMilliseconds) -c TimeZone=UTC -c DateStyle=ISO"
+            + (configuration.forceCustomPlans ? " -c plan_cache_mode=force_custom_plan" : "")
         var keywords = ["application_name", "client_encoding"]
         var values = [configuration.applicationName, "UTF8"]
         if !configuration.transactionPooler {  // a pooler refuses `options`: Database sets them per transaction

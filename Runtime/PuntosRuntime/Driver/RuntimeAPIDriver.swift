@@ -8,7 +8,8 @@ import PuntosPostgres
     import Darwin
 #endif
 
-/// The warm driver: the published AWS Lambda Runtime API, over libcurl.
+/// The warm driver: the published AWS Lambda Runtime API, over one kept-alive plain socket
+/// (`RuntimeAPIConnection`; libcurl stays for the functions that call out).
 ///
 ///     GET  /2018-06-01/runtime/invocation/next            -> the event, with Lambda-Runtime-* headers
 ///     POST /2018-06-01/runtime/invocation/{id}/response   <- the answer
@@ -29,22 +30,24 @@ public struct RuntimeAPIDriver {
         public var event: Data
     }
 
-    let base: String
-    let client = HTTPClient()
+    static let base = "/\(version)/runtime"
+    /// How long an answer (response, error, init error) may take to be taken; `next` waits as long as it takes.
+    static let answerTimeout = Duration.seconds(10)
+
+    let connection: RuntimeAPIConnection
     let logger: Logger
 
     public init(endpoint: String, logger: Logger) {
-        self.base = "http://\(endpoint)/\(Self.version)/runtime"
+        self.connection = RuntimeAPIConnection(endpoint: endpoint)
         self.logger = logger
     }
 
     /// Reports a failed start; the platform then stops (or replaces) this process.
     public func reportInitError(_ error: FunctionError) {
-        _ = try? client.perform(
-            HTTPRequest(
-                method: "POST", url: base + "/init/error",
-                headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", Self.errorType(error))],
-                body: Self.errorBody(error)))
+        _ = try? connection.send(
+            "POST", Self.base + "/init/error",
+            headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", Self.errorType(error))],
+            body: Self.errorBody(error), timeout: Self.answerTimeout)
     }
 
     /// Long-polls for the next event. Throws when the Runtime API is gone for good (a few tries).
@@ -52,7 +55,7 @@ public struct RuntimeAPIDriver {
         var attempt = 0
         while true {
             do {
-                let response = try client.perform(HTTPRequest(url: base + "/invocation/next", timeoutSeconds: nil))
+                let response = try connection.send("GET", Self.base + "/invocation/next", timeout: nil)
                 guard response.status == 200, let requestId = response.header("lambda-runtime-aws-request-id"), !requestId.isEmpty
                 else {
                     throw RuntimeAPIError(message: "runtime API answered \(response.status) to next")
@@ -74,19 +77,18 @@ public struct RuntimeAPIDriver {
 
     /// Sends the answer of one invocation.
     public func respond(_ invocation: Invocation, _ result: Result<Data, FunctionError>) throws {
-        let request: HTTPRequest
+        let response: RuntimeAPIResponse
         switch result {
         case .success(let body):
-            request = HTTPRequest(
-                method: "POST", url: base + "/invocation/\(invocation.requestId)/response",
-                headers: [("Content-Type", "application/json")], body: body)
+            response = try connection.send(
+                "POST", Self.base + "/invocation/\(invocation.requestId)/response",
+                headers: [("Content-Type", "application/json")], body: body, timeout: Self.answerTimeout)
         case .failure(let error):
-            request = HTTPRequest(
-                method: "POST", url: base + "/invocation/\(invocation.requestId)/error",
+            response = try connection.send(
+                "POST", Self.base + "/invocation/\(invocation.requestId)/error",
                 headers: [("Content-Type", "application/json"), ("Lambda-Runtime-Function-Error-Type", Self.errorType(error))],
-                body: Self.errorBody(error))
+                body: Self.errorBody(error), timeout: Self.answerTimeout)
         }
-        let response = try client.perform(request)
         guard (200..<300).contains(response.status) else {
             // 413 (answer too large) or 400/410 (unknown or expired request): say so, keep serving.
             logger.warning(

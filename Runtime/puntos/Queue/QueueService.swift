@@ -91,9 +91,9 @@ final class QueueService: Service, Sendable {
 
     private func consume(_ consumer: Consumer, lane: Int) async {
         let queue = consumer.queue.logicalId
-        let database = BlockingDatabase(configuration: configuration, label: "queue-\(queue)-\(lane)", logger: logger)
+        let database = BlockingDatabase(
+            configuration: QueueStore.laneConfiguration(configuration), label: "queue-\(queue)-\(lane)", logger: logger)
         defer { database.close() }
-        let session = QueueStore.ClaimSession()
         guard let pool = pools[consumer.function.name] else { return }
         let maxReceiveCount = consumer.queue.maxReceiveCount
         let visibility = max(consumer.queue.visibilityTimeoutSeconds, consumer.function.timeoutSeconds + 1)
@@ -115,7 +115,7 @@ final class QueueService: Service, Sendable {
                 batch = try await database.run {
                     try QueueStore.settleAndClaim(
                         $0, settlement, queue: queue, limit: stopping ? 0 : consumer.source.batchSize,
-                        visibilitySeconds: visibility, session: session)
+                        visibilitySeconds: visibility)
                 }
             } catch {
                 // Unsettled messages become visible again when their claim expires: redelivered, not lost.

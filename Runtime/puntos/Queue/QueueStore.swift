@@ -52,34 +52,21 @@ enum QueueStore {
     /// Claims up to `limit` ready messages (SKIP LOCKED: consumers never wait for each other) and hides
     /// them for `visibilitySeconds`.
     static func claim(
-        _ database: Database, queue: String, limit: Int, visibilitySeconds: Int, session: ClaimSession? = nil
+        _ database: Database, queue: String, limit: Int, visibilitySeconds: Int
     ) throws -> [Message] {
-        try settleAndClaim(database, nil, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds, session: session)
+        try settleAndClaim(database, nil, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
     }
 
-    /// A consumer's connection, planned afresh for every claim: the claim's best plan depends on how
-    /// many messages wait, which changes by the second. A prepared statement's cached generic plan,
-    /// chosen while the table looked empty (after an `ANALYZE` of the empty table, say), scans the
-    /// whole queue for every claim, so a drain gets slower with every message waiting (bench/queue).
-    /// Behind a transaction pooler statements are never prepared, so nothing is set there.
-    ///
-    /// `@unchecked Sendable`: one consumer lane owns it and uses it on its database's serial queue only.
-    final class ClaimSession: @unchecked Sendable {
-        /// The connection set up last, kept (not just its identity) so that a new one is never taken for it.
-        private var configured: PostgresConnection?
-
-        init() {}
-
-        /// Sets `connection` up, unless it already is; on the very connection the claim then runs on,
-        /// since a broken one is replaced between two calls of `Database`. Inside a transaction the
-        /// setting lasts once the transaction commits: then call `planned`.
-        func plan(_ connection: PostgresConnection) throws {
-            guard !connection.configuration.transactionPooler, connection !== configured else { return }
-            try connection.runScript("SET plan_cache_mode = force_custom_plan")
-        }
-
-        /// `connection`'s setting has been committed (outside a transaction: at once).
-        func planned(_ connection: PostgresConnection) { configured = connection }
+    /// The settings of a consumer lane's connection: `base`, with every claim planned afresh (a startup
+    /// option, so every connection of the lane has it from its first statement, reconnections included).
+    /// The claim's best plan depends on how many messages wait, which changes by the second; a prepared
+    /// statement's cached generic plan, chosen while the table looked empty (after an `ANALYZE` of the
+    /// empty table, say), scans the whole queue for every claim, so a drain gets slower with every
+    /// message waiting (bench/queue).
+    static func laneConfiguration(_ base: PostgresConfiguration) -> PostgresConfiguration {
+        var configuration = base
+        configuration.forceCustomPlans = true
+        return configuration
     }
 
     /// Settles the batch handled before (if any) and claims the next one, with one commit instead of two.
@@ -88,26 +75,18 @@ enum QueueStore {
     /// visibility timeout, then are delivered again (the functions' effects are idempotent). `limit` 0
     /// only settles.
     static func settleAndClaim(
-        _ database: Database, _ settlement: Settlement?, queue: String, limit: Int, visibilitySeconds: Int,
-        session: ClaimSession? = nil
+        _ database: Database, _ settlement: Settlement?, queue: String, limit: Int, visibilitySeconds: Int
     ) throws -> [Message] {
         guard let settlement, !settlement.retry.isEmpty || !settlement.dead.isEmpty else {
             let done = arrayLiteral(settlement?.succeeded ?? [])
             return try database.withConnection { connection in
-                try session?.plan(connection)
-                session?.planned(connection)
-                return try claim(connection, settled: done, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
+                try claim(connection, settled: done, queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
             }
         }
-        var used: PostgresConnection?
-        let batch = try database.withTransaction { connection in
-            try session?.plan(connection)  // again on a retry: the rollback undid it
-            used = connection
+        return try database.withTransaction { connection in
             try settle(connection, settlement)
             return try claim(connection, settled: "{}", queue: queue, limit: limit, visibilitySeconds: visibilitySeconds)
         }
-        if let used { session?.planned(used) }
-        return batch
     }
 
     /// Deletes the messages `settled` (succeeded: a bigint array literal) and claims up to `limit`
