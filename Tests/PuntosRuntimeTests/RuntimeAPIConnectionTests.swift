@@ -156,6 +156,12 @@ import Testing
         "SSH-2.0-OpenSSH_9.2\r\n",
         "HTTP/1.1 OK\r\n\r\n",
         "HTTP/2 200\r\n\r\n",
+        "HTTP/1.1 2x0 OK\r\n\r\n",
+        "HTTP/1.1 099 Low\r\n\r\n",
+        "HTTP/1.1 600 High\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n: no name\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX-Bare: a\nb\r\n\r\n",
         "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
         "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
         "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
@@ -170,6 +176,19 @@ import Testing
         let connection = RuntimeAPIConnection(endpoint: "127.0.0.1:\(server.port)")
         let error = Self.failure { try connection.send("GET", Self.next, timeout: .seconds(10)) }
         #expect(error?.kind == .malformed, "\(String(describing: error))")
+    }
+
+    @Test func headerNamesAreCaseInsensitiveAndValuesTrimmed() throws {
+        let event = #"{"kind":"accrue"}"#
+        let head =
+            "HTTP/1.0 200 OK\r\nLAMBDA-runtime-AWS-request-ID:\t r-9 \t\r\nlambda-runtime-deadline-ms:   42\r\n"
+            + "X-Empty:\r\nCONTENT-LENGTH: \(event.utf8.count)\r\n\r\n"
+        let server = try ScriptedHTTPServer([.whole(head + event)])
+        let driver = RuntimeAPIDriver(endpoint: "127.0.0.1:\(server.port)", logger: Self.logger)
+        let invocation = try driver.next()
+        #expect(invocation.requestId == "r-9")
+        #expect(invocation.deadline == Date(timeIntervalSince1970: 0.042))
+        #expect(String(decoding: invocation.event, as: UTF8.self) == event)
     }
 
     @Test func anAnswerThatNeverComesTimesOut() throws {

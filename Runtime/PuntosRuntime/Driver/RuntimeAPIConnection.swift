@@ -224,9 +224,9 @@ final class RuntimeAPIConnection {
         var searched = start
         while true {
             if let end = find(Self.headEnd, from: searched), end + Self.headEnd.count - start <= limits.headerBytes {
-                let text = String(decoding: buffer[start..<end], as: UTF8.self)
+                let head = buffer[start..<end]
                 start = end + Self.headEnd.count
-                return try Self.parseHead(text)
+                return try Self.parseHead(head)
             }
             let buffered = buffer.count - start
             if buffered >= 5, !buffer[start..<start + 5].elementsEqual("HTTP/".utf8) {
@@ -250,26 +250,49 @@ final class RuntimeAPIConnection {
     private static let headEnd = Array("\r\n\r\n".utf8)
     private static let lineEnd = Array("\r\n".utf8)
 
-    private static func parseHead(_ text: String) throws -> Head {
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)[...]
-        let statusLine = lines.removeFirst()
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0] == "HTTP/1.1" || parts[0] == "HTTP/1.0", parts[1].utf8.count == 3,
-            let status = Int(parts[1]), (100...599).contains(status)
+    /// The status line and the header fields, read from the bytes as they are (no String per line).
+    private static func parseHead(_ bytes: ArraySlice<UInt8>) throws -> Head {
+        var lines: [ArraySlice<UInt8>] = []
+        var lineStart = bytes.startIndex
+        var index = bytes.startIndex
+        while index + 1 < bytes.endIndex {
+            if bytes[index] == 0x0D, bytes[index + 1] == 0x0A {
+                lines.append(bytes[lineStart..<index])
+                index += 2
+                lineStart = index
+            } else {
+                index += 1
+            }
+        }
+        lines.append(bytes[lineStart..<bytes.endIndex])
+        let statusLine = lines[0]
+        let parts = statusLine.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false)
+        let http11 = Array("HTTP/1.1".utf8)
+        let http10 = Array("HTTP/1.0".utf8)
+        guard parts.count >= 2, parts[0].elementsEqual(http11) || parts[0].elementsEqual(http10), parts[1].count == 3,
+            parts[1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            case let status = parts[1].reduce(0, { $0 * 10 + Int($1 - 0x30) }), (100...599).contains(status)
         else {
-            throw RuntimeAPIConnectionError(.malformed, "bad status line \(String(statusLine.prefix(80)).debugDescription)")
+            let shown = String(decoding: statusLine.prefix(80), as: UTF8.self)
+            throw RuntimeAPIConnectionError(.malformed, "bad status line \(shown.debugDescription)")
         }
         var headers: [(name: String, value: String)] = []
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
-                line[..<colon].utf8.allSatisfy(isTokenByte), !line.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 })
+        headers.reserveCapacity(lines.count - 1)
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon != line.startIndex,
+                line[..<colon].allSatisfy(isTokenByte), !line.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 })
             else {
-                throw RuntimeAPIConnectionError(.malformed, "bad header line \(String(line.prefix(80)).debugDescription)")
+                let shown = String(decoding: line.prefix(80), as: UTF8.self)
+                throw RuntimeAPIConnectionError(.malformed, "bad header line \(shown.debugDescription)")
             }
-            let value = line[line.index(after: colon)...].trimmingWhitespace
-            headers.append((line[..<colon].lowercased(), value))
+            var value = line[(colon + 1)...]
+            while let first = value.first, first == 0x20 || first == 0x09 { value.removeFirst() }
+            while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
+            // A token is ASCII: lowercasing its bytes is lowercasing the name.
+            let name = String(decoding: line[..<colon].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+            headers.append((name, String(decoding: value, as: UTF8.self)))
         }
-        return Head(version: String(parts[0]), status: status, headers: headers)
+        return Head(version: String(decoding: parts[0], as: UTF8.self), status: status, headers: headers)
     }
 
     /// Chunks (`size[;extensions] CRLF data CRLF`) up to the `0` chunk, then trailers to the empty line.
