@@ -249,6 +249,7 @@ final class RuntimeAPIConnection {
 
     private static let headEnd = Array("\r\n\r\n".utf8)
     private static let lineEnd = Array("\r\n".utf8)
+    private static let versions = [Array("HTTP/1.1".utf8), Array("HTTP/1.0".utf8)]
 
     /// The status line and the header fields, read from the bytes as they are (no String per line).
     private static func parseHead(_ bytes: ArraySlice<UInt8>) throws -> Head {
@@ -267,9 +268,7 @@ final class RuntimeAPIConnection {
         lines.append(bytes[lineStart..<bytes.endIndex])
         let statusLine = lines[0]
         let parts = statusLine.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false)
-        let http11 = Array("HTTP/1.1".utf8)
-        let http10 = Array("HTTP/1.0".utf8)
-        guard parts.count >= 2, parts[0].elementsEqual(http11) || parts[0].elementsEqual(http10), parts[1].count == 3,
+        guard parts.count >= 2, Self.versions.contains(where: parts[0].elementsEqual), parts[1].count == 3,
             parts[1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             case let status = parts[1].reduce(0, { $0 * 10 + Int($1 - 0x30) }), (100...599).contains(status)
         else {
