@@ -92,6 +92,18 @@ def pgbench_tps(path):
     print("0")
 
 
+def floor_batch(source, path, count):
+    """bench/accrue_floor.sql, `count` accrues in one transaction with a savepoint each: the rows a queue
+    batch of `count` invoices writes (one commit, a savepoint per message), the queue's floor."""
+    text = open(source).read()
+    comments = [line for line in text.split("\n") if line.startswith("--")]
+    body = text[text.index("BEGIN;") + len("BEGIN;"):text.index("END;")]
+    lines = comments + [f"\\set n{i} random(1, 9000000000000000000)" for i in range(count)] + ["BEGIN;"]
+    for i in range(count):
+        lines += ["SAVEPOINT message;", body.replace(":n::text", f":n{i}::text").strip(), "RELEASE SAVEPOINT message;"]
+    open(path, "w").write("\n".join(lines + ["END;", ""]))
+
+
 def table(path):
     """Rows `name|puntos|unit|baseline name|baseline|goal|direction` (direction `higher`: ratio puntos/baseline,
     `lower`: ratio puntos/baseline where less is better) and `#note` lines."""
@@ -134,5 +146,7 @@ if __name__ == "__main__":
         wrk_figures(args[0])
     elif command == "pgbench":
         pgbench_tps(args[0])
+    elif command == "floor-batch":
+        floor_batch(args[0], args[1], int(args[2]))
     elif command == "table":
         table(args[0])

@@ -3,6 +3,7 @@ import PuntosLedger
 import PuntosPostgres
 import PuntosRuntime
 import PuntosTestSupport
+import Synchronization
 import Testing
 
 /// A queue batch commits once, with a savepoint per message: a failing message rolls back alone and
@@ -132,5 +133,68 @@ import Testing
         #expect(try ledger.count("ledger_entries") == entries)
         #expect(try ledger.count("notices") == notices)
         try ledger.checkInvariants()
+    }
+
+    /// Two batches over the same cards, one in the order of the other reversed, run at once again and
+    /// again: each runs its messages in one order (`Accrue.batchLockKey`), so they wait for each other and
+    /// never deadlock (which would fail a message and show in `batchItemFailures`).
+    @Test func batchesOverTheSameCardsInOppositeOrdersNeverDeadlock() throws {
+        let ledger = try LedgerFixture()
+        let cards = try (0..<6).map { _ in try ledger.card() }
+        let date = Timestamp.format(Date())
+        func batch(_ round: Int, _ side: String, _ cards: [String]) throws -> Data {
+            let records = try cards.enumerated().map { index, card in
+                let body =
+                    #"{"kind":"invoice","programme":"\#(ledger.programme)","card_number":"\#(card)","number":"D-\#(round)-\#(side)-\#(index)","date":"\#(date)","currency":"USD","lines":[{"sku":"S","quantity":1,"amount":10}]}"#
+                return #"{"messageId":"\#(side)-\#(index)","eventSource":"aws:sqs","body":"#
+                    + String(decoding: try JSONEncoder().encode(body), as: UTF8.self) + "}"
+            }
+            return Data((#"{"Records":["# + records.joined(separator: ",") + "]}").utf8)
+        }
+        let databases = try (0..<2).map { _ in try TestDatabase.make() }
+        let runner = FunctionRunner(Accrue())
+        let rounds = 8
+        let failures = Mutex<[String]>([])
+        for round in 0..<rounds {
+            let batches = [try batch(round, "a", cards), try batch(round, "b", cards.reversed())]
+            DispatchQueue.concurrentPerform(iterations: 2) { side in
+                let context = FunctionContext.make(database: databases[side], logger: TestDatabase.logger, now: Date())
+                let found: [String]
+                do {
+                    let output = try runner.invoke(batches[side], context: context).get()
+                    found = try JSONDecoder().decode(SQSBatchResponse.self, from: output).batchItemFailures.map(\.itemIdentifier)
+                } catch {
+                    found = ["\(error)"]
+                }
+                failures.withLock { $0 += found.map { "round \(round): \($0)" } }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        for card in cards { #expect(try ledger.balance(of: card).available == Int64(rounds * 2 * 10)) }
+        try ledger.checkInvariants()
+    }
+
+    /// The order a batch runs in: by key, messages without one (and unreadable ones) last, each key's
+    /// messages in the order they came.
+    @Test func aBatchRunsItsMessagesInTheOrderOfTheirAccounts() throws {
+        func event(_ json: String) -> Result<AccrueEvent, FunctionError> {
+            Result { () throws(FunctionError) in try EventDecoding.decode(AccrueEvent.self, from: Data(json.utf8)) }
+        }
+        func invoice(_ card: String?, _ number: String) -> Result<AccrueEvent, FunctionError> {
+            let account = card.map { #""card_number":"\#($0)""# } ?? #""external_id":"E-1""#
+            return event(
+                #"{"kind":"invoice",\#(account),"number":"\#(number)","date":"2026-01-02T00:00:00Z","currency":"USD","lines":[]}"#
+            )
+        }
+        let messages: [(String, Result<AccrueEvent, FunctionError>)] = [
+            ("1", invoice("4000000000000002", "I-1")),
+            ("2", event(#"{"kind":"approve","invoice_number":"I-0"}"#)),
+            ("3", invoice("3000000000000004", "I-2")),
+            ("4", event(#"{"kind":"invoice"}"#)),
+            ("5", invoice("4000000000000002", "I-3")),
+            ("6", invoice(nil, "I-4")),
+        ]
+        #expect(messages.filter { (try? $0.1.get()) == nil }.map(\.0) == ["4"])  // only the unreadable one
+        #expect(FunctionRunner<Accrue>.lockOrder(messages).map(\.0) == ["3", "1", "5", "6", "2", "4"])
     }
 }

@@ -36,6 +36,19 @@ import Testing
         #expect(try #require(template.function(named: "register-card")).routes.allSatisfy { !$0.isPublic })
     }
 
+    @Test func metricLabelsAreSortedAndEscaped() throws {
+        #expect(Metrics.labels([:]) == "")
+        #expect(
+            Metrics.labels(["route": "POST /cards", "function": "register-card"])
+                == #"function="register-card",route="POST /cards""#)
+        // Backslash, double quote and newline are escaped as the text format wants; nothing else is touched.
+        #expect(Metrics.labels(["a": #"x\y"z"# + "\n" + "é"]) == #"a="x\\y\"z\né""#)
+        let metrics = Metrics()
+        metrics.increment("puntos_test_total", ["error": "say \"no\"\nnow"])
+        metrics.increment("puntos_test_total", ["error": "say \"no\"\nnow"], by: 2)
+        #expect(metrics.render().contains(#"puntos_test_total{error="say \"no\"\nnow"} 3"#))
+    }
+
     @Test func intrinsicsResolve() throws {
         let resolver = TemplateResolver(parameters: ["Stage": "dev"], resources: ["Queue": "Queue"])
         #expect(try resolver.string(.sub("puntos-${Stage}-${AWS::Region}", [:]), at: "x") == "puntos-dev-local")

@@ -26,6 +26,16 @@ package enum AccountReference: Sendable, Equatable {
         if case .externalId(let id) = self { id } else { nil }
     }
 
+    /// What orders the messages of a queue batch (`FunctionHandler.batchLockKey`): the reference as
+    /// validation reads it (a card's digits), or nil when it is not valid (the message will fail anyway).
+    package static func lockKey(cardNumber: String?, externalId: String?) -> String? {
+        switch try? AccountReference(cardNumber: cardNumber, externalId: externalId) {
+        case .card(let number): "card:" + number
+        case .externalId(let id): "external:" + id
+        case nil: nil
+        }
+    }
+
     /// The field a refusal about this account names.
     package var field: String {
         switch self {

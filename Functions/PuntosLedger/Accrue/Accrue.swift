@@ -22,6 +22,18 @@ package struct Accrue: FunctionHandler {
     /// READ COMMITTED, and each message stays idempotent on its own key.
     package static let commitsQueueBatchTogether = true
 
+    /// The account each event locks first, as far as the event names it (its card, or its external id):
+    /// a batch runs its messages in this order. Moderation, returns and cancellations find their account
+    /// through the invoice, so they run after the others.
+    package static func batchLockKey(_ event: AccrueEvent) -> String? {
+        switch event {
+        case .invoice(let event): AccountReference.lockKey(cardNumber: event.cardNumber, externalId: event.externalId)
+        case .adjust(let event): AccountReference.lockKey(cardNumber: event.cardNumber, externalId: event.externalId)
+        case .action(let event): AccountReference.lockKey(cardNumber: event.cardNumber, externalId: event.externalId)
+        case .approve, .reject, .return, .cancel: nil
+        }
+    }
+
     package init() {}
 
     package func handle(_ event: AccrueEvent, context: FunctionContext) throws -> AccrueResult {

@@ -50,7 +50,11 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
 
     /// Decodes a domain event, handles it and encodes the output.
     public func handle(_ data: Data, context: FunctionContext) throws(FunctionError) -> Data {
-        let event = try EventDecoding.decode(Handler.Event.self, from: data)
+        try respond(to: try EventDecoding.decode(Handler.Event.self, from: data), context: context)
+    }
+
+    /// Handles a decoded domain event and encodes the output.
+    private func respond(to event: Handler.Event, context: FunctionContext) throws(FunctionError) -> Data {
         let output: Handler.Output
         do {
             output = try handler.handle(event, context: context)
@@ -84,12 +88,20 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
     }
 
     private func handle(_ batch: SQSEvent, context: FunctionContext) -> SQSBatchResponse {
+        let messages = batch.records.map { message in
+            (
+                message,
+                Result { () throws(FunctionError) in
+                    try EventDecoding.decode(Handler.Event.self, from: Data(message.body.utf8))
+                }
+            )
+        }
         guard Handler.commitsQueueBatchTogether, batch.records.count > 1 else {
-            return handleEach(batch.records, context: context)
+            return handleEach(messages, context: context)
         }
         do {
             return try context.database.withBatch {
-                handleEach(batch.records, context: context) { body in try context.database.withBatchItem(body) }
+                handleEach(Self.lockOrder(messages), context: context) { body in try context.database.withBatchItem(body) }
             }
         } catch {
             // The batch's commit failed: nothing of it was written, so every message is tried again.
@@ -98,16 +110,33 @@ public struct FunctionRunner<Handler: FunctionHandler>: Sendable {
         }
     }
 
+    /// The messages of a batch in the order it runs them (`FunctionHandler.batchLockKey`): by key, those
+    /// without one (an unreadable message too) last, and each key's in the order they came.
+    package static func lockOrder<Message>(_ messages: [(Message, Result<Handler.Event, FunctionError>)]) -> [(
+        Message, Result<Handler.Event, FunctionError>
+    )] {
+        let keys = messages.map { message in (try? message.1.get()).flatMap(Handler.batchLockKey) }
+        let order = messages.indices.sorted { left, right in
+            switch (keys[left], keys[right]) {
+            case (let a?, let b?): a < b || (a == b && left < right)
+            case (.some, nil): true
+            case (nil, .some): false
+            case (nil, nil): left < right
+            }
+        }
+        return order.map { messages[$0] }
+    }
+
     /// Handles each message, each inside `isolate` (a savepoint of the batch, or nothing), and lists
     /// the ones that failed.
     private func handleEach(
-        _ records: [SQSEvent.Message], context: FunctionContext,
+        _ messages: [(SQSEvent.Message, Result<Handler.Event, FunctionError>)], context: FunctionContext,
         isolate: (() throws -> Void) throws -> Void = { try $0() }
     ) -> SQSBatchResponse {
         var failures: [SQSBatchResponse.ItemFailure] = []
-        for message in records {
+        for (message, event) in messages {
             do {
-                try isolate { _ = try handle(Data(message.body.utf8), context: context) }
+                try isolate { _ = try respond(to: try event.get(), context: context) }
             } catch {
                 let error = FunctionError(converting: error)
                 context.logger.warning(

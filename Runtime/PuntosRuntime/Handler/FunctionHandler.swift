@@ -26,6 +26,13 @@ public protocol FunctionHandler: Sendable {
     /// fails rolls back alone and is reported in `batchItemFailures`.
     static var commitsQueueBatchTogether: Bool { get }
 
+    /// In a batch that commits together, the order its messages run in: by this key (the account a
+    /// message locks), messages without one last, each key's messages in the order they came. Every
+    /// batch then takes its row locks in one order, so two batches over the same customers wait for each
+    /// other instead of deadlocking (a deadlock fails a message, and its retries can dead-letter it).
+    /// nil for every event: the order they came.
+    static func batchLockKey(_ event: Event) -> String?
+
     func handle(_ event: Event, context: FunctionContext) throws -> Output
 }
 
@@ -33,4 +40,5 @@ extension FunctionHandler {
     public static var httpRoutes: [String: String] { [:] }
     public static var scheduledEventKind: String? { nil }
     public static var commitsQueueBatchTogether: Bool { false }
+    public static func batchLockKey(_ event: Event) -> String? { nil }
 }

@@ -14,12 +14,22 @@ final class Metrics: Sendable {
     }
     private let series = Mutex(Series())
 
+    /// `a="1",b="2"`: the labels sorted by name, each value escaped as the text format wants (backslash,
+    /// double quote and newline). Called on every request, so a value with nothing to escape is used as it is.
     static func labels(_ labels: [String: String]) -> String {
-        labels.keys.sorted().map { key in
-            let value = labels[key]!.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
-            return "\(key)=\"\(value)\""
-        }.joined(separator: ",")
+        labels.keys.sorted().map { key in "\(key)=\"\(escaped(labels[key]!))\"" }.joined(separator: ",")
+    }
+
+    static func escaped(_ value: String) -> String {
+        let special: (UInt8) -> Bool = { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }
+        guard value.utf8.contains(where: special) else { return value }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count + 8)
+        for byte in value.utf8 {
+            if special(byte) { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte == UInt8(ascii: "\n") ? UInt8(ascii: "n") : byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func increment(_ name: String, _ labels: [String: String] = [:], by amount: Double = 1) {
