@@ -55,6 +55,86 @@ import Testing
         #expect(payload == "100 79")
     }
 
+    /// A feed bigger than a part (here 2 skus) commits part by part: when a later part fails, the notices
+    /// of the parts before are already written (deliverable); the next delivery under the same key
+    /// finishes the feed and answers for all of it, each notice written once; another feed under that key
+    /// is refused before anything is written.
+    @Test func aBigFeedCommitsInPartsAndTheNextDeliveryFinishesIt() throws {
+        let f = try AlertsFixture()
+        let skus = (0..<6).map { "P-\($0)" }
+        for sku in skus {
+            let customer = try f.customer("Part")
+            _ = try f.subscribe(
+                #"{"kind":"price","subscriber":{"customer_id":\#(customer)},"store":"web","sku":"\#(sku)","currency":"USD","target_price":"80"}"#
+            )
+        }
+        var event = NotifyPriceDropEvent(
+            programme: f.programme, store: "web", currency: "USD", items: skus.map { item($0, "79") })
+        event.idempotencyKey = "feed-\(f.programme)"
+        let handler = NotifyPriceDrop(chunkSize: 2)
+        func price(_ sku: String) throws -> String? {
+            try f.database.withConnection { connection in
+                try connection.query(
+                    "SELECT trim_scale(price)::text AS price FROM product_prices WHERE programme_id = \(f.programme) AND sku = \(sku)"
+                ).first?.decode("price")
+            }
+        }
+
+        // The third part (P-4, P-5) fails: a trigger refuses P-4's notice.
+        let admin = try TestDatabase.admin()
+        defer { admin.close() }
+        try admin.withConnection { connection in
+            try connection.runScript(
+                """
+                CREATE TABLE IF NOT EXISTS puntos_test_refused_skus (programme_id text, sku text);
+                CREATE OR REPLACE FUNCTION puntos_test_refuse_notice() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM puntos_test_refused_skus r
+                               WHERE r.programme_id = NEW.programme_id AND r.sku = NEW.payload->>'sku') THEN
+                        RAISE EXCEPTION 'refused by the test';
+                    END IF;
+                    RETURN NEW;
+                END $$;
+                DROP TRIGGER IF EXISTS puntos_test_refuse_notice ON notices;
+                CREATE TRIGGER puntos_test_refuse_notice BEFORE INSERT ON notices
+                    FOR EACH ROW EXECUTE FUNCTION puntos_test_refuse_notice();
+                """)
+            try connection.query("INSERT INTO puntos_test_refused_skus VALUES (\(f.programme), 'P-4')")
+        }
+        #expect(throws: (any Error).self) { try handler.handle(event, context: f.context()) }
+        #expect(try f.notices().count == 4)  // the first two parts' notices, committed
+        #expect(try price("P-3") == "79")
+        #expect(try price("P-4") == nil)  // the failed part wrote nothing
+
+        try admin.withConnection { connection in
+            try connection.query("DELETE FROM puntos_test_refused_skus WHERE programme_id = \(f.programme)")
+            try connection.runScript("DROP TRIGGER IF EXISTS puntos_test_refuse_notice ON notices")
+        }
+        let whole = NotifyPriceDropOutput(items: 6, fired: 6, notices: 6)
+        #expect(try handler.handle(event, context: f.context()) == whole)
+        #expect(try f.notices().count == 6)
+        #expect(try price("P-5") == "79")
+        // Again: the same answer, nothing written twice.
+        #expect(try handler.handle(event, context: f.context()) == whole)
+        #expect(try f.notices().count == 6)
+
+        // Another feed under the key is refused by its first part, before anything is written.
+        var other = event
+        other.items[5] = item("P-5", "70")
+        var refusal: FunctionError?
+        do { _ = try handler.handle(other, context: f.context()) } catch let error as FunctionError { refusal = error }
+        #expect(refusal?.code == .idempotencyConflict)
+        #expect(try price("P-5") == "79")
+        #expect(try f.notices().count == 6)
+
+        // Without a key, a feed in parts is recorded part by part too: a further drop fires all six.
+        #expect(
+            try handler.handle(
+                NotifyPriceDropEvent(programme: f.programme, store: "web", currency: "USD", items: skus.map { item($0, "75") }),
+                context: f.context()) == whole)
+        #expect(try f.notices().count == 12)
+    }
+
     @Test func flappingStockSendsOnce() throws {
         let f = try AlertsFixture()
         let ana = try f.customer("Ana"), bea = try f.customer("Bea")

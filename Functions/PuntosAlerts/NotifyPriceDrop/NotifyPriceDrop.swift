@@ -9,8 +9,14 @@ package struct NotifyPriceDrop: FunctionHandler {
     package static let httpRoutes = ["POST /prices": "price"]
     /// Items in one event; a bigger feed is several events (the event size limit comes first anyway).
     static let maximumItems = 200_000
+    /// Skus per transaction (`PUNTOS_PRICE_FEED_CHUNK`, default 2,000): a big feed commits in parts,
+    /// so its first notices are deliverable while the rest is written and no statement runs long.
+    package static let defaultChunkSize =
+        ProcessInfo.processInfo.environment["PUNTOS_PRICE_FEED_CHUNK"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? 2_000
 
-    package init() {}
+    let chunkSize: Int
+
+    package init(chunkSize: Int = NotifyPriceDrop.defaultChunkSize) { self.chunkSize = max(1, chunkSize) }
 
     package func handle(_ event: NotifyPriceDropEvent, context: FunctionContext) throws -> NotifyPriceDropOutput {
         let programme = try Validate.programme(event.programme)
@@ -19,9 +25,34 @@ package struct NotifyPriceDrop: FunctionHandler {
         var feed = try Self.validate(event.items)
         feed.asOf = event.asOf
         let request = FeedRequest(programme: programme, store: store, currency: currency, feed: feed)
+        let parts = feed.parts(of: chunkSize)
+        guard parts.count > 1 else {
+            return try record(feed, request: request, part: 0, of: event, programme, store, currency, context)
+        }
+        // A part at a time, each its own transaction, and each idempotent on its own (under the event's
+        // key, a scope per part): a delivery that failed half-way is finished by the next one, whose
+        // answer is the whole feed's, as if nothing had failed. Every part's request names the whole
+        // feed by its digest, so the key's first part refuses another feed before anything is written.
+        let digest = SHA256Digest.hash(try JSONCoding.encode(request)).hexString
+        var total = NotifyPriceDropOutput(items: 0, fired: 0, notices: 0)
+        for (index, part) in parts.enumerated() {
+            let partRequest = PartRequest(
+                programme: programme, store: store, currency: currency, feedSHA256: digest, part: index + 1,
+                parts: parts.count)
+            total.add(try record(part, request: partRequest, part: index, of: event, programme, store, currency, context))
+        }
+        return total
+    }
+
+    /// Records one part of the feed and fires what it satisfies, in one transaction, once per key.
+    private func record<Request: Encodable>(
+        _ feed: Feed, request: Request, part: Int, of event: NotifyPriceDropEvent, _ programme: String, _ store: String,
+        _ currency: String, _ context: FunctionContext
+    ) throws -> NotifyPriceDropOutput {
+        // The first part answers under the key's own scope, so that any two events under one key meet there.
+        let scope = part == 0 ? "notify-price-drop.price" : "notify-price-drop.price.part-\(part + 1)"
         return try Idempotency.run(
-            database: context.database, programme: programme, scope: "notify-price-drop.price", key: event.idempotencyKey,
-            request: request
+            database: context.database, programme: programme, scope: scope, key: event.idempotencyKey, request: request
         ) { connection in
             _ = try Programme.load(programme, from: connection)
             return try PriceDropStore(connection: connection, programme: programme).recordAndFire(
@@ -33,11 +64,26 @@ package struct NotifyPriceDrop: FunctionHandler {
     struct Feed: Encodable {
         var skus: [String] = [], prices: [String] = [], inStock: [Bool?] = [], names: [String?] = [], urls: [String?] = []
         var asOf: Date?
+
+        /// The feed in parts of at most `size` skus, in its order.
+        func parts(of size: Int) -> [Feed] {
+            stride(from: 0, to: skus.count, by: size).map { start in
+                let range = start..<min(start + size, skus.count)
+                return Feed(
+                    skus: Array(skus[range]), prices: Array(prices[range]), inStock: Array(inStock[range]),
+                    names: Array(names[range]), urls: Array(urls[range]), asOf: asOf)
+            }
+        }
     }
 
     /// What an idempotency key is checked against: the event as validated.
     struct FeedRequest: Encodable {
         var programme: String, store: String, currency: String, feed: Feed
+    }
+
+    /// What a part of a feed in several parts is checked against: the whole feed (its digest) and which part.
+    struct PartRequest: Encodable {
+        var programme: String, store: String, currency: String, feedSHA256: String, part: Int, parts: Int
     }
 
     static func validate(_ items: [NotifyPriceDropEvent.Item]) throws -> Feed {

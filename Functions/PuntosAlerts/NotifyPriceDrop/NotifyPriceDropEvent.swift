@@ -102,4 +102,12 @@ package struct NotifyPriceDropOutput: Codable, Sendable, Equatable {
         self.notices = notices
         self.stale = stale
     }
+
+    /// Adds a part's counts (a feed recorded in parts answers their sum).
+    mutating func add(_ part: NotifyPriceDropOutput) {
+        items += part.items
+        fired += part.fired
+        notices += part.notices
+        stale += part.stale
+    }
 }
