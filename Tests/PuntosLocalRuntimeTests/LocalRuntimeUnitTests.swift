@@ -9,6 +9,7 @@ import PuntosOrganisations
 import PuntosRewards
 import PuntosRuntime
 import PuntosTestSupport
+import Synchronization
 import Testing
 
 @testable import puntos
@@ -47,6 +48,23 @@ import Testing
         metrics.increment("puntos_test_total", ["error": "say \"no\"\nnow"])
         metrics.increment("puntos_test_total", ["error": "say \"no\"\nnow"], by: 2)
         #expect(metrics.render().contains(#"puntos_test_total{error="say \"no\"\nnow"} 3"#))
+    }
+
+    /// The timers behind the body timeout, the worker watchdog and the bounded wait: one fires once,
+    /// a cancelled one never does.
+    @Test func aDeadlineFiresOnceUnlessCancelled() throws {
+        let fired = DispatchSemaphore(value: 0)
+        let count = Mutex(0)
+        let deadline = Deadline(after: .milliseconds(20)) {
+            count.withLock { $0 += 1 }
+            fired.signal()
+        }
+        #expect(fired.wait(timeout: .now() + 10) == .success)
+        deadline.cancel()  // after it fired: nothing
+        let cancelled = Deadline(after: .milliseconds(100)) { count.withLock { $0 += 100 } }
+        cancelled.cancel()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(count.withLock { $0 } == 1)
     }
 
     @Test func intrinsicsResolve() throws {

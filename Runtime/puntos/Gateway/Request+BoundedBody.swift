@@ -12,28 +12,25 @@ extension Request {
             if length > limit { throw GatewayError.bodyTooLarge(limit) }
         }
         let request = self
-        let outcome: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask {
-                do {
-                    return try await request.body.collect(upTo: limit)
-                } catch is CancellationError {
-                    return nil
-                } catch {
-                    throw GatewayError.bodyTooLarge(limit)
-                }
+        let collector = Task { try await request.body.collect(upTo: limit) }
+        // A `Deadline`, not a racing `Task.sleep`: a cancelled sleep would hold its memory for the whole timeout.
+        let timer = Deadline(after: timeout) { collector.cancel() }
+        defer { timer.cancel() }
+        let outcome: ByteBuffer
+        do {
+            outcome = try await withTaskCancellationHandler {
+                try await collector.value
+            } onCancel: {
+                collector.cancel()
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
-        guard let outcome else {
+        } catch is CancellationError {
+            if Task.isCancelled { throw CancellationError() }  // the request went away, not the timeout
             var error = GatewayError(
                 status: 408, code: .bodyTimeout, message: "the request body did not arrive within \(timeout)")
             error.closesConnection = true
             throw error
+        } catch {
+            throw GatewayError.bodyTooLarge(limit)
         }
         body = .init(buffer: outcome)
         return outcome

@@ -13,8 +13,9 @@ actor WorkerPool {
         var generation = 0
         var job: Job?
         /// Kills the worker if it still holds `job` a second past its deadline; cancelled once answered,
-        /// so that no timer outlives its event.
-        var watchdog: Task<Void, Never>?
+        /// so that no timer outlives its event (a `Deadline`: a cancelled `Task.sleep` would hold its
+        /// memory for the whole timeout, at every request).
+        var watchdog: Deadline?
         var waiter: CheckedContinuation<Job?, Never>?
         var consecutiveFailures = 0
         var startedAt = Date()
@@ -30,7 +31,7 @@ actor WorkerPool {
     private var slots: [Slot]
     private var pending: [Job] = []
     /// The bounded wait of each pending event, cancelled when a worker takes it.
-    private var pendingTimers: [String: Task<Void, Never>] = [:]
+    private var pendingTimers: [String: Deadline] = [:]
     private var stopping = false
     /// `stop` waiting for the events to be answered, then for the workers to end.
     private var changes: [CheckedContinuation<Void, Never>] = []
@@ -78,9 +79,8 @@ actor WorkerPool {
                 continuation.resume(returning: .failed(.busy))
             } else {
                 pending.append(job)
-                pendingTimers[requestId] = Task { [weak self] in
-                    guard (try? await Task.sleep(for: maximumWait)) != nil else { return }
-                    await self?.giveUp(requestId)
+                pendingTimers[requestId] = Deadline(after: maximumWait) { [weak self] in
+                    Task { await self?.giveUp(requestId) }
                 }
             }
         }
@@ -119,9 +119,8 @@ actor WorkerPool {
         let requestId = job.requestId
         // The watchdog: a worker still holding the event a second past its deadline is killed.
         let limit = job.deadline.timeIntervalSinceNow + 1
-        slots[index].watchdog = Task { [weak self] in
-            guard (try? await Task.sleep(for: .milliseconds(Int(limit * 1000)))) != nil else { return }
-            await self?.overran(index, generation: generation, requestId: requestId)
+        slots[index].watchdog = Deadline(after: .milliseconds(Int(limit * 1000))) { [weak self] in
+            Task { await self?.overran(index, generation: generation, requestId: requestId) }
         }
     }
 
