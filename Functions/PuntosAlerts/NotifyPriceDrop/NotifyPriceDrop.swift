@@ -25,39 +25,33 @@ package struct NotifyPriceDrop: FunctionHandler {
         var feed = try Self.validate(event.items)
         feed.asOf = event.asOf
         let request = FeedRequest(programme: programme, store: store, currency: currency, feed: feed)
-        let parts = feed.parts(of: chunkSize)
-        guard parts.count > 1 else {
-            return try record(feed, request: request, part: 0, of: event, programme, store, currency, context)
+        /// Records `part` of the feed and fires what it satisfies, in one transaction, once per key. The
+        /// first part answers under the key's own scope, so that any two events under one key meet there.
+        func record(_ part: Feed, number: Int, request: some Encodable) throws -> NotifyPriceDropOutput {
+            let scope = number == 1 ? "notify-price-drop.price" : "notify-price-drop.price.part-\(number)"
+            return try Idempotency.run(
+                database: context.database, programme: programme, scope: scope, key: event.idempotencyKey, request: request
+            ) { connection in
+                _ = try Programme.load(programme, from: connection)
+                return try PriceDropStore(connection: connection, programme: programme).recordAndFire(
+                    part, store: store, currency: currency, now: context.now)
+            }
         }
+        guard feed.skus.count > chunkSize else { return try record(feed, number: 1, request: request) }
         // A part at a time, each its own transaction, and each idempotent on its own (under the event's
         // key, a scope per part): a delivery that failed half-way is finished by the next one, whose
         // answer is the whole feed's, as if nothing had failed. Every part's request names the whole
         // feed by its digest, so the key's first part refuses another feed before anything is written.
         let digest = SHA256Digest.hash(try JSONCoding.encode(request)).hexString
+        let parts = feed.parts(of: chunkSize)
         var total = NotifyPriceDropOutput(items: 0, fired: 0, notices: 0)
         for (index, part) in parts.enumerated() {
             let partRequest = PartRequest(
                 programme: programme, store: store, currency: currency, feedSHA256: digest, part: index + 1,
                 parts: parts.count)
-            total.add(try record(part, request: partRequest, part: index, of: event, programme, store, currency, context))
+            total.add(try record(part, number: index + 1, request: partRequest))
         }
         return total
-    }
-
-    /// Records one part of the feed and fires what it satisfies, in one transaction, once per key.
-    private func record<Request: Encodable>(
-        _ feed: Feed, request: Request, part: Int, of event: NotifyPriceDropEvent, _ programme: String, _ store: String,
-        _ currency: String, _ context: FunctionContext
-    ) throws -> NotifyPriceDropOutput {
-        // The first part answers under the key's own scope, so that any two events under one key meet there.
-        let scope = part == 0 ? "notify-price-drop.price" : "notify-price-drop.price.part-\(part + 1)"
-        return try Idempotency.run(
-            database: context.database, programme: programme, scope: scope, key: event.idempotencyKey, request: request
-        ) { connection in
-            _ = try Programme.load(programme, from: connection)
-            return try PriceDropStore(connection: connection, programme: programme).recordAndFire(
-                feed, store: store, currency: currency, now: context.now)
-        }
     }
 
     /// The feed as parallel arrays, checked item by item with the field named.
